@@ -1,0 +1,18 @@
+//! Pure computation for **stratmap**: the statistical grid, the living-conditions
+//! index and youth groups. This crate reads and writes no files; the
+//! `stratmap-io` crate turns files into the typed tables used here and writes the
+//! results back out.
+//!
+//! ```
+//! use stratmap_core::grid::{CellId, GridSpec};
+//!
+//! // A Statistics Sweden id: 6-digit easting, 7-digit northing (EPSG:3006).
+//! let id: CellId = "3940006133000".parse().unwrap();
+//! assert_eq!((id.x, id.y), (394_000, 6_133_000));
+//! assert!(GridSpec::scb(250).is_aligned(id.x, id.y));
+//! ```
+
+pub mod grid;
+pub mod index;
+pub mod stats;
+pub mod youth;

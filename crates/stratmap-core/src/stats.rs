@@ -1,0 +1,73 @@
+//! Small descriptive statistics shared by the methods, each with the exact
+//! convention the specification names.
+
+/// Mean and population standard deviation (divide by n) of the values, or
+/// `None` when there are none. Summation runs in slice order, so the result
+/// depends only on the order the caller gives.
+///
+/// ```
+/// let (m, sd) = stratmap_core::stats::mean_sd_population([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+/// assert_eq!((m, sd), (5.0, 2.0));
+/// ```
+pub fn mean_sd_population(values: impl IntoIterator<Item = f64> + Clone) -> Option<(f64, f64)> {
+    let (n, sum) = values
+        .clone()
+        .into_iter()
+        .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+    if n == 0 {
+        return None;
+    }
+    let mean = sum / n as f64;
+    let ss: f64 = values.into_iter().map(|v| (v - mean) * (v - mean)).sum();
+    Some((mean, (ss / n as f64).sqrt()))
+}
+
+/// The `p`-th percentile (0–100) of ascending-sorted values with linear
+/// interpolation between closest ranks: numpy's default (`method="linear"`),
+/// position h = (n − 1)·p/100.
+///
+/// ```
+/// use stratmap_core::stats::percentile_linear;
+/// assert_eq!(percentile_linear(&[1.0, 2.0, 3.0, 4.0], 20.0), Some(1.6));
+/// ```
+pub fn percentile_linear(sorted: &[f64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let h = (n - 1) as f64 * p / 100.0;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    let frac = h - lo as f64;
+    Some(sorted[lo] + frac * (sorted[hi] - sorted[lo]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_match_numpy_linear() {
+        // numpy.percentile([1, 2, 3, 4, 10], [20, 40, 60, 80]) = [1.8, 2.6, 3.4, 5.2]
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        let got: Vec<f64> = [20.0, 40.0, 60.0, 80.0]
+            .iter()
+            .map(|&p| percentile_linear(&v, p).unwrap())
+            .collect();
+        let want = [1.8, 2.6, 3.4, 5.2];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?}");
+        }
+        assert_eq!(percentile_linear(&v, 0.0), Some(1.0));
+        assert_eq!(percentile_linear(&v, 100.0), Some(10.0));
+        assert_eq!(percentile_linear(&[7.0], 80.0), Some(7.0));
+        assert_eq!(percentile_linear(&[], 50.0), None);
+    }
+
+    #[test]
+    fn population_sd_divides_by_n() {
+        let (m, sd) = mean_sd_population([1.0, 3.0]).unwrap();
+        assert_eq!((m, sd), (2.0, 1.0));
+        assert_eq!(mean_sd_population(Vec::<f64>::new()), None);
+    }
+}
