@@ -1,1 +1,26 @@
-pub fn _x() {}
+//! File formats and coordinate systems for **stratmap**: reading CSV inputs and
+//! the TOML config into the typed tables of `stratmap-core`, transforming
+//! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
+//! and GeoTIFF (through GDAL). Every write is atomic.
+//!
+//! ```no_run
+//! use stratmap_io::{config::Config, grid_csv::read_grid};
+//!
+//! let config = Config::default();
+//! let bytes = std::fs::read("grid.csv").unwrap();
+//! let grid = read_grid("grid.csv", &bytes, &config).unwrap();
+//! println!("{} cells on the {}", grid.cells.len(), grid.spec);
+//! ```
+
+pub mod atomic;
+pub mod config;
+pub mod crs;
+pub mod csv_table;
+pub mod gdal_out;
+pub mod geojson_out;
+pub mod grid_csv;
+pub mod layer;
+pub mod layers;
+pub mod problem;
+
+pub use problem::{Error, Problem};

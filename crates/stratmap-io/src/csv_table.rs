@@ -1,0 +1,175 @@
+//! Reading CSV files the way SPEC §3 describes: UTF-8, a header row, `,` or `;`
+//! as separator (detected from the header), `.` as decimal point, and empty
+//! fields meaning "missing". Problems name the file, line and column.
+
+use crate::Problem;
+
+/// A CSV file read into memory, with its header.
+pub struct CsvTable {
+    pub file: String,
+    pub headers: Vec<String>,
+    /// Each record with its 1-based line number in the file.
+    pub records: Vec<(u64, csv::StringRecord)>,
+    pub delimiter: u8,
+}
+
+/// The separator of a CSV file: `;` when the header line holds more `;` than `,`.
+pub fn detect_delimiter(data: &[u8]) -> u8 {
+    let header = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |c: u8| header.iter().filter(|b| **b == c).count();
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+impl CsvTable {
+    /// Reads a whole CSV file. A line that cannot be read (bad UTF-8, wrong
+    /// number of fields) is a problem; reading goes on so that every problem
+    /// can be listed.
+    pub fn read(file: &str, data: &[u8]) -> Result<(CsvTable, Vec<Problem>), Problem> {
+        let delimiter = detect_delimiter(data);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .from_reader(data);
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| Problem::file(file, format!("cannot read the header row: {e}")).at_line(1))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(Problem::file(file, "the file is empty: expected a header row").at_line(1));
+        }
+        // The csv crate's own line count skips blank lines; count from byte offsets.
+        let newlines: Vec<u64> = data
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i as u64)
+            .collect();
+        let line_of = |pos: Option<&csv::Position>| {
+            pos.map_or(0, |p| {
+                // A record's position can point at blank lines skipped before it.
+                let start = data[p.byte() as usize..]
+                    .iter()
+                    .position(|b| *b != b'\n' && *b != b'\r')
+                    .map_or(p.byte(), |k| p.byte() + k as u64);
+                newlines.partition_point(|&nl| nl < start) as u64 + 1
+            })
+        };
+        let mut records = Vec::new();
+        let mut problems = Vec::new();
+        for rec in reader.records() {
+            match rec {
+                Ok(r) => {
+                    let line = line_of(r.position());
+                    if r.len() == 1 && r.get(0) == Some("") {
+                        continue; // a blank line
+                    }
+                    if r.len() != headers.len() {
+                        problems.push(
+                            Problem::file(
+                                file,
+                                format!(
+                                    "expected {} fields as in the header, found {} (separator {:?})",
+                                    headers.len(),
+                                    r.len(),
+                                    delimiter as char
+                                ),
+                            )
+                            .at_line(line),
+                        );
+                        continue;
+                    }
+                    records.push((line, r));
+                }
+                Err(e) => {
+                    let line = line_of(e.position());
+                    let msg = match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => "expected UTF-8 text".to_string(),
+                        _ => e.to_string(),
+                    };
+                    problems.push(Problem::file(file, msg).at_line(line));
+                }
+            }
+        }
+        Ok((
+            CsvTable {
+                file: file.to_string(),
+                headers,
+                records,
+                delimiter,
+            },
+            problems,
+        ))
+    }
+
+    /// The position of a column, matching the header case-insensitively.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// A problem at a given line and column.
+    pub fn problem(&self, line: u64, col: usize, message: impl Into<String>) -> Problem {
+        Problem::file(&self.file, message)
+            .at_line(line)
+            .at_column(col + 1, &self.headers[col])
+    }
+
+    /// Reads a number; an empty field is `None` (missing).
+    pub fn number(&self, line: u64, rec: &csv::StringRecord, col: usize) -> Result<Option<f64>, Problem> {
+        let raw = rec.get(col).unwrap_or("");
+        parse_number(raw).map_err(|m| self.problem(line, col, m))
+    }
+}
+
+/// Parses a decimal number with `.` as decimal point; empty is `None`.
+pub fn parse_number(raw: &str) -> Result<Option<f64>, String> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        Ok(_) => Err(format!("expected a finite number, found {raw:?}")),
+        Err(_) if raw.contains(',') && raw.replace(',', ".").parse::<f64>().is_ok() => Err(format!(
+            "expected a number with '.' as decimal point, found {raw:?}"
+        )),
+        Err(_) => Err(format!(
+            "expected a number, or an empty field for a missing value, found {raw:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_semicolons() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1;2;3"), b';');
+        assert_eq!(detect_delimiter(b"a,b,c\n1;2;3"), b',');
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number(""), Ok(None));
+        assert_eq!(parse_number("0.25"), Ok(Some(0.25)));
+        assert_eq!(parse_number("-3"), Ok(Some(-3.0)));
+        assert!(parse_number("0,25").unwrap_err().contains("'.' as decimal point"));
+        assert!(parse_number("..").unwrap_err().contains("expected a number"));
+        assert!(parse_number("NaN").unwrap_err().contains("finite"));
+    }
+
+    #[test]
+    fn ragged_rows_are_problems_with_lines() {
+        let (t, p) = CsvTable::read("f.csv", b"a,b\n1,2\n3\n\n4,5\n").unwrap();
+        assert_eq!(t.records.len(), 2);
+        assert_eq!(t.records[1].0, 5);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, Some(3));
+    }
+}

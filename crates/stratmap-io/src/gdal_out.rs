@@ -1,0 +1,1 @@
+//! GeoPackage and GeoTIFF through GDAL.

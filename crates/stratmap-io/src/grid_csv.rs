@@ -1,0 +1,452 @@
+//! Reading grid statistics (SPEC §3.1): one row per cell, located by a cell id
+//! or by the `x,y` lower-left corner, with population and the eight variables.
+
+use crate::config::Config;
+use crate::csv_table::CsvTable;
+use crate::{Error, Problem};
+use std::collections::HashMap;
+use stratmap_core::grid::{CellId, GridSpec, IdStyle};
+use stratmap_core::index::{GridCell, Group, Unit, Variable};
+
+/// Default cell size of the Statistics Sweden grid, metres.
+pub const DEFAULT_CELL_SIZE: u32 = 250;
+
+/// The grid statistics of one file, sorted by cell id.
+#[derive(Debug, Clone)]
+pub struct GridTable {
+    pub spec: GridSpec,
+    /// The id style of the input, used for output ids.
+    pub style: IdStyle,
+    /// Lower-left corners, in the same order as `stats`.
+    pub cells: Vec<(i64, i64)>,
+    pub stats: Vec<GridCell>,
+    /// Whether the file has a population column.
+    pub has_population: bool,
+    /// Whether the file has each variable's column, by [`Variable::position`].
+    pub has_variable: [bool; 8],
+}
+
+impl GridTable {
+    /// The id of cell `i`, in the input's style.
+    pub fn id(&self, i: usize) -> String {
+        let (x, y) = self.cells[i];
+        self.spec.format_id(&self.style, x, y)
+    }
+
+    /// Problems that stop the living-conditions index: no population column,
+    /// or a group with none of its columns.
+    pub fn index_problems(&self, file: &str, config: &Config) -> Vec<Problem> {
+        let mut p = Vec::new();
+        if !self.has_population {
+            let (name, _) = config.column("population");
+            p.push(Problem::file(file, format!("no column {name:?}: the index needs the population of each cell")).at_line(1));
+        }
+        for g in Group::ALL {
+            let vars: Vec<Variable> = Variable::ALL.into_iter().filter(|v| v.group() == g).collect();
+            if !vars.iter().any(|v| self.has_variable[v.position()]) {
+                let names: Vec<String> = vars.iter().map(|v| config.column(v.name()).0).collect();
+                p.push(
+                    Problem::file(
+                        file,
+                        format!("no column of the {} group: expected at least one of {}", g.weight_key(), names.join(", ")),
+                    )
+                    .at_line(1),
+                );
+            }
+        }
+        p
+    }
+
+    /// Problems that stop youth groups: neither age column.
+    pub fn youth_problems(&self, file: &str, config: &Config) -> Vec<Problem> {
+        if self.has_variable[Variable::Age0To15.position()] || self.has_variable[Variable::Age16To19.position()] {
+            return Vec::new();
+        }
+        let (a, b) = (config.column("age_0_15").0, config.column("age_16_19").0);
+        vec![Problem::file(file, format!("no column {a:?} or {b:?}: youth groups need the number of children and youth")).at_line(1)]
+    }
+}
+
+enum Location {
+    Id(usize),
+    Xy(usize, usize),
+}
+
+/// Reads a grid statistics CSV. Every problem in the file is collected and
+/// returned together; nothing is returned when there is one.
+pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, Error> {
+    let (table, mut problems) = CsvTable::read(file, data)?;
+    let col = |logical: &str| table.find(&config.column(logical).0);
+
+    let location = match (col("cell_id"), col("x"), col("y")) {
+        (Some(c), _, _) => Location::Id(c),
+        (None, Some(x), Some(y)) => Location::Xy(x, y),
+        _ => {
+            let names = ["cell_id", "x", "y"].map(|c| config.column(c).0);
+            return Err(Problem::file(
+                file,
+                format!(
+                    "no location column: expected {:?} (a cell id) or {:?} and {:?} (lower-left corner in metres); the header has {}",
+                    names[0],
+                    names[1],
+                    names[2],
+                    table.headers.join(", ")
+                ),
+            )
+            .at_line(1)
+            .into());
+        }
+    };
+    let pop_col = col("population");
+    let var_cols: Vec<(Variable, usize, bool)> = Variable::ALL
+        .iter()
+        .filter_map(|v| {
+            let (_, percent) = config.column(v.name());
+            col(v.name()).map(|c| (*v, c, percent))
+        })
+        .collect();
+
+    let cfg_epsg = config
+        .grid_epsg()
+        .map_err(|m| Problem::file(file, m))?;
+    let cfg_size = config.grid.cell_size;
+    let mut spec = GridSpec {
+        epsg: cfg_epsg.unwrap_or(3006),
+        cell_size: cfg_size.unwrap_or(DEFAULT_CELL_SIZE),
+    };
+    let mut style: Option<IdStyle> = None;
+    let mut from_id: Option<(u32, Option<u32>)> = None;
+
+    let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
+    let mut cells = Vec::with_capacity(table.records.len());
+    let mut stats = Vec::with_capacity(table.records.len());
+
+    for (line, rec) in &table.records {
+        let line = *line;
+        let mut row_ok = true;
+        let mut note = |p: Problem, problems: &mut Vec<Problem>| {
+            row_ok = false;
+            problems.push(p);
+        };
+
+        // Where the cell is.
+        let corner = match location {
+            Location::Id(c) => match rec.get(c).unwrap_or("").parse::<CellId>() {
+                Err(e) => {
+                    note(table.problem(line, c, e.to_string()), &mut problems);
+                    None
+                }
+                Ok(id) => {
+                    let named = (id.epsg, id.cell_size);
+                    match from_id {
+                        None => {
+                            if let Some(msg) = id_conflicts_config(&id, cfg_epsg, cfg_size) {
+                                note(table.problem(line, c, msg), &mut problems);
+                            }
+                            spec.epsg = id.epsg;
+                            spec.cell_size = id.cell_size.or(cfg_size).unwrap_or(DEFAULT_CELL_SIZE);
+                            from_id = Some(named);
+                            style = Some(id.style.clone());
+                        }
+                        Some(first) if first != named || style.as_ref() != Some(&id.style) => {
+                            note(
+                                table.problem(
+                                    line,
+                                    c,
+                                    format!(
+                                        "cell id {:?} is of another kind than the file's first id: expected every id to name EPSG:{} and the same cell size and style",
+                                        rec.get(c).unwrap_or(""),
+                                        spec.epsg
+                                    ),
+                                ),
+                                &mut problems,
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                    Some((id.x, id.y, c, c))
+                }
+            },
+            Location::Xy(cx, cy) => {
+                let x = table.number(line, rec, cx);
+                let y = table.number(line, rec, cy);
+                match (x, y) {
+                    (Ok(Some(x)), Ok(Some(y))) => {
+                        if x.abs() <= 180.0 && y.abs() <= 90.0 {
+                            note(
+                                table.problem(
+                                    line,
+                                    cx,
+                                    format!(
+                                        "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{} (the lower-left corner of the cell)",
+                                        spec.epsg
+                                    ),
+                                ),
+                                &mut problems,
+                            );
+                            None
+                        } else if x.fract() != 0.0 || y.fract() != 0.0 {
+                            note(
+                                table.problem(line, cx, format!("x = {x}, y = {y} is not a corner of the {} m grid: expected whole metres, multiples of {}", spec.cell_size, spec.cell_size)),
+                                &mut problems,
+                            );
+                            None
+                        } else {
+                            Some((x as i64, y as i64, cx, cy))
+                        }
+                    }
+                    (x, y) => {
+                        for (r, c) in [(x, cx), (y, cy)] {
+                            match r {
+                                Err(p) => note(p, &mut problems),
+                                Ok(None) => note(
+                                    table.problem(line, c, "expected a coordinate in metres, found an empty field"),
+                                    &mut problems,
+                                ),
+                                Ok(Some(_)) => {}
+                            }
+                        }
+                        None
+                    }
+                }
+            }
+        };
+
+        // The statistics.
+        let mut cell = GridCell::default();
+        if let Some(c) = pop_col {
+            match table.number(line, rec, c) {
+                Ok(Some(v)) if v < 0.0 => note(
+                    table.problem(line, c, format!("expected a count of residents ≥ 0, found {v}")),
+                    &mut problems,
+                ),
+                Ok(v) => cell.population = v,
+                Err(p) => note(p, &mut problems),
+            }
+        }
+        for &(v, c, percent) in &var_cols {
+            match table.number(line, rec, c) {
+                Ok(Some(x)) => match check_value(v, x, percent) {
+                    Ok(x) => cell.values[v.position()] = Some(x),
+                    Err(m) => note(table.problem(line, c, m), &mut problems),
+                },
+                Ok(None) => {}
+                Err(p) => note(p, &mut problems),
+            }
+        }
+
+        let Some((x, y, cx, _)) = corner else { continue };
+        if !spec.is_aligned(x, y) {
+            note(
+                table.problem(
+                    line,
+                    cx,
+                    format!(
+                        "cell at x = {x}, y = {y} is off the grid: expected a lower-left corner at a multiple of {} m",
+                        spec.cell_size
+                    ),
+                ),
+                &mut problems,
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert((x, y), line) {
+            seen.insert((x, y), first);
+            note(
+                table.problem(
+                    line,
+                    cx,
+                    format!("duplicate cell {}: the same cell is on line {first}", spec.format_id(&style.clone().unwrap_or(spec.default_style()), x, y)),
+                ),
+                &mut problems,
+            );
+            continue;
+        }
+        if row_ok {
+            cells.push((x, y));
+            stats.push(cell);
+        }
+    }
+
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Err(Error::Input(problems));
+    }
+    let style = style.unwrap_or(spec.default_style());
+    let mut has_variable = [false; 8];
+    for (v, _, _) in &var_cols {
+        has_variable[v.position()] = true;
+    }
+    // Sort by cell id so that output does not depend on input order.
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    let ids: Vec<String> = cells.iter().map(|&(x, y)| spec.format_id(&style, x, y)).collect();
+    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    Ok(GridTable {
+        spec,
+        style,
+        cells: order.iter().map(|&i| cells[i]).collect(),
+        stats: order.iter().map(|&i| stats[i]).collect(),
+        has_population: pop_col.is_some(),
+        has_variable,
+    })
+}
+
+/// A message when the CRS or cell size an id names disagrees with `[grid]`.
+fn id_conflicts_config(id: &CellId, cfg_epsg: Option<u32>, cfg_size: Option<u32>) -> Option<String> {
+    if let Some(e) = cfg_epsg.filter(|e| *e != id.epsg) {
+        return Some(format!(
+            "the cell id names EPSG:{} but the config's [grid] crs is EPSG:{e}",
+            id.epsg
+        ));
+    }
+    match (id.cell_size, cfg_size) {
+        (Some(a), Some(b)) if a != b => Some(format!(
+            "the cell id names {a} m cells but the config's [grid] cell_size is {b}"
+        )),
+        _ => None,
+    }
+}
+
+/// Checks a variable's value against its unit and rescales percentages.
+fn check_value(v: Variable, x: f64, percent: bool) -> Result<f64, String> {
+    match v.unit() {
+        Unit::Share if percent => {
+            if (0.0..=100.0).contains(&x) {
+                Ok(x / 100.0)
+            } else {
+                Err(format!("expected a percentage between 0 and 100 (the config sets percent = true), found {x}"))
+            }
+        }
+        Unit::Share => {
+            if (0.0..=1.0).contains(&x) {
+                Ok(x)
+            } else {
+                let hint = if (0.0..=100.0).contains(&x) {
+                    format!(
+                        "; if this column is in percent, set columns.{} = {{ percent = true }} in the config's [index] section",
+                        v.name()
+                    )
+                } else {
+                    String::new()
+                };
+                Err(format!("expected a share between 0 and 1, found {x}{hint}"))
+            }
+        }
+        Unit::Count if x < 0.0 => Err(format!("expected a count ≥ 0, found {x}")),
+        Unit::Money if x < 0.0 => Err(format!("expected an amount ≥ 0 (SEK per year), found {x}")),
+        _ => Ok(x),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "cell_id,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19";
+
+    fn read(body: &str) -> Result<GridTable, Error> {
+        read_grid("grid.csv", format!("{HEADER}\n{body}").as_bytes(), &Config::default())
+    }
+
+    fn problems(r: Result<GridTable, Error>) -> Vec<Problem> {
+        match r {
+            Err(Error::Input(p)) => p,
+            other => panic!("expected input problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_and_sorts_by_id() {
+        let g = read(
+            "6740006580250,120,250000,0.1,0.8,0.3,0.05,0.1,20,8\n\
+             6740006580000,30,,0.2,,,,,5,\n",
+        )
+        .unwrap();
+        assert_eq!(g.spec, GridSpec::scb(250));
+        assert_eq!(g.cells, vec![(674_000, 6_580_000), (674_000, 6_580_250)]);
+        assert_eq!(g.id(0), "6740006580000");
+        assert_eq!(g.stats[0].population, Some(30.0));
+        assert_eq!(g.stats[0].get(Variable::Income), None);
+        assert_eq!(g.stats[1].get(Variable::Age16To19), Some(8.0));
+        assert!(g.has_population && g.has_variable.iter().all(|b| *b));
+    }
+
+    #[test]
+    fn every_problem_is_named_with_line_and_column() {
+        let p = problems(read(
+            "6740006580000,120,250000,37.5,0.8,0.3,0.05,0.1,20,8\n\
+             6740006580250,-4,250000,0.1,0.8,0.3,0.05,0.1,20,8\n\
+             6740006580000,120,250000,0.1,0.8,0.3,0.05,0.1,20,8\n\
+             6740106580500,120,250000,0.1,0.8,0.3,0.05,0.1,20,8\n\
+             6740006580750,120,abc,0.1,0.8,0.3,0.05,0.1,20,-1\n\
+             674000658,120,250000,0.1,0.8,0.3,0.05,0.1,20,8\n",
+        ));
+        let text: Vec<String> = p.iter().map(Problem::to_string).collect();
+        let want = [
+            "grid.csv, line 2, column 4 (low_education): expected a share between 0 and 1, found 37.5; if this column is in percent, set columns.low_education = { percent = true }",
+            "grid.csv, line 3, column 2 (population): expected a count of residents ≥ 0, found -4",
+            "grid.csv, line 4, column 1 (cell_id): duplicate cell 6740006580000: the same cell is on line 2",
+            "grid.csv, line 5, column 1 (cell_id): cell at x = 674010, y = 6580500 is off the grid",
+            "grid.csv, line 6, column 3 (income): expected a number, or an empty field for a missing value, found \"abc\"",
+            "grid.csv, line 6, column 10 (age_16_19): expected a count ≥ 0, found -1",
+            "grid.csv, line 7, column 1 (cell_id): expected a 13-digit Statistics Sweden cell id",
+        ];
+        assert_eq!(text.len(), want.len(), "{text:#?}");
+        for (t, w) in text.iter().zip(want) {
+            assert!(t.starts_with(w), "{t}\n  does not start with\n{w}");
+        }
+    }
+
+    #[test]
+    fn xy_columns_semicolons_and_degrees() {
+        let ok = read_grid("g.csv", b"x;y;population;age_0_15\n674000;6580000;40;25\n", &Config::default()).unwrap();
+        assert_eq!(ok.cells, vec![(674_000, 6_580_000)]);
+        assert_eq!(ok.style, IdStyle::Scb);
+        assert!(!ok.has_variable[0]);
+
+        let p = problems(read_grid("g.csv", b"x,y,population\n18.07,59.33,40\n", &Config::default()));
+        assert_eq!(p.len(), 1);
+        assert!(p[0].to_string().starts_with("g.csv, line 2, column 1 (x): x = 18.07, y = 59.33 look like longitude/latitude in degrees: expected metres in EPSG:3006"), "{}", p[0]);
+    }
+
+    #[test]
+    fn percent_columns_and_renames() {
+        let cfg = Config::parse(
+            "c.toml",
+            "[index]\ncolumns.low_education = { name = \"andel_forgymn\", percent = true }\ncolumns.population = \"folkmangd\"\n",
+        )
+        .unwrap();
+        let g = read_grid("g.csv", b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,37.5\n", &cfg).unwrap();
+        assert_eq!(g.stats[0].get(Variable::LowEducation), Some(0.375));
+        assert_eq!(g.stats[0].population, Some(40.0));
+        let p = problems(read_grid("g.csv", b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,137.5\n", &cfg));
+        assert!(p[0].message.contains("percentage between 0 and 100"), "{}", p[0]);
+    }
+
+    #[test]
+    fn inspire_ids_set_crs_and_size() {
+        let g = read_grid(
+            "g.csv",
+            b"cell_id,population\nCRS3035RES1000mN2684000E4334000,10\nCRS3035RES1000mN2685000E4334000,10\n",
+            &Config::default(),
+        )
+        .unwrap();
+        assert_eq!(g.spec, GridSpec { epsg: 3035, cell_size: 1000 });
+        assert_eq!(g.id(1), "CRS3035RES1000mN2685000E4334000");
+        let p = problems(read_grid(
+            "g.csv",
+            b"cell_id,population\nCRS3035RES1000mN2684000E4334000,10\nCRS3035RES250mN2685000E4334000,10\n",
+            &Config::default(),
+        ));
+        assert_eq!(p[0].line, Some(3));
+        let cfg = Config::parse("c.toml", "[grid]\ncell_size = 500\n").unwrap();
+        let p = problems(read_grid("g.csv", b"cell_id,population\nCRS3035RES1000mN2684000E4334000,10\n", &cfg));
+        assert!(p[0].message.contains("cell_size is 500"), "{}", p[0]);
+    }
+
+    #[test]
+    fn missing_location_columns() {
+        let p = problems(read_grid("g.csv", b"population,income\n1,2\n", &Config::default()));
+        assert!(p[0].to_string().starts_with("g.csv, line 1: no location column"), "{}", p[0]);
+    }
+}

@@ -1,0 +1,166 @@
+//! The layers of SPEC §5, built from the results with the contract's property
+//! names, in the grid CRS. Writers in `geojson_out` and `gdal_out` turn them
+//! into files.
+
+use crate::grid_csv::GridTable;
+use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
+use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
+use stratmap_core::youth::YouthGroup;
+
+/// Nodata of the index raster.
+pub const INDEX_NODATA: f64 = -9999.0;
+
+fn field(name: &str, kind: FieldType) -> Field {
+    Field {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+/// Integer when every value is whole, else real: counts stay integers in GIS tools.
+fn count_kind<'a>(values: impl IntoIterator<Item = &'a Option<f64>>) -> FieldType {
+    if values.into_iter().flatten().all(|v| v.fract() == 0.0) {
+        FieldType::Integer
+    } else {
+        FieldType::Real
+    }
+}
+
+fn typed(kind: FieldType, v: Option<f64>) -> Value {
+    match kind {
+        FieldType::Integer => Value::count(v),
+        _ => v.into(),
+    }
+}
+
+fn cell_polygon(grid: &GridTable, i: usize) -> geo::Geometry<f64> {
+    let (x, y) = grid.cells[i];
+    let s = f64::from(grid.spec.cell_size);
+    let (x, y) = (x as f64, y as f64);
+    geo::Geometry::Polygon(geo::Rect::new((x, y), (x + s, y + s)).to_polygon())
+}
+
+/// `living_conditions`: one polygon per input cell, valid or not.
+pub fn living_conditions_layer(grid: &GridTable, lci: &LivingConditionsIndex) -> Layer {
+    let pop_kind = count_kind(grid.stats.iter().map(|c| &c.population));
+    let var_kinds: Vec<FieldType> = Variable::ALL
+        .iter()
+        .map(|v| match v.unit() {
+            Unit::Share => FieldType::Real,
+            Unit::Count | Unit::Money => count_kind(grid.stats.iter().map(|c| &c.values[v.position()])),
+        })
+        .collect();
+
+    let mut fields = vec![field("cell_id", FieldType::Text), field("population", pop_kind)];
+    fields.extend(Variable::ALL.iter().zip(&var_kinds).map(|(v, k)| field(v.name(), *k)));
+    fields.extend(Group::ALL.iter().map(|g| field(g.score_name(), FieldType::Real)));
+    fields.extend([
+        field("index", FieldType::Real),
+        field("class", FieldType::Integer),
+        field("color", FieldType::Text),
+        field("status", FieldType::Text),
+    ]);
+
+    let features = (0..grid.cells.len())
+        .map(|i| {
+            let stats = &grid.stats[i];
+            let r = &lci.cells[i];
+            let id = grid.id(i);
+            let mut values = vec![Value::Text(id.clone()), typed(pop_kind, stats.population)];
+            values.extend(var_kinds.iter().zip(stats.values).map(|(k, v)| typed(*k, v)));
+            values.extend((0..3).map(|g| r.group_scores.map(|s| s[g]).into()));
+            values.push(r.index.into());
+            values.push(r.class.map_or(Value::Null, |c| Value::Integer(i64::from(c))));
+            values.push(
+                r.class
+                    .and_then(class_color)
+                    .map_or(Value::Null, |c| Value::Text(c.to_string())),
+            );
+            values.push(Value::Text(r.status.as_str().to_string()));
+            Feature {
+                id: Value::Text(id),
+                geometry: cell_polygon(grid, i),
+                values,
+            }
+        })
+        .collect();
+    Layer {
+        name: "living_conditions".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// `youth_groups`: one point per group at its youth-weighted centroid,
+/// `group_id` 1 for the largest.
+pub fn youth_layer(grid: &GridTable, groups: &[YouthGroup]) -> Layer {
+    let kind = count_kind(
+        groups
+            .iter()
+            .flat_map(|g| [Some(g.age_0_15), Some(g.age_16_19)])
+            .collect::<Vec<_>>()
+            .iter(),
+    );
+    let fields = vec![
+        field("group_id", FieldType::Integer),
+        field("cells", FieldType::Integer),
+        field("age_0_15", kind),
+        field("age_16_19", kind),
+        field("youth", kind),
+        field("radius_m", FieldType::Real),
+    ];
+    let features = groups
+        .iter()
+        .zip(1i64..)
+        .map(|(g, id)| Feature {
+            id: Value::Integer(id),
+            geometry: geo::Geometry::Point(geo::Point::new(g.centroid.0, g.centroid.1)),
+            values: vec![
+                Value::Integer(id),
+                Value::Integer(g.cells.len() as i64),
+                typed(kind, Some(g.age_0_15)),
+                typed(kind, Some(g.age_16_19)),
+                typed(kind, Some(g.youth)),
+                Value::Real(g.radius_m),
+            ],
+        })
+        .collect();
+    debug_assert!(grid.cells.len() >= groups.len());
+    Layer {
+        name: "youth_groups".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// The index as a raster over the grid's bounding box, one pixel per cell,
+/// [`INDEX_NODATA`] where there is no cell or no index.
+pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Option<Raster> {
+    let s = i64::from(grid.spec.cell_size);
+    let xmin = grid.cells.iter().map(|c| c.0).min()?;
+    let xmax = grid.cells.iter().map(|c| c.0).max()?;
+    let ymin = grid.cells.iter().map(|c| c.1).min()?;
+    let ymax = grid.cells.iter().map(|c| c.1).max()?;
+    let width = ((xmax - xmin) / s + 1) as usize;
+    let height = ((ymax - ymin) / s + 1) as usize;
+    let mut data = vec![INDEX_NODATA; width * height];
+    for (&(x, y), r) in grid.cells.iter().zip(&lci.cells) {
+        if let Some(v) = r.index {
+            let col = ((x - xmin) / s) as usize;
+            let row = ((ymax - y) / s) as usize;
+            data[row * width + col] = v;
+        }
+    }
+    Some(Raster {
+        name: "living_conditions".into(),
+        epsg: grid.spec.epsg,
+        origin: (xmin as f64, (ymax + s) as f64),
+        cell_size: s as f64,
+        width,
+        height,
+        data,
+        nodata: INDEX_NODATA,
+    })
+}

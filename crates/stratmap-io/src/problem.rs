@@ -1,0 +1,110 @@
+//! Errors: problems in input files (each naming file, line and column) and
+//! failures to read or write files.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line number in the file (the header is line 1).
+    pub line: Option<u64>,
+    /// 1-based column number and the column's header name.
+    pub column: Option<(usize, String)>,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        Problem {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn at_column(mut self, number: usize, name: &str) -> Self {
+        self.column = Some((number, name.to_string()));
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some((n, name)) = &self.column {
+            write!(f, ", column {n} ({name})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is wrong: the user can fix the file (exit code 1).
+    #[error("{}", list(.0))]
+    Input(Vec<Problem>),
+    /// A file could not be read or written (exit code 3).
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A coordinate system could not be set up or a transformation failed.
+    #[error("coordinate transformation: {0}")]
+    Crs(String),
+    /// GDAL failed while writing a GeoPackage or GeoTIFF (exit code 3).
+    #[error("{}: GDAL: {message}", .path.display())]
+    Gdal { path: PathBuf, message: String },
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The process exit code of SPEC §6: 1 bad input, 3 I/O.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Crs(_) => 1,
+            Error::Io { .. } | Error::Gdal { .. } => 3,
+        }
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(p: Problem) -> Self {
+        Error::Input(vec![p])
+    }
+}
+
+/// How many problems an error message lists before it sums up the rest.
+pub const SHOWN_PROBLEMS: usize = 20;
+
+fn list(problems: &[Problem]) -> String {
+    let mut s: Vec<String> = problems.iter().take(SHOWN_PROBLEMS).map(Problem::to_string).collect();
+    if problems.len() > SHOWN_PROBLEMS {
+        s.push(format!(
+            "… and {} more problems (stratmap validate lists them all)",
+            problems.len() - SHOWN_PROBLEMS
+        ));
+    }
+    s.join("\n")
+}
