@@ -1,1 +1,75 @@
-fn main() {}
+//! `stratmap`: the command-line tool. Thin: it parses arguments, reads files
+//! through `stratmap-io`, computes with `stratmap-core` and writes the layers.
+
+mod demo;
+mod pipeline;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "stratmap", version, about = "Map layers for a police strategic map and hot-spot analysis")]
+struct Cli {
+    /// Print no notes or warnings on stderr (results still go to stdout).
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the built-in sample town and write every layer.
+    Demo {
+        /// Output directory.
+        #[arg(long, default_value = "stratmap-demo")]
+        out: PathBuf,
+    },
+    /// Living-conditions index on the grid (.geojson, .gpkg or .tif).
+    Index {
+        /// Grid statistics CSV (SPEC §3.1).
+        #[arg(long)]
+        grid: PathBuf,
+        /// TOML config ([grid], [index]).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output file: .geojson, .gpkg or .tif.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Youth groups as proportional rings (.geojson or .gpkg).
+    Youth {
+        #[arg(long)]
+        grid: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check input files and list every problem found.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let notes = pipeline::Notes { quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Demo { out } => demo::run(&out, &notes),
+        Command::Index { grid, config, out } => pipeline::index_command(&grid, config.as_deref(), &out, &notes),
+        Command::Youth { grid, config, out } => pipeline::youth_command(&grid, config.as_deref(), &out, &notes),
+        Command::Validate { files, config } => pipeline::validate_command(&files, config.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", e.report());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

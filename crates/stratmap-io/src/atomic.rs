@@ -13,8 +13,12 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     let dir = parent_dir(path)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".stratmap-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".stratmap-");
+    // tempfile makes files readable by the owner only; a layer is for sharing.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let tmp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
     let mut out = BufWriter::new(tmp);

@@ -1,1 +1,98 @@
-//! GeoPackage and GeoTIFF through GDAL.
+//! GeoPackage (every layer, in the grid CRS) and GeoTIFF (the index raster)
+//! through GDAL. Each file is built under a temporary name in the destination
+//! directory and renamed into place when GDAL has closed it.
+
+use crate::atomic::parent_dir;
+use crate::layer::{FieldType, Layer, Raster, Value};
+use crate::Error;
+use gdal::raster::Buffer;
+use gdal::spatial_ref::SpatialRef;
+use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::DriverManager;
+use std::path::Path;
+
+/// Builds `path` with `build` at a temporary path beside it, then renames it
+/// into place.
+fn atomically(path: &Path, build: impl FnOnce(&Path) -> gdal::errors::Result<()>) -> Result<(), Error> {
+    let dir = parent_dir(path)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".stratmap-")
+        .tempdir_in(dir)
+        .map_err(|e| Error::io(path, e))?;
+    let file = tmp.path().join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
+    build(&file).map_err(|e| Error::Gdal {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    std::fs::rename(&file, path).map_err(|e| Error::io(path, e))
+}
+
+fn geometry_type(layer: &Layer) -> OGRwkbGeometryType::Type {
+    match layer.features.first().map(|f| &f.geometry) {
+        Some(geo::Geometry::Point(_)) => OGRwkbGeometryType::wkbPoint,
+        Some(geo::Geometry::Polygon(_)) => OGRwkbGeometryType::wkbPolygon,
+        Some(geo::Geometry::MultiPolygon(_)) => OGRwkbGeometryType::wkbMultiPolygon,
+        _ => OGRwkbGeometryType::wkbUnknown,
+    }
+}
+
+fn ogr_type(kind: FieldType) -> OGRFieldType::Type {
+    match kind {
+        FieldType::Integer | FieldType::Boolean => OGRFieldType::OFTInteger64,
+        FieldType::Real => OGRFieldType::OFTReal,
+        FieldType::Text => OGRFieldType::OFTString,
+    }
+}
+
+/// Writes the layers into one GeoPackage, each in its own CRS.
+pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
+    atomically(path, |file| {
+        let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(file)?;
+        for layer in layers {
+            let srs = SpatialRef::from_epsg(layer.epsg)?;
+            let mut txn = ds.start_transaction()?;
+            {
+                let out = txn.create_layer(LayerOptions {
+                    name: &layer.name,
+                    srs: Some(&srs),
+                    ty: geometry_type(layer),
+                    options: None,
+                })?;
+                let defs: Vec<(&str, OGRFieldType::Type)> =
+                    layer.fields.iter().map(|f| (f.name.as_str(), ogr_type(f.kind))).collect();
+                out.create_defn_fields(&defs)?;
+                for f in &layer.features {
+                    let mut feature = Feature::new(out.defn())?;
+                    for (i, v) in f.values.iter().enumerate() {
+                        match v {
+                            Value::Null => feature.set_field_null(i)?,
+                            Value::Integer(n) => feature.set_field_integer64(i, *n)?,
+                            Value::Real(x) => feature.set_field_double(i, *x)?,
+                            Value::Text(s) => feature.set_field_string(i, s)?,
+                            Value::Boolean(b) => feature.set_field_integer64(i, i64::from(*b))?,
+                        }
+                    }
+                    feature.set_geometry(f.geometry.to_gdal()?)?;
+                    feature.create(&out)?;
+                }
+            }
+            txn.commit()?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a one-band Float64 GeoTIFF with nodata set.
+pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
+    atomically(path, |file| {
+        let driver = DriverManager::get_driver_by_name("GTiff")?;
+        let mut ds = driver.create_with_band_type::<f64, _>(file, raster.width, raster.height, 1)?;
+        ds.set_geo_transform(&[raster.origin.0, raster.cell_size, 0.0, raster.origin.1, 0.0, -raster.cell_size])?;
+        ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg)?)?;
+        let mut band = ds.rasterband(1)?;
+        band.set_no_data_value(Some(raster.nodata))?;
+        let mut buf = Buffer::new((raster.width, raster.height), raster.data.clone());
+        band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+        Ok(())
+    })
+}

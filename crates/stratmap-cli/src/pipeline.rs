@@ -1,0 +1,232 @@
+//! What each command does, from files to files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use stratmap_core::index::{LivingConditionsIndex, Status};
+use stratmap_core::youth::{youth_groups, YouthCell};
+use stratmap_io::config::Config;
+use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
+use stratmap_io::geojson_out::write_geojson;
+use stratmap_io::grid_csv::{read_grid, GridTable};
+use stratmap_io::layer::Layer;
+use stratmap_io::layers::{index_raster, living_conditions_layer, youth_layer};
+use stratmap_io::{Error, Problem};
+
+/// A failure of a command, with its exit code (SPEC §6).
+pub enum Failure {
+    /// Wrong use of the command line (exit 2).
+    Usage(String),
+    /// Bad input (1) or I/O (3).
+    Io(Error),
+    /// Validation found problems (1); they were already printed.
+    Invalid(usize),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Failure::Io(p.into())
+    }
+}
+
+impl Failure {
+    pub fn report(&self) -> String {
+        match self {
+            Failure::Usage(m) => format!("error: {m}"),
+            Failure::Io(Error::Input(p)) if p.len() > 1 => {
+                format!("error: {} problems in the input:\n{}", p.len(), Error::Input(p.clone()))
+            }
+            Failure::Io(e) => format!("error: {e}"),
+            Failure::Invalid(n) => format!("error: {n} problems found"),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Io(e) => e.exit_code() as u8,
+            Failure::Invalid(_) => 1,
+        }
+    }
+}
+
+/// Notes and warnings on stderr, unless `--quiet`.
+pub struct Notes {
+    pub quiet: bool,
+}
+
+impl Notes {
+    pub fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+}
+
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
+    match path {
+        None => Ok(Config::default()),
+        Some(p) => {
+            let bytes = read_file(p)?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Problem::file(&p.display().to_string(), "expected UTF-8 text"))?;
+            Config::parse(&p.display().to_string(), &text)
+        }
+    }
+}
+
+/// The output formats a layer can be written in, chosen by the file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    GeoPackage,
+    GeoTiff,
+}
+
+pub fn format_of(path: &Path, raster_ok: bool) -> Result<Format, Failure> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "geojson" | "json" => Ok(Format::GeoJson),
+        "gpkg" => Ok(Format::GeoPackage),
+        "tif" | "tiff" if raster_ok => Ok(Format::GeoTiff),
+        _ => Err(Failure::Usage(format!(
+            "--out {}: expected a file ending in .geojson or .gpkg{}",
+            path.display(),
+            if raster_ok { " or .tif" } else { "" }
+        ))),
+    }
+}
+
+/// A grid file read and checked for the index, or for youth groups.
+pub fn load_grid(name: &str, bytes: &[u8], config: &Config, for_index: bool) -> Result<GridTable, Error> {
+    let grid = read_grid(name, bytes, config)?;
+    let problems = if for_index {
+        grid.index_problems(name, config)
+    } else {
+        grid.youth_problems(name, config)
+    };
+    if problems.is_empty() {
+        Ok(grid)
+    } else {
+        Err(Error::Input(problems))
+    }
+}
+
+/// The index of a grid, with a one-line summary.
+pub fn compute_index(grid: &GridTable, config: &Config) -> Result<(LivingConditionsIndex, String), Error> {
+    let params = config.index_params().map_err(|m| Problem::file("config", m))?;
+    let lci = LivingConditionsIndex::compute(&grid.stats, &params);
+    let count = |s: Status| lci.cells.iter().filter(|c| c.status == s).count();
+    let summary = format!(
+        "{} cells: {} ok, {} low_population, {} incomplete",
+        lci.cells.len(),
+        count(Status::Ok),
+        count(Status::LowPopulation),
+        count(Status::Incomplete)
+    );
+    Ok((lci, summary))
+}
+
+pub fn youth_cells(grid: &GridTable) -> Vec<YouthCell> {
+    use stratmap_core::index::Variable;
+    grid.cells
+        .iter()
+        .zip(&grid.stats)
+        .map(|(&(x, y), s)| YouthCell {
+            x,
+            y,
+            age_0_15: s.get(Variable::Age0To15),
+            age_16_19: s.get(Variable::Age16To19),
+        })
+        .collect()
+}
+
+pub fn youth_layer_of(grid: &GridTable, config: &Config) -> Layer {
+    let groups = youth_groups(&youth_cells(grid), grid.spec, &config.youth_params());
+    youth_layer(grid, &groups)
+}
+
+fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Error> {
+    match format {
+        Format::GeoJson => write_geojson(layer, path),
+        Format::GeoPackage => write_gpkg(&[layer], path),
+        Format::GeoTiff => unreachable!("rasters are written by write_index"),
+    }
+}
+
+pub fn index_command(grid_path: &Path, config: Option<&Path>, out: &Path, notes: &Notes) -> Result<(), Failure> {
+    let format = format_of(out, true)?;
+    let config = load_config(config)?;
+    let name = grid_path.display().to_string();
+    let grid = load_grid(&name, &read_file(grid_path)?, &config, true)?;
+    let (lci, summary) = compute_index(&grid, &config)?;
+    if format == Format::GeoTiff {
+        let raster = index_raster(&grid, &lci)
+            .ok_or_else(|| Problem::file(&name, "no cells: a raster needs at least one"))?;
+        write_geotiff(&raster, out)?;
+    } else {
+        write_layer(&living_conditions_layer(&grid, &lci), out, format)?;
+    }
+    if lci.valid == 0 {
+        notes.note("warning: no cell is valid (population and every group present), so no cell has an index");
+    }
+    println!("wrote {} ({summary})", out.display());
+    Ok(())
+}
+
+pub fn youth_command(grid_path: &Path, config: Option<&Path>, out: &Path, _notes: &Notes) -> Result<(), Failure> {
+    let format = format_of(out, false)?;
+    let config = load_config(config)?;
+    let name = grid_path.display().to_string();
+    let grid = load_grid(&name, &read_file(grid_path)?, &config, false)?;
+    let layer = youth_layer_of(&grid, &config);
+    write_layer(&layer, out, format)?;
+    println!("wrote {} ({} youth groups)", out.display(), layer.features.len());
+    Ok(())
+}
+
+pub fn validate_command(files: &[PathBuf], config: Option<&Path>) -> Result<(), Failure> {
+    let config = load_config(config)?;
+    let mut total = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let bytes = match read_file(path) {
+            Ok(b) => b,
+            Err(e) => {
+                println!("{e}");
+                total += 1;
+                continue;
+            }
+        };
+        match load_grid(&name, &bytes, &config, true) {
+            Ok(grid) => println!("{name}: ok, a grid of {} cells on the {}", grid.cells.len(), grid.spec),
+            Err(Error::Input(problems)) => {
+                let mut s = String::new();
+                for p in &problems {
+                    let _ = writeln!(s, "{p}");
+                }
+                print!("{s}");
+                total += problems.len();
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if total > 0 {
+        Err(Failure::Invalid(total))
+    } else {
+        Ok(())
+    }
+}
