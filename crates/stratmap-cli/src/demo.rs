@@ -10,8 +10,14 @@ use stratmap_io::layers::{index_raster, living_conditions_layer};
 
 /// The sample town's inputs, by file name.
 pub const SAMPLE_TOWN: [(&str, &str); 2] = [
-    ("grid.csv", include_str!("../../../fixtures/sample-town/grid.csv")),
-    ("config.toml", include_str!("../../../fixtures/sample-town/config.toml")),
+    (
+        "grid.csv",
+        include_str!("../../../fixtures/sample-town/grid.csv"),
+    ),
+    (
+        "config.toml",
+        include_str!("../../../fixtures/sample-town/config.toml"),
+    ),
 ];
 
 fn input(name: &str) -> &'static str {
@@ -23,7 +29,12 @@ fn input(name: &str) -> &'static str {
 
 pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     let config = Config::parse("sample-town/config.toml", input("config.toml"))?;
-    let grid = load_grid("sample-town/grid.csv", input("grid.csv").as_bytes(), &config, true)?;
+    let grid = load_grid(
+        "sample-town/grid.csv",
+        input("grid.csv").as_bytes(),
+        &config,
+        true,
+    )?;
     let (lci, summary) = compute_index(&grid, &config)?;
     let living = living_conditions_layer(&grid, &lci);
     let youth = youth_layer_of(&grid, &config);
@@ -33,15 +44,31 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     println!("wrote {} ({summary})", path.display());
     let path = out.join("youth_groups.geojson");
     write_geojson(&youth, &path)?;
-    println!("wrote {} ({} youth groups)", path.display(), youth.features.len());
+    println!(
+        "wrote {} ({} youth groups)",
+        path.display(),
+        youth.features.len()
+    );
     let path = out.join("stratmap.gpkg");
     write_gpkg(&[&living, &youth], &path)?;
-    println!("wrote {} (layers living_conditions, youth_groups in EPSG:{})", path.display(), grid.spec.epsg);
+    println!(
+        "wrote {} (layers living_conditions, youth_groups in EPSG:{})",
+        path.display(),
+        grid.spec.epsg
+    );
     if let Some(raster) = index_raster(&grid, &lci) {
         let path = out.join("living_conditions.tif");
         write_geotiff(&raster, &path)?;
-        println!("wrote {} ({} × {} pixels of {} m)", path.display(), raster.width, raster.height, raster.cell_size);
+        println!(
+            "wrote {} ({} × {} pixels of {} m)",
+            path.display(),
+            raster.width,
+            raster.height,
+            raster.cell_size
+        );
     }
-    notes.note("the sample town is made up; its inputs are in fixtures/sample-town/ of the source tree");
+    notes.note(
+        "the sample town is made up; its inputs are in fixtures/sample-town/ of the source tree",
+    );
     Ok(())
 }

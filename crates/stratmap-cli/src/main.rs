@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "stratmap", version, about = "Map layers for a police strategic map and hot-spot analysis")]
+#[command(
+    name = "stratmap",
+    version,
+    about = "Map layers for a police strategic map and hot-spot analysis"
+)]
 struct Cli {
     /// Print no notes or warnings on stderr (results still go to stdout).
     #[arg(long, global = true)]
@@ -61,9 +65,15 @@ fn main() -> ExitCode {
     let notes = pipeline::Notes { quiet: cli.quiet };
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
-        Command::Index { grid, config, out } => pipeline::index_command(&grid, config.as_deref(), &out, &notes),
-        Command::Youth { grid, config, out } => pipeline::youth_command(&grid, config.as_deref(), &out, &notes),
-        Command::Validate { files, config } => pipeline::validate_command(&files, config.as_deref()),
+        Command::Index { grid, config, out } => {
+            pipeline::index_command(&grid, config.as_deref(), &out, &notes)
+        }
+        Command::Youth { grid, config, out } => {
+            pipeline::youth_command(&grid, config.as_deref(), &out, &notes)
+        }
+        Command::Validate { files, config } => {
+            pipeline::validate_command(&files, config.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -39,7 +39,11 @@ impl Failure {
         match self {
             Failure::Usage(m) => format!("error: {m}"),
             Failure::Io(Error::Input(p)) if p.len() > 1 => {
-                format!("error: {} problems in the input:\n{}", p.len(), Error::Input(p.clone()))
+                format!(
+                    "error: {} problems in the input:\n{}",
+                    p.len(),
+                    Error::Input(p.clone())
+                )
             }
             Failure::Io(e) => format!("error: {e}"),
             Failure::Invalid(n) => format!("error: {n} problems found"),
@@ -86,6 +90,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
 
 /// The output formats a layer can be written in, chosen by the file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the formats are called that
 pub enum Format {
     GeoJson,
     GeoPackage,
@@ -111,7 +116,12 @@ pub fn format_of(path: &Path, raster_ok: bool) -> Result<Format, Failure> {
 }
 
 /// A grid file read and checked for the index, or for youth groups.
-pub fn load_grid(name: &str, bytes: &[u8], config: &Config, for_index: bool) -> Result<GridTable, Error> {
+pub fn load_grid(
+    name: &str,
+    bytes: &[u8],
+    config: &Config,
+    for_index: bool,
+) -> Result<GridTable, Error> {
     let grid = read_grid(name, bytes, config)?;
     let problems = if for_index {
         grid.index_problems(name, config)
@@ -126,8 +136,13 @@ pub fn load_grid(name: &str, bytes: &[u8], config: &Config, for_index: bool) -> 
 }
 
 /// The index of a grid, with a one-line summary.
-pub fn compute_index(grid: &GridTable, config: &Config) -> Result<(LivingConditionsIndex, String), Error> {
-    let params = config.index_params().map_err(|m| Problem::file("config", m))?;
+pub fn compute_index(
+    grid: &GridTable,
+    config: &Config,
+) -> Result<(LivingConditionsIndex, String), Error> {
+    let params = config
+        .index_params()
+        .map_err(|m| Problem::file("config", m))?;
     let lci = LivingConditionsIndex::compute(&grid.stats, &params);
     let count = |s: Status| lci.cells.iter().filter(|c| c.status == s).count();
     let summary = format!(
@@ -167,7 +182,12 @@ fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Error> 
     }
 }
 
-pub fn index_command(grid_path: &Path, config: Option<&Path>, out: &Path, notes: &Notes) -> Result<(), Failure> {
+pub fn index_command(
+    grid_path: &Path,
+    config: Option<&Path>,
+    out: &Path,
+    notes: &Notes,
+) -> Result<(), Failure> {
     let format = format_of(out, true)?;
     let config = load_config(config)?;
     let name = grid_path.display().to_string();
@@ -187,14 +207,23 @@ pub fn index_command(grid_path: &Path, config: Option<&Path>, out: &Path, notes:
     Ok(())
 }
 
-pub fn youth_command(grid_path: &Path, config: Option<&Path>, out: &Path, _notes: &Notes) -> Result<(), Failure> {
+pub fn youth_command(
+    grid_path: &Path,
+    config: Option<&Path>,
+    out: &Path,
+    _notes: &Notes,
+) -> Result<(), Failure> {
     let format = format_of(out, false)?;
     let config = load_config(config)?;
     let name = grid_path.display().to_string();
     let grid = load_grid(&name, &read_file(grid_path)?, &config, false)?;
     let layer = youth_layer_of(&grid, &config);
     write_layer(&layer, out, format)?;
-    println!("wrote {} ({} youth groups)", out.display(), layer.features.len());
+    println!(
+        "wrote {} ({} youth groups)",
+        out.display(),
+        layer.features.len()
+    );
     Ok(())
 }
 
@@ -212,7 +241,11 @@ pub fn validate_command(files: &[PathBuf], config: Option<&Path>) -> Result<(), 
             }
         };
         match load_grid(&name, &bytes, &config, true) {
-            Ok(grid) => println!("{name}: ok, a grid of {} cells on the {}", grid.cells.len(), grid.spec),
+            Ok(grid) => println!(
+                "{name}: ok, a grid of {} cells on the {}",
+                grid.cells.len(),
+                grid.spec
+            ),
             Err(Error::Input(problems)) => {
                 let mut s = String::new();
                 for p in &problems {

@@ -18,12 +18,12 @@ pub fn write_atomic(
     // tempfile makes files readable by the owner only; a layer is for sharing.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(path, e))?;
+    let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
     let mut out = BufWriter::new(tmp);
     write(&mut out).map_err(|e| Error::io(path, e))?;
-    let tmp = out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
@@ -53,7 +53,11 @@ mod tests {
         });
         assert!(err.is_err());
         assert!(!path.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "temp file left behind"
+        );
     }
 
     #[test]

@@ -127,8 +127,8 @@ pub const GRID_COLUMNS: [&str; 12] = [
 impl Config {
     /// Parses and checks a config; `name` is the file name used in messages.
     pub fn parse(name: &str, text: &str) -> Result<Config, Error> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| Problem::file(name, e.to_string().trim_end().to_string()))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| Problem::file(name, e.to_string().trim_end().to_string()))?;
         config.check(name)?;
         Ok(config)
     }
@@ -146,7 +146,9 @@ impl Config {
         self.index_params().map_err(bad)?;
         self.grid_epsg().map_err(bad)?;
         if self.grid.cell_size == Some(0) {
-            return Err(bad("[grid] cell_size: expected a positive number of metres, found 0".into()));
+            return Err(bad(
+                "[grid] cell_size: expected a positive number of metres, found 0".into(),
+            ));
         }
         Ok(())
     }
@@ -155,9 +157,10 @@ impl Config {
     pub fn column(&self, logical: &str) -> (String, bool) {
         match self.index.columns.get(logical) {
             Some(ColumnSpec::Name(n)) => (n.clone(), false),
-            Some(ColumnSpec::Full { name, percent }) => {
-                (name.clone().unwrap_or_else(|| logical.to_string()), *percent)
-            }
+            Some(ColumnSpec::Full { name, percent }) => (
+                name.clone().unwrap_or_else(|| logical.to_string()),
+                *percent,
+            ),
             None => (logical.to_string(), false),
         }
     }
@@ -172,7 +175,9 @@ impl Config {
         let ix = &self.index;
         if let Some(m) = ix.min_population {
             if !(m >= 0.0 && m.is_finite()) {
-                return Err(format!("[index] min_population: expected a number ≥ 0, found {m}"));
+                return Err(format!(
+                    "[index] min_population: expected a number ≥ 0, found {m}"
+                ));
             }
             p.min_population = m;
         }
@@ -184,7 +189,9 @@ impl Config {
                     ));
                 };
                 if !(*v >= 0.0 && v.is_finite()) {
-                    return Err(format!("[index] weights.{k}: expected a weight ≥ 0, found {v}"));
+                    return Err(format!(
+                        "[index] weights.{k}: expected a weight ≥ 0, found {v}"
+                    ));
                 }
                 p.weights[*g as usize] = *v;
             }
@@ -284,15 +291,24 @@ total_area_km2 = 447425
 
     #[test]
     fn mistakes_are_named() {
-        let e = Config::parse("c.toml", "[index]\nclases = \"sd\"\n").unwrap_err().to_string();
-        assert!(e.contains("c.toml") && e.contains("clases"), "{e}");
-        let e = Config::parse("c.toml", "[index]\ncolumns.incme = \"x\"\n").unwrap_err().to_string();
-        assert!(e.contains("columns.incme") && e.contains("income"), "{e}");
-        let e = Config::parse("c.toml", "[index]\nweights = { econ = 0, segregation = 0, family = 0 }\n")
+        let e = Config::parse("c.toml", "[index]\nclases = \"sd\"\n")
             .unwrap_err()
             .to_string();
+        assert!(e.contains("c.toml") && e.contains("clases"), "{e}");
+        let e = Config::parse("c.toml", "[index]\ncolumns.incme = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("columns.incme") && e.contains("income"), "{e}");
+        let e = Config::parse(
+            "c.toml",
+            "[index]\nweights = { econ = 0, segregation = 0, family = 0 }\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("positive"), "{e}");
-        let e = Config::parse("c.toml", "[grid]\ncrs = \"SWEREF99\"\n").unwrap_err().to_string();
+        let e = Config::parse("c.toml", "[grid]\ncrs = \"SWEREF99\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("EPSG:3006"), "{e}");
     }
 }

@@ -51,7 +51,10 @@ mod tests {
         let (lon, lat) = t.point(500_000.0, 6_500_000.0).unwrap();
         assert!((lon - 15.0).abs() < 1e-9, "{lon}");
         assert!((58.0..59.0).contains(&lat), "{lat}");
-        let back = Transform::new(WGS84, 3006).unwrap().point(lon, lat).unwrap();
+        let back = Transform::new(WGS84, 3006)
+            .unwrap()
+            .point(lon, lat)
+            .unwrap();
         assert!((back.0 - 500_000.0).abs() < 1e-6 && (back.1 - 6_500_000.0).abs() < 1e-6);
     }
 

@@ -37,7 +37,9 @@ impl CsvTable {
             .from_reader(data);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| Problem::file(file, format!("cannot read the header row: {e}")).at_line(1))?
+            .map_err(|e| {
+                Problem::file(file, format!("cannot read the header row: {e}")).at_line(1)
+            })?
             .iter()
             .map(str::to_string)
             .collect();
@@ -110,7 +112,9 @@ impl CsvTable {
 
     /// The position of a column, matching the header case-insensitively.
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// A problem at a given line and column.
@@ -121,7 +125,12 @@ impl CsvTable {
     }
 
     /// Reads a number; an empty field is `None` (missing).
-    pub fn number(&self, line: u64, rec: &csv::StringRecord, col: usize) -> Result<Option<f64>, Problem> {
+    pub fn number(
+        &self,
+        line: u64,
+        rec: &csv::StringRecord,
+        col: usize,
+    ) -> Result<Option<f64>, Problem> {
         let raw = rec.get(col).unwrap_or("");
         parse_number(raw).map_err(|m| self.problem(line, col, m))
     }
@@ -135,9 +144,9 @@ pub fn parse_number(raw: &str) -> Result<Option<f64>, String> {
     match raw.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
         Ok(_) => Err(format!("expected a finite number, found {raw:?}")),
-        Err(_) if raw.contains(',') && raw.replace(',', ".").parse::<f64>().is_ok() => Err(format!(
-            "expected a number with '.' as decimal point, found {raw:?}"
-        )),
+        Err(_) if raw.contains(',') && raw.replace(',', ".").parse::<f64>().is_ok() => Err(
+            format!("expected a number with '.' as decimal point, found {raw:?}"),
+        ),
         Err(_) => Err(format!(
             "expected a number, or an empty field for a missing value, found {raw:?}"
         )),
@@ -159,8 +168,12 @@ mod tests {
         assert_eq!(parse_number(""), Ok(None));
         assert_eq!(parse_number("0.25"), Ok(Some(0.25)));
         assert_eq!(parse_number("-3"), Ok(Some(-3.0)));
-        assert!(parse_number("0,25").unwrap_err().contains("'.' as decimal point"));
-        assert!(parse_number("..").unwrap_err().contains("expected a number"));
+        assert!(parse_number("0,25")
+            .unwrap_err()
+            .contains("'.' as decimal point"));
+        assert!(parse_number("..")
+            .unwrap_err()
+            .contains("expected a number"));
         assert!(parse_number("NaN").unwrap_err().contains("finite"));
     }
 

@@ -13,13 +13,18 @@ use std::path::Path;
 
 /// Builds `path` with `build` at a temporary path beside it, then renames it
 /// into place.
-fn atomically(path: &Path, build: impl FnOnce(&Path) -> gdal::errors::Result<()>) -> Result<(), Error> {
+fn atomically(
+    path: &Path,
+    build: impl FnOnce(&Path) -> gdal::errors::Result<()>,
+) -> Result<(), Error> {
     let dir = parent_dir(path)?;
     let tmp = tempfile::Builder::new()
         .prefix(".stratmap-")
         .tempdir_in(dir)
         .map_err(|e| Error::io(path, e))?;
-    let file = tmp.path().join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
+    let file = tmp
+        .path()
+        .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
     build(&file).map_err(|e| Error::Gdal {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -58,8 +63,11 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
                     ty: geometry_type(layer),
                     options: None,
                 })?;
-                let defs: Vec<(&str, OGRFieldType::Type)> =
-                    layer.fields.iter().map(|f| (f.name.as_str(), ogr_type(f.kind))).collect();
+                let defs: Vec<(&str, OGRFieldType::Type)> = layer
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.as_str(), ogr_type(f.kind)))
+                    .collect();
                 out.create_defn_fields(&defs)?;
                 for f in &layer.features {
                     let mut feature = Feature::new(out.defn())?;
@@ -86,8 +94,16 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
     atomically(path, |file| {
         let driver = DriverManager::get_driver_by_name("GTiff")?;
-        let mut ds = driver.create_with_band_type::<f64, _>(file, raster.width, raster.height, 1)?;
-        ds.set_geo_transform(&[raster.origin.0, raster.cell_size, 0.0, raster.origin.1, 0.0, -raster.cell_size])?;
+        let mut ds =
+            driver.create_with_band_type::<f64, _>(file, raster.width, raster.height, 1)?;
+        ds.set_geo_transform(&[
+            raster.origin.0,
+            raster.cell_size,
+            0.0,
+            raster.origin.1,
+            0.0,
+            -raster.cell_size,
+        ])?;
         ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg)?)?;
         let mut band = ds.rasterband(1)?;
         band.set_no_data_value(Some(raster.nodata))?;

@@ -17,7 +17,10 @@ pub fn round7(v: f64) -> f64 {
 }
 
 /// Transforms a geometry to WGS 84, rounds it, and orients its rings as RFC 7946 asks.
-pub fn to_rfc7946(g: &geo::Geometry<f64>, to_wgs84: &Transform) -> Result<geo::Geometry<f64>, Error> {
+pub fn to_rfc7946(
+    g: &geo::Geometry<f64>,
+    to_wgs84: &Transform,
+) -> Result<geo::Geometry<f64>, Error> {
     let g = g.try_map_coords(|c| {
         let (lon, lat) = to_wgs84.point(c.x, c.y)?;
         Ok::<_, Error>(geo::coord! { x: round7(lon), y: round7(lat) })
@@ -34,9 +37,14 @@ pub fn geojson_bytes(layer: &Layer) -> Result<Vec<u8>, Error> {
     let to_wgs84 = Transform::to_wgs84(layer.epsg)?;
     let mut out = Vec::new();
     let name = serde_json::to_string(&layer.name).map_err(|e| Error::Crs(e.to_string()))?;
-    out.extend_from_slice(format!("{{\"type\":\"FeatureCollection\",\"name\":{name},\"features\":[\n").as_bytes());
+    out.extend_from_slice(
+        format!("{{\"type\":\"FeatureCollection\",\"name\":{name},\"features\":[\n").as_bytes(),
+    );
     for (i, f) in layer.features.iter().enumerate() {
-        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&to_rfc7946(&f.geometry, &to_wgs84)?));
+        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&to_rfc7946(
+            &f.geometry,
+            &to_wgs84,
+        )?));
         let mut properties = serde_json::Map::new();
         for (field, v) in layer.fields.iter().zip(&f.values) {
             properties.insert(field.name.clone(), v.to_json());
@@ -81,14 +89,27 @@ mod tests {
             name: "t".into(),
             epsg: 3006,
             fields: vec![
-                Field { name: "cell_id".into(), kind: FieldType::Text },
-                Field { name: "n".into(), kind: FieldType::Integer },
-                Field { name: "v".into(), kind: FieldType::Real },
+                Field {
+                    name: "cell_id".into(),
+                    kind: FieldType::Text,
+                },
+                Field {
+                    name: "n".into(),
+                    kind: FieldType::Integer,
+                },
+                Field {
+                    name: "v".into(),
+                    kind: FieldType::Real,
+                },
             ],
             features: vec![Feature {
                 id: Value::Text("6740006580000".into()),
                 geometry: square(674_000.0, 6_580_000.0, 250.0, true),
-                values: vec![Value::Text("6740006580000".into()), Value::Integer(3), Value::Null],
+                values: vec![
+                    Value::Text("6740006580000".into()),
+                    Value::Integer(3),
+                    Value::Null,
+                ],
             }],
         };
         let text = String::from_utf8(geojson_bytes(&layer).unwrap()).unwrap();
@@ -98,13 +119,22 @@ mod tests {
         assert_eq!(f["properties"]["n"], 3);
         assert!(f["properties"]["v"].is_null());
         let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
-        let pts: Vec<(f64, f64)> = ring.iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).collect();
+        let pts: Vec<(f64, f64)> = ring
+            .iter()
+            .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+            .collect();
         assert_eq!(pts.first(), pts.last());
         // Shoelace: positive = counter-clockwise.
-        let area2: f64 = pts.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum();
+        let area2: f64 = pts
+            .windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum();
         assert!(area2 > 0.0, "exterior ring must be counter-clockwise");
         // Stockholm-ish lon/lat, at most 7 decimals.
-        assert!((17.0..19.0).contains(&pts[0].0) && (59.0..60.0).contains(&pts[0].1), "{pts:?}");
+        assert!(
+            (17.0..19.0).contains(&pts[0].0) && (59.0..60.0).contains(&pts[0].1),
+            "{pts:?}"
+        );
         for p in ring.iter().flat_map(|p| p.as_array().unwrap()) {
             let s = p.to_string();
             let decimals = s.split('.').nth(1).map_or(0, str::len);

@@ -39,16 +39,29 @@ impl GridTable {
         let mut p = Vec::new();
         if !self.has_population {
             let (name, _) = config.column("population");
-            p.push(Problem::file(file, format!("no column {name:?}: the index needs the population of each cell")).at_line(1));
+            p.push(
+                Problem::file(
+                    file,
+                    format!("no column {name:?}: the index needs the population of each cell"),
+                )
+                .at_line(1),
+            );
         }
         for g in Group::ALL {
-            let vars: Vec<Variable> = Variable::ALL.into_iter().filter(|v| v.group() == g).collect();
+            let vars: Vec<Variable> = Variable::ALL
+                .into_iter()
+                .filter(|v| v.group() == g)
+                .collect();
             if !vars.iter().any(|v| self.has_variable[v.position()]) {
                 let names: Vec<String> = vars.iter().map(|v| config.column(v.name()).0).collect();
                 p.push(
                     Problem::file(
                         file,
-                        format!("no column of the {} group: expected at least one of {}", g.weight_key(), names.join(", ")),
+                        format!(
+                            "no column of the {} group: expected at least one of {}",
+                            g.weight_key(),
+                            names.join(", ")
+                        ),
                     )
                     .at_line(1),
                 );
@@ -59,11 +72,17 @@ impl GridTable {
 
     /// Problems that stop youth groups: neither age column.
     pub fn youth_problems(&self, file: &str, config: &Config) -> Vec<Problem> {
-        if self.has_variable[Variable::Age0To15.position()] || self.has_variable[Variable::Age16To19.position()] {
+        if self.has_variable[Variable::Age0To15.position()]
+            || self.has_variable[Variable::Age16To19.position()]
+        {
             return Vec::new();
         }
         let (a, b) = (config.column("age_0_15").0, config.column("age_16_19").0);
-        vec![Problem::file(file, format!("no column {a:?} or {b:?}: youth groups need the number of children and youth")).at_line(1)]
+        vec![Problem::file(
+            file,
+            format!("no column {a:?} or {b:?}: youth groups need the number of children and youth"),
+        )
+        .at_line(1)]
     }
 }
 
@@ -106,9 +125,7 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
         })
         .collect();
 
-    let cfg_epsg = config
-        .grid_epsg()
-        .map_err(|m| Problem::file(file, m))?;
+    let cfg_epsg = config.grid_epsg().map_err(|m| Problem::file(file, m))?;
     let cfg_size = config.grid.cell_size;
     let mut spec = GridSpec {
         epsg: cfg_epsg.unwrap_or(3006),
@@ -200,7 +217,11 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                             match r {
                                 Err(p) => note(p, &mut problems),
                                 Ok(None) => note(
-                                    table.problem(line, c, "expected a coordinate in metres, found an empty field"),
+                                    table.problem(
+                                        line,
+                                        c,
+                                        "expected a coordinate in metres, found an empty field",
+                                    ),
                                     &mut problems,
                                 ),
                                 Ok(Some(_)) => {}
@@ -217,7 +238,11 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
         if let Some(c) = pop_col {
             match table.number(line, rec, c) {
                 Ok(Some(v)) if v < 0.0 => note(
-                    table.problem(line, c, format!("expected a count of residents ≥ 0, found {v}")),
+                    table.problem(
+                        line,
+                        c,
+                        format!("expected a count of residents ≥ 0, found {v}"),
+                    ),
                     &mut problems,
                 ),
                 Ok(v) => cell.population = v,
@@ -235,7 +260,9 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
             }
         }
 
-        let Some((x, y, cx, _)) = corner else { continue };
+        let Some((x, y, cx, _)) = corner else {
+            continue;
+        };
         if !spec.is_aligned(x, y) {
             note(
                 table.problem(
@@ -256,7 +283,10 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                 table.problem(
                     line,
                     cx,
-                    format!("duplicate cell {}: the same cell is on line {first}", spec.format_id(&style.clone().unwrap_or(spec.default_style()), x, y)),
+                    format!(
+                        "duplicate cell {}: the same cell is on line {first}",
+                        spec.format_id(&style.clone().unwrap_or(spec.default_style()), x, y)
+                    ),
                 ),
                 &mut problems,
             );
@@ -279,7 +309,10 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
     }
     // Sort by cell id so that output does not depend on input order.
     let mut order: Vec<usize> = (0..cells.len()).collect();
-    let ids: Vec<String> = cells.iter().map(|&(x, y)| spec.format_id(&style, x, y)).collect();
+    let ids: Vec<String> = cells
+        .iter()
+        .map(|&(x, y)| spec.format_id(&style, x, y))
+        .collect();
     order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
     Ok(GridTable {
         spec,
@@ -292,7 +325,11 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
 }
 
 /// A message when the CRS or cell size an id names disagrees with `[grid]`.
-fn id_conflicts_config(id: &CellId, cfg_epsg: Option<u32>, cfg_size: Option<u32>) -> Option<String> {
+fn id_conflicts_config(
+    id: &CellId,
+    cfg_epsg: Option<u32>,
+    cfg_size: Option<u32>,
+) -> Option<String> {
     if let Some(e) = cfg_epsg.filter(|e| *e != id.epsg) {
         return Some(format!(
             "the cell id names EPSG:{} but the config's [grid] crs is EPSG:{e}",
@@ -345,7 +382,11 @@ mod tests {
     const HEADER: &str = "cell_id,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19";
 
     fn read(body: &str) -> Result<GridTable, Error> {
-        read_grid("grid.csv", format!("{HEADER}\n{body}").as_bytes(), &Config::default())
+        read_grid(
+            "grid.csv",
+            format!("{HEADER}\n{body}").as_bytes(),
+            &Config::default(),
+        )
     }
 
     fn problems(r: Result<GridTable, Error>) -> Vec<Problem> {
@@ -399,12 +440,21 @@ mod tests {
 
     #[test]
     fn xy_columns_semicolons_and_degrees() {
-        let ok = read_grid("g.csv", b"x;y;population;age_0_15\n674000;6580000;40;25\n", &Config::default()).unwrap();
+        let ok = read_grid(
+            "g.csv",
+            b"x;y;population;age_0_15\n674000;6580000;40;25\n",
+            &Config::default(),
+        )
+        .unwrap();
         assert_eq!(ok.cells, vec![(674_000, 6_580_000)]);
         assert_eq!(ok.style, IdStyle::Scb);
         assert!(!ok.has_variable[0]);
 
-        let p = problems(read_grid("g.csv", b"x,y,population\n18.07,59.33,40\n", &Config::default()));
+        let p = problems(read_grid(
+            "g.csv",
+            b"x,y,population\n18.07,59.33,40\n",
+            &Config::default(),
+        ));
         assert_eq!(p.len(), 1);
         assert!(p[0].to_string().starts_with("g.csv, line 2, column 1 (x): x = 18.07, y = 59.33 look like longitude/latitude in degrees: expected metres in EPSG:3006"), "{}", p[0]);
     }
@@ -416,11 +466,24 @@ mod tests {
             "[index]\ncolumns.low_education = { name = \"andel_forgymn\", percent = true }\ncolumns.population = \"folkmangd\"\n",
         )
         .unwrap();
-        let g = read_grid("g.csv", b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,37.5\n", &cfg).unwrap();
+        let g = read_grid(
+            "g.csv",
+            b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,37.5\n",
+            &cfg,
+        )
+        .unwrap();
         assert_eq!(g.stats[0].get(Variable::LowEducation), Some(0.375));
         assert_eq!(g.stats[0].population, Some(40.0));
-        let p = problems(read_grid("g.csv", b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,137.5\n", &cfg));
-        assert!(p[0].message.contains("percentage between 0 and 100"), "{}", p[0]);
+        let p = problems(read_grid(
+            "g.csv",
+            b"cell_id,folkmangd,andel_forgymn\n6740006580000,40,137.5\n",
+            &cfg,
+        ));
+        assert!(
+            p[0].message.contains("percentage between 0 and 100"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]
@@ -431,7 +494,13 @@ mod tests {
             &Config::default(),
         )
         .unwrap();
-        assert_eq!(g.spec, GridSpec { epsg: 3035, cell_size: 1000 });
+        assert_eq!(
+            g.spec,
+            GridSpec {
+                epsg: 3035,
+                cell_size: 1000
+            }
+        );
         assert_eq!(g.id(1), "CRS3035RES1000mN2685000E4334000");
         let p = problems(read_grid(
             "g.csv",
@@ -440,13 +509,26 @@ mod tests {
         ));
         assert_eq!(p[0].line, Some(3));
         let cfg = Config::parse("c.toml", "[grid]\ncell_size = 500\n").unwrap();
-        let p = problems(read_grid("g.csv", b"cell_id,population\nCRS3035RES1000mN2684000E4334000,10\n", &cfg));
+        let p = problems(read_grid(
+            "g.csv",
+            b"cell_id,population\nCRS3035RES1000mN2684000E4334000,10\n",
+            &cfg,
+        ));
         assert!(p[0].message.contains("cell_size is 500"), "{}", p[0]);
     }
 
     #[test]
     fn missing_location_columns() {
-        let p = problems(read_grid("g.csv", b"population,income\n1,2\n", &Config::default()));
-        assert!(p[0].to_string().starts_with("g.csv, line 1: no location column"), "{}", p[0]);
+        let p = problems(read_grid(
+            "g.csv",
+            b"population,income\n1,2\n",
+            &Config::default(),
+        ));
+        assert!(
+            p[0].to_string()
+                .starts_with("g.csv, line 1: no location column"),
+            "{}",
+            p[0]
+        );
     }
 }

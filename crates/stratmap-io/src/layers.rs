@@ -47,13 +47,27 @@ pub fn living_conditions_layer(grid: &GridTable, lci: &LivingConditionsIndex) ->
         .iter()
         .map(|v| match v.unit() {
             Unit::Share => FieldType::Real,
-            Unit::Count | Unit::Money => count_kind(grid.stats.iter().map(|c| &c.values[v.position()])),
+            Unit::Count | Unit::Money => {
+                count_kind(grid.stats.iter().map(|c| &c.values[v.position()]))
+            }
         })
         .collect();
 
-    let mut fields = vec![field("cell_id", FieldType::Text), field("population", pop_kind)];
-    fields.extend(Variable::ALL.iter().zip(&var_kinds).map(|(v, k)| field(v.name(), *k)));
-    fields.extend(Group::ALL.iter().map(|g| field(g.score_name(), FieldType::Real)));
+    let mut fields = vec![
+        field("cell_id", FieldType::Text),
+        field("population", pop_kind),
+    ];
+    fields.extend(
+        Variable::ALL
+            .iter()
+            .zip(&var_kinds)
+            .map(|(v, k)| field(v.name(), *k)),
+    );
+    fields.extend(
+        Group::ALL
+            .iter()
+            .map(|g| field(g.score_name(), FieldType::Real)),
+    );
     fields.extend([
         field("index", FieldType::Real),
         field("class", FieldType::Integer),
@@ -67,10 +81,18 @@ pub fn living_conditions_layer(grid: &GridTable, lci: &LivingConditionsIndex) ->
             let r = &lci.cells[i];
             let id = grid.id(i);
             let mut values = vec![Value::Text(id.clone()), typed(pop_kind, stats.population)];
-            values.extend(var_kinds.iter().zip(stats.values).map(|(k, v)| typed(*k, v)));
+            values.extend(
+                var_kinds
+                    .iter()
+                    .zip(stats.values)
+                    .map(|(k, v)| typed(*k, v)),
+            );
             values.extend((0..3).map(|g| r.group_scores.map(|s| s[g]).into()));
             values.push(r.index.into());
-            values.push(r.class.map_or(Value::Null, |c| Value::Integer(i64::from(c))));
+            values.push(
+                r.class
+                    .map_or(Value::Null, |c| Value::Integer(i64::from(c))),
+            );
             values.push(
                 r.class
                     .and_then(class_color)

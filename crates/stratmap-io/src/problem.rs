@@ -99,7 +99,11 @@ impl From<Problem> for Error {
 pub const SHOWN_PROBLEMS: usize = 20;
 
 fn list(problems: &[Problem]) -> String {
-    let mut s: Vec<String> = problems.iter().take(SHOWN_PROBLEMS).map(Problem::to_string).collect();
+    let mut s: Vec<String> = problems
+        .iter()
+        .take(SHOWN_PROBLEMS)
+        .map(Problem::to_string)
+        .collect();
     if problems.len() > SHOWN_PROBLEMS {
         s.push(format!(
             "… and {} more problems (stratmap validate lists them all)",

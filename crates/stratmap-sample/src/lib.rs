@@ -69,11 +69,76 @@ struct Hood {
 }
 
 const HOODS: [Hood; 5] = [
-    Hood { name: "Centrum", centre: (14.0, 12.0), sigma: 2.5, peak: 220.0, income: 265_000.0, low_education: 0.10, employment_rate: 0.78, foreign_background: 0.22, overcrowding: 0.06, single_parents: 0.12, child_share: 0.10, youth_share: 0.04 },
-    Hood { name: "Norrby", centre: (9.0, 18.0), sigma: 2.2, peak: 380.0, income: 155_000.0, low_education: 0.33, employment_rate: 0.52, foreign_background: 0.72, overcrowding: 0.34, single_parents: 0.31, child_share: 0.27, youth_share: 0.07 },
-    Hood { name: "Västerdal", centre: (4.0, 8.0), sigma: 1.6, peak: 260.0, income: 180_000.0, low_education: 0.26, employment_rate: 0.60, foreign_background: 0.55, overcrowding: 0.22, single_parents: 0.25, child_share: 0.24, youth_share: 0.065 },
-    Hood { name: "Villastaden", centre: (21.0, 17.0), sigma: 3.0, peak: 90.0, income: 390_000.0, low_education: 0.05, employment_rate: 0.88, foreign_background: 0.10, overcrowding: 0.02, single_parents: 0.08, child_share: 0.22, youth_share: 0.06 },
-    Hood { name: "Södra Hagen", centre: (18.0, 5.0), sigma: 2.8, peak: 140.0, income: 275_000.0, low_education: 0.12, employment_rate: 0.80, foreign_background: 0.25, overcrowding: 0.07, single_parents: 0.14, child_share: 0.17, youth_share: 0.05 },
+    Hood {
+        name: "Centrum",
+        centre: (14.0, 12.0),
+        sigma: 2.5,
+        peak: 220.0,
+        income: 265_000.0,
+        low_education: 0.10,
+        employment_rate: 0.78,
+        foreign_background: 0.22,
+        overcrowding: 0.06,
+        single_parents: 0.12,
+        child_share: 0.10,
+        youth_share: 0.04,
+    },
+    Hood {
+        name: "Norrby",
+        centre: (9.0, 18.0),
+        sigma: 2.2,
+        peak: 380.0,
+        income: 155_000.0,
+        low_education: 0.33,
+        employment_rate: 0.52,
+        foreign_background: 0.72,
+        overcrowding: 0.34,
+        single_parents: 0.31,
+        child_share: 0.27,
+        youth_share: 0.07,
+    },
+    Hood {
+        name: "Västerdal",
+        centre: (4.0, 8.0),
+        sigma: 1.6,
+        peak: 260.0,
+        income: 180_000.0,
+        low_education: 0.26,
+        employment_rate: 0.60,
+        foreign_background: 0.55,
+        overcrowding: 0.22,
+        single_parents: 0.25,
+        child_share: 0.24,
+        youth_share: 0.065,
+    },
+    Hood {
+        name: "Villastaden",
+        centre: (21.0, 17.0),
+        sigma: 3.0,
+        peak: 90.0,
+        income: 390_000.0,
+        low_education: 0.05,
+        employment_rate: 0.88,
+        foreign_background: 0.10,
+        overcrowding: 0.02,
+        single_parents: 0.08,
+        child_share: 0.22,
+        youth_share: 0.06,
+    },
+    Hood {
+        name: "Södra Hagen",
+        centre: (18.0, 5.0),
+        sigma: 2.8,
+        peak: 140.0,
+        income: 275_000.0,
+        low_education: 0.12,
+        employment_rate: 0.80,
+        foreign_background: 0.25,
+        overcrowding: 0.07,
+        single_parents: 0.14,
+        child_share: 0.17,
+        youth_share: 0.05,
+    },
 ];
 
 /// Cells with nobody: a lake in the east and an industrial zone in the south.
@@ -112,15 +177,22 @@ fn grid_csv(rng: &mut Rng) -> String {
                 continue; // Statistics Sweden publishes no empty cells
             }
             let total: f64 = w.iter().sum::<f64>().max(1e-9);
-            let mix = |f: fn(&Hood) -> f64| HOODS.iter().zip(w).map(|(h, w)| f(h) * w).sum::<f64>() / total;
-            let mut income = Some((mix(|h| h.income) * (1.0 + 0.06 * rng.normal()) / 100.0).round() * 100.0);
+            let mix = |f: fn(&Hood) -> f64| {
+                HOODS.iter().zip(w).map(|(h, w)| f(h) * w).sum::<f64>() / total
+            };
+            let mut income =
+                Some((mix(|h| h.income) * (1.0 + 0.06 * rng.normal()) / 100.0).round() * 100.0);
             let mut low_ed = Some(mix(|h| h.low_education) + 0.03 * rng.normal());
             let mut empl = Some(mix(|h| h.employment_rate) + 0.03 * rng.normal());
             let mut foreign = Some(mix(|h| h.foreign_background) + 0.04 * rng.normal());
             let mut overcrowd = Some(mix(|h| h.overcrowding) + 0.02 * rng.normal());
             let single = Some(mix(|h| h.single_parents) + 0.03 * rng.normal());
-            let a0 = (pop * mix(|h| h.child_share) * (1.0 + 0.1 * rng.normal())).round().max(0.0);
-            let a16 = (pop * mix(|h| h.youth_share) * (1.0 + 0.15 * rng.normal())).round().max(0.0);
+            let a0 = (pop * mix(|h| h.child_share) * (1.0 + 0.1 * rng.normal()))
+                .round()
+                .max(0.0);
+            let a16 = (pop * mix(|h| h.youth_share) * (1.0 + 0.15 * rng.normal()))
+                .round()
+                .max(0.0);
             // Suppression at source in small cells.
             if pop < 50.0 {
                 if rng.chance(0.3) {
@@ -186,8 +258,14 @@ fn areas_geojson(rng: &mut Rng) -> Result<String, Error> {
         name: "areas".into(),
         epsg: 3006,
         fields: vec![
-            Field { name: "name".into(), kind: FieldType::Text },
-            Field { name: "category".into(), kind: FieldType::Text },
+            Field {
+                name: "name".into(),
+                kind: FieldType::Text,
+            },
+            Field {
+                name: "category".into(),
+                kind: FieldType::Text,
+            },
         ],
         features,
     };
@@ -215,7 +293,9 @@ fn towers(rng: &mut Rng) -> Result<(String, Vec<(f64, f64)>), Error> {
 
 fn nearest(towers: &[(f64, f64)], p: (f64, f64)) -> usize {
     let d = |t: &(f64, f64)| (t.0 - p.0).powi(2) + (t.1 - p.1).powi(2);
-    (0..towers.len()).min_by(|&a, &b| d(&towers[a]).total_cmp(&d(&towers[b]))).unwrap_or(0)
+    (0..towers.len())
+        .min_by(|&a, &b| d(&towers[a]).total_cmp(&d(&towers[b])))
+        .unwrap_or(0)
 }
 
 fn around(rng: &mut Rng, h: &Hood) -> (f64, f64) {
@@ -240,7 +320,10 @@ fn pick_hood(rng: &mut Rng, w: &[f64]) -> usize {
 /// A week of connection records: each phone lives somewhere and works somewhere.
 fn records(rng: &mut Rng, towers: &[(f64, f64)]) -> String {
     let mut s = String::from("phone_id,timestamp,tower_id\n");
-    let work = (ORIGIN.0 as f64 + 13.5 * CELL as f64, ORIGIN.1 as f64 + 3.0 * CELL as f64);
+    let work = (
+        ORIGIN.0 as f64 + 13.5 * CELL as f64,
+        ORIGIN.1 as f64 + 3.0 * CELL as f64,
+    );
     for phone in 1..=160 {
         let hood = pick_hood(rng, &[220.0, 380.0, 260.0, 90.0, 140.0]);
         let home = around(rng, &HOODS[hood]);
@@ -249,7 +332,9 @@ fn records(rng: &mut Rng, towers: &[(f64, f64)]) -> String {
                 continue;
             }
             let n = 2 + rng.below(8);
-            let mut times: Vec<u32> = (0..n).map(|_| 6 * 3600 + rng.below(17 * 3600) as u32).collect();
+            let mut times: Vec<u32> = (0..n)
+                .map(|_| 6 * 3600 + rng.below(17 * 3600) as u32)
+                .collect();
             times.sort_unstable();
             for t in times {
                 let u = rng.unit();
@@ -304,7 +389,12 @@ fn events(rng: &mut Rng) -> String {
             };
             let month = 1 + rng.below(10);
             let day = 1 + rng.below(28);
-            rows.push((kind, x.round(), y.round(), format!("2026-{month:02}-{day:02}")));
+            rows.push((
+                kind,
+                x.round(),
+                y.round(),
+                format!("2026-{month:02}-{day:02}"),
+            ));
         }
     }
     let mut s = String::from("id,type,date,x,y\n");
@@ -334,7 +424,9 @@ fn answers(rng: &mut Rng) -> String {
             let Some(level) = level else { continue };
             for q in 1..=80 {
                 let (d, offset) = domain(q);
-                let score = (level + offset + 0.7 * rng.normal()).round().clamp(1.0, 5.0);
+                let score = (level + offset + 0.7 * rng.normal())
+                    .round()
+                    .clamp(1.0, 5.0);
                 let uncertainty = 1 + rng.below(5);
                 let _ = writeln!(s, "{area},{year},{q},{d},{score},{uncertainty}");
             }
@@ -400,7 +492,8 @@ mod tests {
     /// The committed fixtures are exactly what the generator makes.
     #[test]
     fn fixtures_are_up_to_date() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample-town");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample-town");
         for (name, text) in super::generate().unwrap() {
             let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
             assert!(

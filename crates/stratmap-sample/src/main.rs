@@ -3,7 +3,9 @@
 //! `cargo run -p stratmap-sample -- [DIR]`
 
 fn main() -> std::process::ExitCode {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "fixtures/sample-town".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fixtures/sample-town".into());
     let files = match stratmap_sample::generate() {
         Ok(f) => f,
         Err(e) => {

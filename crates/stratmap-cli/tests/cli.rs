@@ -1,0 +1,467 @@
+//! End-to-end tests of the `stratmap` binary: golden output of the demo,
+//! determinism, every class of bad input, and round trips through GDAL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn stratmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stratmap"))
+        .args(args)
+        .output()
+        .expect("run stratmap")
+}
+
+fn stratmap_threads(threads: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stratmap"))
+        .env("RAYON_NUM_THREADS", threads)
+        .args(args)
+        .output()
+        .expect("run stratmap")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const HEADER: &str = "cell_id,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19";
+
+#[test]
+fn demo_matches_golden_output_on_any_thread_count() {
+    for threads in ["1", "2", "4"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = stratmap_threads(threads, &["demo", "--out", s(dir.path())]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        for name in ["living_conditions.geojson", "youth_groups.geojson"] {
+            let got = std::fs::read(dir.path().join(name)).unwrap();
+            let want = std::fs::read(root().join("fixtures/golden").join(name)).unwrap();
+            assert!(
+                got == want,
+                "{name} on {threads} threads differs from fixtures/golden/{name}; if the change is intended, run `make golden`"
+            );
+        }
+        for name in ["stratmap.gpkg", "living_conditions.tif"] {
+            assert!(dir.path().join(name).exists(), "{name} missing");
+        }
+    }
+}
+
+#[test]
+fn index_does_not_depend_on_row_order_or_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = std::fs::read_to_string(root().join("fixtures/sample-town/grid.csv")).unwrap();
+    let mut lines: Vec<&str> = grid.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let shuffled = format!(
+        "{}\n{}\n",
+        header.replace(',', ";"),
+        lines.join("\n").replace(',', ";")
+    );
+    let shuffled_path = dir.path().join("shuffled.csv");
+    std::fs::write(&shuffled_path, shuffled).unwrap();
+
+    let a = dir.path().join("a.geojson");
+    let b = dir.path().join("b.geojson");
+    let grid_path = root().join("fixtures/sample-town/grid.csv");
+    assert!(
+        stratmap(&["index", "--grid", s(&grid_path), "--out", s(&a)])
+            .status
+            .success()
+    );
+    let o = stratmap(&["index", "--grid", s(&shuffled_path), "--out", s(&b)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+    // The demo's layer is the same computation.
+    assert!(
+        std::fs::read(&a).unwrap()
+            == std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap()
+    );
+}
+
+/// One bad grid, the expected fragments of the error, and no output file.
+fn assert_rejected(body: &str, fragments: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.csv");
+    std::fs::write(&grid, format!("{HEADER}\n{body}")).unwrap();
+    let out = dir.path().join("lc.geojson");
+    let o = stratmap(&["index", "--grid", s(&grid), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for f in fragments {
+        assert!(err.contains(f), "error lacks {f:?}:\n{err}");
+    }
+    assert!(
+        !out.exists(),
+        "an output file was written despite the error"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "stray files left"
+    );
+}
+
+const GOOD: &str = "6740006580000,120,250000,0.1,0.8,0.3,0.05,0.1,20,8\n";
+
+#[test]
+fn share_out_of_range_suggests_percent() {
+    assert_rejected(
+        &format!("{GOOD}6740006580250,120,250000,0.1,0.8,45,0.05,0.1,20,8\n"),
+        &[
+            "grid.csv, line 3, column 6 (foreign_background)",
+            "expected a share between 0 and 1, found 45",
+            "percent = true",
+        ],
+    );
+}
+
+#[test]
+fn non_numeric_value() {
+    assert_rejected(
+        &format!("{GOOD}6740006580250,120,n/a,0.1,0.8,0.4,0.05,0.1,20,8\n"),
+        &["line 3, column 3 (income)", "expected a number", "\"n/a\""],
+    );
+}
+
+#[test]
+fn negative_count() {
+    assert_rejected(
+        &format!("{GOOD}6740006580250,120,250000,0.1,0.8,0.4,0.05,0.1,-2,8\n"),
+        &[
+            "line 3, column 9 (age_0_15)",
+            "expected a count ≥ 0, found -2",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_cell() {
+    assert_rejected(
+        &format!("{GOOD}{GOOD}"),
+        &[
+            "line 3, column 1 (cell_id)",
+            "duplicate cell 6740006580000",
+            "line 2",
+        ],
+    );
+}
+
+#[test]
+fn cell_off_the_grid() {
+    assert_rejected(
+        &format!("{GOOD}6740106580000,120,250000,0.1,0.8,0.4,0.05,0.1,20,8\n"),
+        &[
+            "line 3, column 1 (cell_id)",
+            "off the grid",
+            "multiple of 250 m",
+        ],
+    );
+}
+
+#[test]
+fn lon_lat_given_as_metres() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("xy.csv");
+    std::fs::write(&grid, "x,y,population,income,low_education,foreign_background,single_parents\n18.0686,59.3293,40,250000,0.1,0.2,0.1\n").unwrap();
+    let out = dir.path().join("lc.geojson");
+    let o = stratmap(&["index", "--grid", s(&grid), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("xy.csv, line 2, column 1 (x)")
+            && err.contains("longitude/latitude in degrees")
+            && err.contains("metres in EPSG:3006"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn validate_lists_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.csv");
+    std::fs::write(
+        &grid,
+        format!("{HEADER}\n{GOOD}{GOOD}6740006580500,-1,x,0.1,0.8,0.4,0.05,0.1,20,8\n6740006580750,120,250000,0.1,0.8,0.4,0.05,1.5,20,8\n"),
+    )
+    .unwrap();
+    let o = stratmap(&["validate", s(&grid)]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines[0].contains("line 3")
+            && lines[1].contains("line 4, column 2")
+            && lines[2].contains("line 4, column 3")
+            && lines[3].contains("line 5, column 8"),
+        "{text}"
+    );
+
+    let ok = stratmap(&["validate", s(&root().join("fixtures/sample-town/grid.csv"))]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("ok, a grid of 496 cells"));
+}
+
+#[test]
+fn exit_codes_for_usage_and_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = root().join("fixtures/sample-town/grid.csv");
+    let bad_ext = dir.path().join("out.shp");
+    assert_eq!(
+        stratmap(&["index", "--grid", s(&grid), "--out", s(&bad_ext)])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(stratmap(&["index", "--grid"]).status.code(), Some(2));
+    let missing = dir.path().join("nope.csv");
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        s(&missing),
+        "--out",
+        s(&dir.path().join("a.geojson")),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("nope.csv"));
+    let tif = dir.path().join("y.tif");
+    assert_eq!(
+        stratmap(&["youth", "--grid", s(&grid), "--out", s(&tif)])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn config_renames_and_percent_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("g.csv");
+    std::fs::write(
+        &grid,
+        "rutid;folkmangd;andel_forgymn;foreign_background;single_parents\n\
+         6740006580000;120;10;0.3;0.1\n\
+         6740006580250;80;30;0.5;0.2\n",
+    )
+    .unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[index]\ncolumns.cell_id = \"rutid\"\ncolumns.population = \"folkmangd\"\ncolumns.low_education = { name = \"andel_forgymn\", percent = true }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("lc.geojson");
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        s(&grid),
+        "--config",
+        s(&config),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let f = &v["features"];
+    assert_eq!(f[0]["properties"]["low_education"], 0.1);
+    assert_eq!(f[1]["properties"]["low_education"], 0.3);
+    // Two cells, each variable z = ∓1: both groups ∓1, so index ∓1; class 1 and 5.
+    let index = |i: usize| f[i]["properties"]["index"].as_f64().unwrap();
+    assert!(
+        (index(0) + 1.0).abs() < 1e-12 && (index(1) - 1.0).abs() < 1e-12,
+        "{v}"
+    );
+    assert_eq!(f[0]["properties"]["class"], 1);
+    assert_eq!(f[1]["properties"]["class"], 5);
+    assert_eq!(f[1]["properties"]["color"], "#d7191c");
+}
+
+/// The contract's property names, in order.
+#[test]
+fn property_names_follow_the_spec() {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = v["features"][0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "cell_id",
+            "population",
+            "income",
+            "low_education",
+            "employment_rate",
+            "foreign_background",
+            "overcrowding",
+            "single_parents",
+            "age_0_15",
+            "age_16_19",
+            "econ_score",
+            "segregation_score",
+            "family_score",
+            "index",
+            "class",
+            "color",
+            "status"
+        ]
+    );
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/golden/youth_groups.geojson")).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = v["features"][0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "group_id",
+            "cells",
+            "age_0_15",
+            "age_16_19",
+            "youth",
+            "radius_m"
+        ]
+    );
+}
+
+/// RFC 7946: no crs, WGS 84 ranges, closed counter-clockwise exterior rings,
+/// at most 7 decimals, features sorted by id.
+#[test]
+fn golden_layers_are_rfc7946() {
+    for name in ["living_conditions.geojson", "youth_groups.geojson"] {
+        let text = std::fs::read_to_string(root().join("fixtures/golden").join(name)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["type"], "FeatureCollection");
+        assert!(v.get("crs").is_none());
+        let features = v["features"].as_array().unwrap();
+        assert!(!features.is_empty());
+        let ids: Vec<String> = features.iter().map(|f| f["id"].to_string()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+        assert_eq!(ids, sorted, "{name}: features not sorted by id");
+        for f in features {
+            let g = &f["geometry"];
+            let rings: Vec<&serde_json::Value> = match g["type"].as_str().unwrap() {
+                "Polygon" => g["coordinates"].as_array().unwrap().iter().collect(),
+                "Point" => vec![],
+                t => panic!("unexpected geometry {t}"),
+            };
+            for (k, ring) in rings.iter().enumerate() {
+                let pts: Vec<(f64, f64)> = ring
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+                    .collect();
+                assert!(pts.len() >= 4 && pts.first() == pts.last());
+                let twice_area: f64 = pts
+                    .windows(2)
+                    .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                    .sum();
+                assert_eq!(twice_area > 0.0, k == 0, "{name}: ring orientation");
+            }
+        }
+        // Coordinates: lon/lat ranges and ≤ 7 decimals, read from the text itself.
+        let coords = text.split("\"coordinates\":").skip(1);
+        for c in coords {
+            let c = &c[..c.find('}').unwrap()];
+            for num in c.split(['[', ']', ',']).filter(|t| !t.is_empty()) {
+                let decimals = num.split('.').nth(1).map_or(0, str::len);
+                assert!(decimals <= 7, "{name}: {num} has {decimals} decimals");
+                let x: f64 = num.parse().unwrap();
+                assert!((-180.0..=180.0).contains(&x));
+            }
+        }
+    }
+}
+
+fn ogrinfo(path: &Path, layer: &str) -> String {
+    let o = Command::new("ogrinfo")
+        .args(["-ro", "-so", s(path), layer])
+        .output()
+        .expect("ogrinfo (GDAL's gdal-bin) must be installed: run `make test`, which installs it");
+    assert!(
+        o.status.success(),
+        "ogrinfo failed on {}: {}",
+        path.display(),
+        stderr(&o)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// GDAL reads what we write: GeoJSON as WGS 84 with the right counts and
+/// field types, the GeoPackage in EPSG:3006, and the GeoTIFF with nodata.
+#[test]
+fn gdal_reads_every_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = stratmap(&["demo", "--out", s(dir.path())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let info = ogrinfo(
+        &dir.path().join("living_conditions.geojson"),
+        "living_conditions",
+    );
+    assert!(info.contains("Feature Count: 496"), "{info}");
+    assert!(info.contains("Geometry: Polygon"), "{info}");
+    assert!(
+        info.contains("cell_id: String")
+            && info.contains("population: Integer")
+            && info.contains("index: Real")
+            && info.contains("class: Integer"),
+        "{info}"
+    );
+    assert!(
+        info.contains("WGS 84") || info.contains("EPSG\",4326"),
+        "{info}"
+    );
+
+    let info = ogrinfo(&dir.path().join("youth_groups.geojson"), "youth_groups");
+    assert!(
+        info.contains("Geometry: Point") && info.contains("radius_m: Real"),
+        "{info}"
+    );
+
+    let gpkg = dir.path().join("stratmap.gpkg");
+    let info = ogrinfo(&gpkg, "living_conditions");
+    assert!(
+        info.contains("Feature Count: 496") && info.contains("SWEREF99 TM"),
+        "{info}"
+    );
+    assert!(
+        info.contains("Extent: (590000.000000, 6600000.000000) - (597000.000000, 6606000.000000)"),
+        "{info}"
+    );
+    let info = ogrinfo(&gpkg, "youth_groups");
+    assert!(info.contains("Feature Count: 4"), "{info}");
+
+    let o = Command::new("gdalinfo")
+        .arg(dir.path().join("living_conditions.tif"))
+        .output()
+        .expect("gdalinfo");
+    let info = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        info.contains("Size is 28, 24")
+            && info.contains("Pixel Size = (250.000000000000000,-250.000000000000000)")
+            && info.contains("NoData Value=-9999"),
+        "{info}"
+    );
+}
