@@ -12,6 +12,15 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
+    try_write_atomic(path, |w| write(w).map_err(|e| Error::io(path, e)))
+}
+
+/// [`write_atomic`] for a writer that can fail with any [`Error`], such as
+/// one that transforms coordinates as it writes.
+pub fn try_write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
     let dir = parent_dir(path)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".stratmap-");
@@ -20,7 +29,7 @@ pub fn write_atomic(
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
     let mut out = BufWriter::new(tmp);
-    write(&mut out).map_err(|e| Error::io(path, e))?;
+    write(&mut out)?;
     let tmp = out
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;

@@ -3,12 +3,14 @@
 //! layer's order (sorted by id), one feature per line. The bytes depend only on
 //! the layer, never on the thread count.
 
-use crate::atomic::write_atomic;
+use crate::atomic::try_write_atomic;
 use crate::crs::Transform;
-use crate::layer::Layer;
+use crate::layer::{Feature, Layer, Value};
 use crate::Error;
 use geo::orient::{Direction, Orient};
 use geo::MapCoords;
+use rayon::prelude::*;
+use std::io::Write;
 use std::path::Path;
 
 /// Rounds to 7 decimals; the result prints with at most 7 decimals.
@@ -32,42 +34,189 @@ pub fn to_rfc7946(
     })
 }
 
+/// Features are encoded in parallel in chunks of this many, each chunk with
+/// its own PROJ transformation (PROJ objects are not shared across threads).
+const CHUNK: usize = 4096;
+/// At most this many features are held encoded in memory at once.
+const BLOCK: usize = 64 * CHUNK;
+
 /// The GeoJSON text of a layer.
 pub fn geojson_bytes(layer: &Layer) -> Result<Vec<u8>, Error> {
-    let to_wgs84 = Transform::to_wgs84(layer.epsg)?;
     let mut out = Vec::new();
-    let name = serde_json::to_string(&layer.name).map_err(|e| Error::Crs(e.to_string()))?;
-    out.extend_from_slice(
-        format!("{{\"type\":\"FeatureCollection\",\"name\":{name},\"features\":[\n").as_bytes(),
-    );
-    for (i, f) in layer.features.iter().enumerate() {
-        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&to_rfc7946(
-            &f.geometry,
-            &to_wgs84,
-        )?));
-        let mut properties = serde_json::Map::new();
-        for (field, v) in layer.fields.iter().zip(&f.values) {
-            properties.insert(field.name.clone(), v.to_json());
-        }
-        let feature = serde_json::json!({
-            "type": "Feature",
-            "id": f.id.to_json(),
-            "geometry": geometry,
-            "properties": properties,
-        });
-        if i > 0 {
-            out.extend_from_slice(b",\n");
-        }
-        serde_json::to_writer(&mut out, &feature).map_err(|e| Error::Crs(e.to_string()))?;
-    }
-    out.extend_from_slice(b"\n]}\n");
+    encode_layer(layer, &mut out)?;
     Ok(out)
 }
 
 /// Writes a layer as GeoJSON, atomically.
 pub fn write_geojson(layer: &Layer, path: &Path) -> Result<(), Error> {
-    let bytes = geojson_bytes(layer)?;
-    write_atomic(path, |w| w.write_all(&bytes))
+    Transform::to_wgs84(layer.epsg)?; // fail before creating any file
+    try_write_atomic(path, |w| {
+        encode_layer(layer, w).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(path, source),
+            other => other,
+        })
+    })
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// Streams the FeatureCollection: one feature per line, in layer order. The
+/// bytes of a feature depend only on the feature, so chunking and thread
+/// count cannot change the output.
+fn encode_layer(layer: &Layer, w: &mut dyn Write) -> Result<(), Error> {
+    let io = |e| Error::io("GeoJSON output", e);
+    let keys: Vec<String> = layer.fields.iter().map(|f| json_string(&f.name)).collect();
+    writeln!(
+        w,
+        "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
+        json_string(&layer.name)
+    )
+    .map_err(io)?;
+    let mut first = true;
+    for block in layer.features.chunks(BLOCK) {
+        let encoded: Vec<Result<Vec<u8>, Error>> = block
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let to_wgs84 = Transform::to_wgs84(layer.epsg)?;
+                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                for f in chunk {
+                    if !buf.is_empty() {
+                        buf.extend_from_slice(b",\n");
+                    }
+                    encode_feature(f, &keys, &to_wgs84, &mut buf)?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for chunk in encoded {
+            let chunk = chunk?;
+            if !first {
+                w.write_all(b",\n").map_err(io)?;
+            }
+            first = false;
+            w.write_all(&chunk).map_err(io)?;
+        }
+    }
+    w.write_all(b"\n]}\n").map_err(io)
+}
+
+fn encode_feature(
+    f: &Feature,
+    keys: &[String],
+    to_wgs84: &Transform,
+    buf: &mut Vec<u8>,
+) -> Result<(), Error> {
+    buf.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
+    encode_value(&f.id, buf);
+    buf.extend_from_slice(b",\"geometry\":");
+    encode_geometry(&to_rfc7946(&f.geometry, to_wgs84)?, buf)?;
+    buf.extend_from_slice(b",\"properties\":{");
+    for (i, (k, v)) in keys.iter().zip(&f.values).enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(k.as_bytes());
+        buf.push(b':');
+        encode_value(v, buf);
+    }
+    buf.extend_from_slice(b"}}");
+    Ok(())
+}
+
+fn encode_number(x: f64, buf: &mut Vec<u8>) {
+    // serde_json's shortest round-trip form; NaN and infinities become null.
+    let _ = serde_json::to_writer(&mut *buf, &x);
+}
+
+fn encode_value(v: &Value, buf: &mut Vec<u8>) {
+    match v {
+        Value::Null => buf.extend_from_slice(b"null"),
+        Value::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Value::Real(x) => encode_number(*x, buf),
+        Value::Text(s) => {
+            let _ = serde_json::to_writer(&mut *buf, s);
+        }
+        Value::Boolean(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+    }
+}
+
+fn encode_position(c: geo::Coord<f64>, buf: &mut Vec<u8>) {
+    buf.push(b'[');
+    encode_number(c.x, buf);
+    buf.push(b',');
+    encode_number(c.y, buf);
+    buf.push(b']');
+}
+
+fn encode_positions<'a>(coords: impl Iterator<Item = &'a geo::Coord<f64>>, buf: &mut Vec<u8>) {
+    buf.push(b'[');
+    for (i, c) in coords.enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        encode_position(*c, buf);
+    }
+    buf.push(b']');
+}
+
+fn encode_polygon(p: &geo::Polygon<f64>, buf: &mut Vec<u8>) {
+    buf.push(b'[');
+    encode_positions(p.exterior().coords(), buf);
+    for ring in p.interiors() {
+        buf.push(b',');
+        encode_positions(ring.coords(), buf);
+    }
+    buf.push(b']');
+}
+
+fn encode_list<T>(items: &[T], buf: &mut Vec<u8>, each: impl Fn(&T, &mut Vec<u8>)) {
+    buf.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        each(x, buf);
+    }
+    buf.push(b']');
+}
+
+fn encode_geometry(g: &geo::Geometry<f64>, buf: &mut Vec<u8>) -> Result<(), Error> {
+    let head = |kind: &str, buf: &mut Vec<u8>| {
+        buf.extend_from_slice(b"{\"type\":\"");
+        buf.extend_from_slice(kind.as_bytes());
+        buf.extend_from_slice(b"\",\"coordinates\":");
+    };
+    match g {
+        geo::Geometry::Point(p) => {
+            head("Point", buf);
+            encode_position(p.0, buf);
+        }
+        geo::Geometry::MultiPoint(m) => {
+            head("MultiPoint", buf);
+            encode_positions(m.0.iter().map(|p| &p.0), buf);
+        }
+        geo::Geometry::LineString(l) => {
+            head("LineString", buf);
+            encode_positions(l.coords(), buf);
+        }
+        geo::Geometry::MultiLineString(m) => {
+            head("MultiLineString", buf);
+            encode_list(&m.0, buf, |l, b| encode_positions(l.coords(), b));
+        }
+        geo::Geometry::Polygon(p) => {
+            head("Polygon", buf);
+            encode_polygon(p, buf);
+        }
+        geo::Geometry::MultiPolygon(m) => {
+            head("MultiPolygon", buf);
+            encode_list(&m.0, buf, encode_polygon);
+        }
+        other => return Err(Error::Crs(format!("cannot write a {other:?} as GeoJSON"))),
+    }
+    buf.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,34 @@
+# stratmap: two commands on a fresh machine.
+#   make demo   installs missing system packages, builds, runs the sample town
+#   make test   the same set-up, then every check and test
+SHELL := /bin/bash
+CARGO ?= cargo
+DEMO_OUT ?= stratmap-demo
+
+.PHONY: demo test deps fixtures golden bench
+
+deps:
+	@bash scripts/deps.sh
+
+demo: deps
+	$(CARGO) build --release -p stratmap-cli
+	./target/release/stratmap demo --out $(DEMO_OUT)
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	@if $(CARGO) clippy --version >/dev/null 2>&1; then \
+	  $(CARGO) clippy --workspace --all-targets -- -D warnings; \
+	else echo "cargo clippy is not installed: lint skipped"; fi
+	$(CARGO) test --workspace
+
+# Regenerate the sample town's inputs (deterministic; a test checks them).
+fixtures:
+	$(CARGO) run -q -p stratmap-sample -- fixtures/sample-town
+
+# Accept the demo's current output as the golden output.
+golden:
+	$(CARGO) run -q -p stratmap-cli -- demo --out target/golden
+	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson fixtures/golden/
+
+bench:
+	$(CARGO) bench -p stratmap-benches
