@@ -19,6 +19,9 @@ test: deps
 	@if $(CARGO) clippy --version >/dev/null 2>&1; then \
 	  $(CARGO) clippy --workspace --all-targets -- -D warnings; \
 	else echo "cargo clippy is not installed: lint skipped"; fi
+	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore numpy
+	$(CARGO) run -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
+	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
 	$(CARGO) test --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

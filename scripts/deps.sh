@@ -30,7 +30,7 @@ if [[ $(id -u) -eq 0 ]]; then
   echo "installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get install -y -qq "${missing[@]}"
 else
   echo "stratmap needs these system packages, which are missing: ${missing[*]}" >&2
   echo "install them with:" >&2
