@@ -28,6 +28,7 @@ fn input(name: &str) -> &'static str {
 }
 
 pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
+    notes.stage("computing the sample town's layers");
     let config = Config::parse("sample-town/config.toml", input("config.toml"))?;
     let grid = load_grid(
         "sample-town/grid.csv",
@@ -39,6 +40,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     let living = living_conditions_layer(&grid, &lci);
     let youth = youth_layer_of(&grid, &config);
 
+    notes.stage(&format!("writing to {}", out.display()));
     let path = out.join("living_conditions.geojson");
     write_geojson(&living, &path)?;
     println!("wrote {} ({summary})", path.display());

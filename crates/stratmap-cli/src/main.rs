@@ -62,7 +62,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let notes = pipeline::Notes { quiet: cli.quiet };
+    let notes = pipeline::Notes::new(cli.quiet);
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Index { grid, config, out } => {
@@ -75,6 +75,7 @@ fn main() -> ExitCode {
             pipeline::validate_command(&files, config.as_deref())
         }
     };
+    notes.finish();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

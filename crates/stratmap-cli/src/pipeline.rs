@@ -59,15 +59,48 @@ impl Failure {
     }
 }
 
-/// Notes and warnings on stderr, unless `--quiet`.
+/// Notes, warnings and progress on stderr, unless `--quiet`. Progress is
+/// drawn only on a terminal.
 pub struct Notes {
     pub quiet: bool,
+    spinner: Option<indicatif::ProgressBar>,
 }
 
 impl Notes {
+    pub fn new(quiet: bool) -> Self {
+        let spinner = (!quiet).then(|| {
+            let pb = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            {
+                pb.set_style(style);
+            }
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            pb
+        });
+        Notes { quiet, spinner }
+    }
+
+    /// Shows what is being done now.
+    pub fn stage(&self, msg: &str) {
+        if let Some(pb) = &self.spinner {
+            pb.set_message(msg.to_string());
+        }
+    }
+
     pub fn note(&self, msg: &str) {
-        if !self.quiet {
-            eprintln!("{msg}");
+        if self.quiet {
+            return;
+        }
+        match &self.spinner {
+            Some(pb) => pb.suspend(|| eprintln!("{msg}")),
+            None => eprintln!("{msg}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(pb) = &self.spinner {
+            pb.finish_and_clear();
         }
     }
 }
@@ -145,13 +178,20 @@ pub fn compute_index(
         .map_err(|m| Problem::file("config", m))?;
     let lci = LivingConditionsIndex::compute(&grid.stats, &params);
     let count = |s: Status| lci.cells.iter().filter(|c| c.status == s).count();
-    let summary = format!(
+    let mut summary = format!(
         "{} cells: {} ok, {} low_population, {} incomplete",
         lci.cells.len(),
         count(Status::Ok),
         count(Status::LowPopulation),
         count(Status::Incomplete)
     );
+    if let Some(b) = lci.breaks {
+        let _ = write!(
+            summary,
+            "; class breaks {:.3}, {:.3}, {:.3}, {:.3}",
+            b[0], b[1], b[2], b[3]
+        );
+    }
     Ok((lci, summary))
 }
 
@@ -191,8 +231,11 @@ pub fn index_command(
     let format = format_of(out, true)?;
     let config = load_config(config)?;
     let name = grid_path.display().to_string();
+    notes.stage(&format!("reading {name}"));
     let grid = load_grid(&name, &read_file(grid_path)?, &config, true)?;
+    notes.stage("computing the index");
     let (lci, summary) = compute_index(&grid, &config)?;
+    notes.stage(&format!("writing {}", out.display()));
     if format == Format::GeoTiff {
         let raster = index_raster(&grid, &lci)
             .ok_or_else(|| Problem::file(&name, "no cells: a raster needs at least one"))?;

@@ -63,3 +63,78 @@ mod tests {
         assert!(Transform::to_wgs84(999_999).is_err());
     }
 }
+
+/// The extent in which a projected CRS is meant to be used, in its own
+/// metres, from PROJ's area of use (with a margin), and the area's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extent {
+    pub xmin: f64,
+    pub ymin: f64,
+    pub xmax: f64,
+    pub ymax: f64,
+    pub name: String,
+}
+
+impl Extent {
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        (self.xmin..=self.xmax).contains(&x) && (self.ymin..=self.ymax).contains(&y)
+    }
+}
+
+/// The area of use of `epsg` in its own coordinates, widened by 10 % on each
+/// side; `None` when PROJ does not know one (then nothing is checked).
+pub fn area_of_use(epsg: u32) -> Option<Extent> {
+    let crs = Proj::new(&format!("EPSG:{epsg}")).ok()?;
+    let (area, name) = crs.area_of_use().ok()?;
+    let a = area?;
+    let to = Transform::new(WGS84, epsg).ok()?;
+    // Sample the edges of the lon/lat box: a projected box's edges are curved.
+    let n = 24;
+    let mut pts = Vec::new();
+    for i in 0..=n {
+        let t = f64::from(i) / f64::from(n);
+        let lon = a.west + t * (a.east - a.west);
+        let lat = a.south + t * (a.north - a.south);
+        pts.extend([(lon, a.south), (lon, a.north), (a.west, lat), (a.east, lat)]);
+    }
+    let xy: Vec<(f64, f64)> = pts
+        .into_iter()
+        .filter_map(|(lon, lat)| to.point(lon, lat).ok())
+        .collect();
+    let fold = |f: fn(f64, f64) -> f64, init: f64, pick: fn(&(f64, f64)) -> f64| {
+        xy.iter().map(pick).fold(init, f)
+    };
+    let (xmin, xmax) = (
+        fold(f64::min, f64::INFINITY, |p| p.0),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.0),
+    );
+    let (ymin, ymax) = (
+        fold(f64::min, f64::INFINITY, |p| p.1),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.1),
+    );
+    if !(xmin.is_finite() && ymin.is_finite() && xmax.is_finite() && ymax.is_finite()) {
+        return None;
+    }
+    let (mx, my) = (0.1 * (xmax - xmin), 0.1 * (ymax - ymin));
+    Some(Extent {
+        xmin: xmin - mx,
+        ymin: ymin - my,
+        xmax: xmax + mx,
+        ymax: ymax + my,
+        name: name.unwrap_or_default().trim_end_matches('.').to_string(),
+    })
+}
+
+#[cfg(test)]
+mod extent_tests {
+    use super::*;
+
+    #[test]
+    fn sweref99tm_covers_sweden_not_swapped_axes() {
+        let e = area_of_use(3006).unwrap();
+        assert!(e.contains(674_000.0, 6_580_000.0), "Stockholm: {e:?}");
+        assert!(e.contains(389_000.0, 7_550_000.0), "Kiruna: {e:?}");
+        assert!(!e.contains(6_580_000.0, 674_000.0), "swapped axes: {e:?}");
+        assert!(!e.contains(18.07, 59.33), "degrees: {e:?}");
+    }
+}

@@ -2,6 +2,7 @@
 //! or by the `x,y` lower-left corner, with population and the eight variables.
 
 use crate::config::Config;
+use crate::crs::{area_of_use, Extent};
 use crate::csv_table::CsvTable;
 use crate::{Error, Problem};
 use std::collections::HashMap;
@@ -135,6 +136,7 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
     let mut from_id: Option<(u32, Option<u32>)> = None;
 
     let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
+    let mut extent: Option<(u32, Option<Extent>)> = None;
     let mut cells = Vec::with_capacity(table.records.len());
     let mut stats = Vec::with_capacity(table.records.len());
 
@@ -276,6 +278,25 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                 &mut problems,
             );
             continue;
+        }
+        if extent.as_ref().is_none_or(|(epsg, _)| *epsg != spec.epsg) {
+            extent = Some((spec.epsg, area_of_use(spec.epsg)));
+        }
+        if let Some((_, Some(e))) = &extent {
+            if !e.contains(x as f64, y as f64) {
+                note(
+                    table.problem(
+                        line,
+                        cx,
+                        format!(
+                            "cell at x = {x}, y = {y} lies outside the area of use of EPSG:{} ({}): expected x between {:.0} and {:.0} and y between {:.0} and {:.0}; are x and y swapped, or is the data in another CRS?",
+                            spec.epsg, e.name, e.xmin, e.xmax, e.ymin, e.ymax
+                        ),
+                    ),
+                    &mut problems,
+                );
+                continue;
+            }
         }
         if let Some(first) = seen.insert((x, y), line) {
             seen.insert((x, y), first);
@@ -515,6 +536,22 @@ mod tests {
             &cfg,
         ));
         assert!(p[0].message.contains("cell_size is 500"), "{}", p[0]);
+    }
+
+    #[test]
+    fn swapped_axes_and_foreign_crs() {
+        let p = problems(read_grid(
+            "g.csv",
+            b"x,y,population\n6580000,674000,40\n",
+            &Config::default(),
+        ));
+        assert!(p[0].to_string().starts_with("g.csv, line 2, column 1 (x): cell at x = 6580000, y = 674000 lies outside the area of use of EPSG:3006 (Sweden"), "{}", p[0]);
+        assert!(p[0].message.contains("are x and y swapped"), "{}", p[0]);
+        // A grid in another CRS is fine when the config names it.
+        let cfg =
+            Config::parse("c.toml", "[grid]\ncrs = \"EPSG:3035\"\ncell_size = 1000\n").unwrap();
+        let g = read_grid("g.csv", b"x,y,population\n4334000,2684000,40\n", &cfg).unwrap();
+        assert_eq!(g.id(0), "CRS3035RES1000mN2684000E4334000");
     }
 
     #[test]
