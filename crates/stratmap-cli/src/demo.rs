@@ -3,20 +3,41 @@
 
 use crate::pipeline::{compute_index, load_grid, youth_layer_of, Failure, Notes};
 use std::path::Path;
+use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layers::{index_raster, living_conditions_layer};
 
 /// The sample town's inputs, by file name.
-pub const SAMPLE_TOWN: [(&str, &str); 2] = [
+pub const SAMPLE_TOWN: [(&str, &str); 7] = [
+    (
+        "config.toml",
+        include_str!("../../../fixtures/sample-town/config.toml"),
+    ),
     (
         "grid.csv",
         include_str!("../../../fixtures/sample-town/grid.csv"),
     ),
     (
-        "config.toml",
-        include_str!("../../../fixtures/sample-town/config.toml"),
+        "areas.geojson",
+        include_str!("../../../fixtures/sample-town/areas.geojson"),
+    ),
+    (
+        "towers.csv",
+        include_str!("../../../fixtures/sample-town/towers.csv"),
+    ),
+    (
+        "records.csv",
+        include_str!("../../../fixtures/sample-town/records.csv"),
+    ),
+    (
+        "events.csv",
+        include_str!("../../../fixtures/sample-town/events.csv"),
+    ),
+    (
+        "answers.csv",
+        include_str!("../../../fixtures/sample-town/answers.csv"),
     ),
 ];
 
@@ -69,8 +90,15 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
             raster.cell_size
         );
     }
-    notes.note(
-        "the sample town is made up; its inputs are in fixtures/sample-town/ of the source tree",
-    );
+    // The inputs too, so the analyst can look at them and run the commands on them.
+    let inputs = out.join("inputs");
+    for (name, text) in SAMPLE_TOWN {
+        write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
+    }
+    println!("wrote {} (the sample town's input files)", inputs.display());
+    notes.note(&format!(
+        "the sample town is made up; try: stratmap index --grid {} --out living_conditions.gpkg",
+        inputs.join("grid.csv").display()
+    ));
     Ok(())
 }

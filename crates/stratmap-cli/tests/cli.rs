@@ -35,6 +35,7 @@ const HEADER: &str = "cell_id,population,income,low_education,employment_rate,fo
 
 #[test]
 fn demo_matches_golden_output_on_any_thread_count() {
+    let mut binary_outputs: Vec<Vec<Vec<u8>>> = Vec::new();
     for threads in ["1", "2", "4"] {
         let dir = tempfile::tempdir().unwrap();
         let out = stratmap_threads(threads, &["demo", "--out", s(dir.path())]);
@@ -47,10 +48,23 @@ fn demo_matches_golden_output_on_any_thread_count() {
                 "{name} on {threads} threads differs from fixtures/golden/{name}; if the change is intended, run `make golden`"
             );
         }
-        for name in ["stratmap.gpkg", "living_conditions.tif"] {
-            assert!(dir.path().join(name).exists(), "{name} missing");
+        for entry in std::fs::read_dir(root().join("fixtures/sample-town")).unwrap() {
+            let entry = entry.unwrap();
+            let copy = dir.path().join("inputs").join(entry.file_name());
+            assert!(std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(), "{copy:?}");
         }
+        binary_outputs.push(
+            ["stratmap.gpkg", "living_conditions.tif"]
+                .iter()
+                .map(|name| std::fs::read(dir.path().join(name)).unwrap())
+                .collect(),
+        );
     }
+    // GeoPackage and GeoTIFF are byte-identical across runs and thread counts too.
+    assert!(
+        binary_outputs.windows(2).all(|w| w[0] == w[1]),
+        "GeoPackage or GeoTIFF bytes differ between runs"
+    );
 }
 
 #[test]

@@ -49,9 +49,24 @@ fn ogr_type(kind: FieldType) -> OGRFieldType::Type {
     }
 }
 
+/// The time a GeoPackage records as its contents' last change: the
+/// reproducible-builds `SOURCE_DATE_EPOCH` when set, else the Unix epoch, so
+/// that the same layers always give the same bytes.
+fn content_date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 /// Writes the layers into one GeoPackage, each in its own CRS.
 pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
     atomically(path, |file| {
+        gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())?;
         let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(file)?;
         for layer in layers {
             let srs = SpatialRef::from_epsg(layer.epsg)?;
