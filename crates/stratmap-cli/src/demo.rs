@@ -1,7 +1,7 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
-use crate::pipeline::{compute_index, load_grid, youth_layer_of, Failure, Notes};
+use crate::pipeline::{compute_index, groups_text, load_grid, youth_layer_of, Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
@@ -56,6 +56,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         input("grid.csv").as_bytes(),
         &config,
         true,
+        notes,
     )?;
     let (lci, summary) = compute_index(&grid, &config)?;
     let living = living_conditions_layer(&grid, &lci);
@@ -68,9 +69,9 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     let path = out.join("youth_groups.geojson");
     write_geojson(&youth, &path)?;
     println!(
-        "wrote {} ({} youth groups)",
+        "wrote {} ({})",
         path.display(),
-        youth.features.len()
+        groups_text(youth.features.len())
     );
     let path = out.join("stratmap.gpkg");
     write_gpkg(&[&living, &youth], &path)?;

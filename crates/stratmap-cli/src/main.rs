@@ -72,7 +72,7 @@ fn main() -> ExitCode {
             pipeline::youth_command(&grid, config.as_deref(), &out, &notes)
         }
         Command::Validate { files, config } => {
-            pipeline::validate_command(&files, config.as_deref())
+            pipeline::validate_command(&files, config.as_deref(), &notes)
         }
     };
     notes.finish();

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use stratmap_core::index::{LivingConditionsIndex, Status};
+use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
 use stratmap_core::youth::{youth_groups, YouthCell};
 use stratmap_io::config::Config;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
@@ -46,7 +46,7 @@ impl Failure {
                 )
             }
             Failure::Io(e) => format!("error: {e}"),
-            Failure::Invalid(n) => format!("error: {n} problems found"),
+            Failure::Invalid(n) => format!("error: {} found", counted(*n, "problem")),
         }
     }
 
@@ -148,12 +148,15 @@ pub fn format_of(path: &Path, raster_ok: bool) -> Result<Format, Failure> {
     }
 }
 
-/// A grid file read and checked for the index, or for youth groups.
+/// A grid file read and checked for the index, or for youth groups. An
+/// absent variable column is not an error but is said in a note, so nothing
+/// is treated as missing silently.
 pub fn load_grid(
     name: &str,
     bytes: &[u8],
     config: &Config,
     for_index: bool,
+    notes: &Notes,
 ) -> Result<GridTable, Error> {
     let grid = read_grid(name, bytes, config)?;
     let problems = if for_index {
@@ -161,11 +164,19 @@ pub fn load_grid(
     } else {
         grid.youth_problems(name, config)
     };
-    if problems.is_empty() {
-        Ok(grid)
-    } else {
-        Err(Error::Input(problems))
+    if !problems.is_empty() {
+        return Err(Error::Input(problems));
     }
+    for v in Variable::ALL {
+        let needed = for_index || v.group() == Group::Family && v != Variable::SingleParents;
+        if needed && !grid.has_variable[v.position()] {
+            notes.note(&format!(
+                "note: {name} has no column {:?}: it counts as missing in every cell",
+                config.column(v.name()).0
+            ));
+        }
+    }
+    Ok(grid)
 }
 
 /// The index of a grid, with a one-line summary.
@@ -179,8 +190,8 @@ pub fn compute_index(
     let lci = LivingConditionsIndex::compute(&grid.stats, &params);
     let count = |s: Status| lci.cells.iter().filter(|c| c.status == s).count();
     let mut summary = format!(
-        "{} cells: {} ok, {} low_population, {} incomplete",
-        lci.cells.len(),
+        "{}: {} ok, {} low_population, {} incomplete",
+        counted(lci.cells.len(), "cell"),
         count(Status::Ok),
         count(Status::LowPopulation),
         count(Status::Incomplete)
@@ -196,7 +207,6 @@ pub fn compute_index(
 }
 
 pub fn youth_cells(grid: &GridTable) -> Vec<YouthCell> {
-    use stratmap_core::index::Variable;
     grid.cells
         .iter()
         .zip(&grid.stats)
@@ -232,7 +242,7 @@ pub fn index_command(
     let config = load_config(config)?;
     let name = grid_path.display().to_string();
     notes.stage(&format!("reading {name}"));
-    let grid = load_grid(&name, &read_file(grid_path)?, &config, true)?;
+    let grid = load_grid(&name, &read_file(grid_path)?, &config, true, notes)?;
     notes.stage("computing the index");
     let (lci, summary) = compute_index(&grid, &config)?;
     notes.stage(&format!("writing {}", out.display()));
@@ -254,27 +264,59 @@ pub fn youth_command(
     grid_path: &Path,
     config: Option<&Path>,
     out: &Path,
-    _notes: &Notes,
+    notes: &Notes,
 ) -> Result<(), Failure> {
     let format = format_of(out, false)?;
     let config = load_config(config)?;
     let name = grid_path.display().to_string();
-    let grid = load_grid(&name, &read_file(grid_path)?, &config, false)?;
+    notes.stage(&format!("reading {name}"));
+    let grid = load_grid(&name, &read_file(grid_path)?, &config, false, notes)?;
+    notes.stage("finding youth groups");
     let layer = youth_layer_of(&grid, &config);
+    notes.stage(&format!("writing {}", out.display()));
     write_layer(&layer, out, format)?;
     println!(
-        "wrote {} ({} youth groups)",
+        "wrote {} ({})",
         out.display(),
-        layer.features.len()
+        groups_text(layer.features.len())
     );
     Ok(())
 }
 
-pub fn validate_command(files: &[PathBuf], config: Option<&Path>) -> Result<(), Failure> {
+/// "1 youth group", "4 youth groups".
+pub fn groups_text(n: usize) -> String {
+    counted(n, "youth group")
+}
+
+/// `n` and a noun, plural unless n is 1.
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn validate_command(
+    files: &[PathBuf],
+    config: Option<&Path>,
+    notes: &Notes,
+) -> Result<(), Failure> {
     let config = load_config(config)?;
     let mut total = 0;
     for path in files {
         let name = path.display().to_string();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if matches!(
+            ext.as_str(),
+            "geojson" | "json" | "gpkg" | "shp" | "tif" | "tiff" | "toml"
+        ) {
+            println!(
+                "{name}: validate checks grid statistics (CSV) so far, and this is a .{ext} file"
+            );
+            total += 1;
+            continue;
+        }
         let bytes = match read_file(path) {
             Ok(b) => b,
             Err(e) => {
@@ -283,10 +325,10 @@ pub fn validate_command(files: &[PathBuf], config: Option<&Path>) -> Result<(), 
                 continue;
             }
         };
-        match load_grid(&name, &bytes, &config, true) {
+        match load_grid(&name, &bytes, &config, true, notes) {
             Ok(grid) => println!(
-                "{name}: ok, a grid of {} cells on the {}",
-                grid.cells.len(),
+                "{name}: ok, a grid of {} on the {}",
+                counted(grid.cells.len(), "cell"),
                 grid.spec
             ),
             Err(Error::Input(problems)) => {

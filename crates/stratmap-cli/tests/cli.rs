@@ -51,7 +51,10 @@ fn demo_matches_golden_output_on_any_thread_count() {
         for entry in std::fs::read_dir(root().join("fixtures/sample-town")).unwrap() {
             let entry = entry.unwrap();
             let copy = dir.path().join("inputs").join(entry.file_name());
-            assert!(std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(), "{copy:?}");
+            assert!(
+                std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(),
+                "{copy:?}"
+            );
         }
         binary_outputs.push(
             ["stratmap.gpkg", "living_conditions.tif"]

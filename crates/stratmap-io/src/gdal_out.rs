@@ -5,7 +5,7 @@
 use crate::atomic::parent_dir;
 use crate::layer::{FieldType, Layer, Raster, Value};
 use crate::Error;
-use gdal::raster::Buffer;
+use gdal::raster::{Buffer, RasterCreationOptions};
 use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
 use gdal::DriverManager;
@@ -109,8 +109,17 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
     atomically(path, |file| {
         let driver = DriverManager::get_driver_by_name("GTiff")?;
-        let mut ds =
-            driver.create_with_band_type::<f64, _>(file, raster.width, raster.height, 1)?;
+        // Tiled and DEFLATE-compressed: a national grid is mostly nodata.
+        let options: RasterCreationOptions = ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3"]
+            .into_iter()
+            .collect();
+        let mut ds = driver.create_with_band_type_with_options::<f64, _>(
+            file,
+            raster.width,
+            raster.height,
+            1,
+            &options,
+        )?;
         ds.set_geo_transform(&[
             raster.origin.0,
             raster.cell_size,
