@@ -291,6 +291,42 @@ mod tests {
         }
     }
 
+    fn signed_area(ring: &geo::LineString<f64>) -> f64 {
+        ring.0.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum::<f64>() / 2.0
+    }
+
+    proptest::proptest! {
+        /// Whatever the input orientation, the output exterior is
+        /// counter-clockwise and holes clockwise, and positions keep ≤ 7 decimals.
+        #[test]
+        fn rings_are_oriented(cx in 300_000.0f64..900_000.0, cy in 6_200_000.0f64..7_600_000.0,
+                              r in 50.0f64..5_000.0, n in 3usize..12, flip_outer: bool, flip_hole: bool) {
+            let ring = |radius: f64, flip: bool| {
+                let mut pts: Vec<(f64, f64)> = (0..n)
+                    .map(|k| {
+                        let a = std::f64::consts::TAU * k as f64 / n as f64;
+                        (cx + radius * a.cos(), cy + radius * a.sin())
+                    })
+                    .collect();
+                if flip {
+                    pts.reverse();
+                }
+                pts.push(pts[0]);
+                geo::LineString::from(pts)
+            };
+            let poly = geo::Polygon::new(ring(r, flip_outer), vec![ring(r / 3.0, flip_hole)]);
+            let t = Transform::to_wgs84(3006).unwrap();
+            let out = to_rfc7946(&geo::Geometry::Polygon(poly), &t).unwrap();
+            let geo::Geometry::Polygon(p) = out else { panic!("not a polygon") };
+            proptest::prop_assert!(signed_area(p.exterior()) > 0.0);
+            proptest::prop_assert!(signed_area(&p.interiors()[0]) < 0.0);
+            for c in p.exterior().coords() {
+                proptest::prop_assert_eq!(c.x, round7(c.x));
+                proptest::prop_assert!((10.0..25.0).contains(&c.x) && (54.0..70.0).contains(&c.y));
+            }
+        }
+    }
+
     #[test]
     fn round7_prints_short() {
         for v in [18.123456749999, 59.99999999, -0.00000005, 17.1] {
