@@ -22,6 +22,8 @@ test: deps
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore numpy
 	$(CARGO) run -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
 	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
+	$(CARGO) run -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson
+	python3 scripts/crosscheck_youth.py fixtures/sample-town/grid.csv target/crosscheck/youth_groups.geojson
 	$(CARGO) test --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

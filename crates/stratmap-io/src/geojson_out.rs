@@ -292,7 +292,11 @@ mod tests {
     }
 
     fn signed_area(ring: &geo::LineString<f64>) -> f64 {
-        ring.0.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum::<f64>() / 2.0
+        ring.0
+            .windows(2)
+            .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+            .sum::<f64>()
+            / 2.0
     }
 
     proptest::proptest! {
