@@ -482,3 +482,38 @@ fn gdal_reads_every_layer() {
         "{info}"
     );
 }
+
+/// INSPIRE ids carry their CRS and cell size; output ids keep the input's style.
+#[test]
+fn inspire_grid_in_another_crs() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("eu.csv");
+    std::fs::write(
+        &grid,
+        "cell_id,population,income,low_education,foreign_background,single_parents,age_0_15,age_16_19\n\
+         SE_CRS3035RES1000mN4068000E4673000,900,250000,0.1,0.2,0.1,150,40\n\
+         SE_CRS3035RES1000mN4069000E4673000,700,180000,0.3,0.6,0.3,200,60\n",
+    )
+    .unwrap();
+    let out = dir.path().join("lc.geojson");
+    let o = stratmap(&["--quiet", "index", "--grid", s(&grid), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let f = &v["features"][0];
+    assert_eq!(f["id"], "SE_CRS3035RES1000mN4068000E4673000");
+    // The first ring position is the lower-right corner, ETRS89-LAEA
+    // (4674000, 4068000); `echo 4674000 4068000 | gdaltransform -s_srs
+    // EPSG:3035 -t_srs OGC:CRS84` gives 16.2407385, 59.5729785 (near Köping).
+    let p = &f["geometry"]["coordinates"][0][0];
+    let (lon, lat) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+    assert!(
+        (lon - 16.2407385).abs() < 2e-7 && (lat - 59.5729785).abs() < 2e-7,
+        "{lon}, {lat}"
+    );
+
+    let youth = dir.path().join("y.gpkg");
+    let o = stratmap(&["--quiet", "youth", "--grid", s(&grid), "--out", s(&youth)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Two vertically adjacent 1 km cells, 190 and 260 youth: one group of 450.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(1 youth group)"));
+}

@@ -110,9 +110,14 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
     atomically(path, |file| {
         let driver = DriverManager::get_driver_by_name("GTiff")?;
         // Tiled and DEFLATE-compressed: a national grid is mostly nodata.
-        let options: RasterCreationOptions = ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3"]
-            .into_iter()
-            .collect();
+        let options: RasterCreationOptions = [
+            "TILED=YES",
+            "COMPRESS=DEFLATE",
+            "PREDICTOR=3",
+            "NUM_THREADS=ALL_CPUS",
+        ]
+        .into_iter()
+        .collect();
         let mut ds = driver.create_with_band_type_with_options::<f64, _>(
             file,
             raster.width,
