@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages stratmap builds and tests with, when missing.
 # As root it uses apt-get; otherwise it prints the exact command and stops.
+# `deps.sh test` also makes sure numpy is there for the cross-checks.
 set -euo pipefail
+
+# rustup's default place, for shells that did not read a profile.
+[[ -d $HOME/.cargo/bin ]] && export PATH="$HOME/.cargo/bin:$PATH"
 
 packages=(libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin)
 
@@ -19,21 +23,34 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 1
 fi
 
+if [[ ${1:-} == test ]]; then
+  packages+=(python3)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
-((${#missing[@]} == 0)) && exit 0
+install() {
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "installing system packages: $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "$@"
+  else
+    echo "stratmap needs these system packages, which are missing: $*" >&2
+    echo "install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+}
 
-if [[ $(id -u) -eq 0 ]]; then
-  echo "installing system packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}"
-else
-  echo "stratmap needs these system packages, which are missing: ${missing[*]}" >&2
-  echo "install them with:" >&2
-  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+((${#missing[@]} == 0)) || install "${missing[@]}"
+
+if [[ ${1:-} == test ]] && ! python3 -c "import numpy" 2>/dev/null; then
+  # pip where the Python has it (PyPI's numpy), else Debian's.
+  python3 -m pip install --quiet --root-user-action=ignore numpy 2>/dev/null ||
+    python3 -m pip install --quiet numpy 2>/dev/null ||
+    install python3-numpy
 fi
