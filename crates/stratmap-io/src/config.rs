@@ -5,7 +5,7 @@ use crate::{Error, Problem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use stratmap_core::index::{ClassMethod, Group, IndexParams, Variable};
+use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
 use stratmap_core::youth::YouthParams;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -57,17 +57,24 @@ pub struct GridConfig {
     pub cell_size: Option<u32>,
 }
 
-/// A column of the grid file: renamed, rescaled from percent, or both.
+/// A column of the grid file: renamed (`"name"`), or renamed and/or
+/// rescaled from percent (`{ name = "…", percent = true }`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a column name, or a table { name = \"…\", percent = true }"
+)]
 pub enum ColumnSpec {
     Name(String),
-    #[serde(rename_all = "snake_case")]
-    Full {
-        name: Option<String>,
-        #[serde(default)]
-        percent: bool,
-    },
+    Full(ColumnDetail),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDetail {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub percent: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -135,11 +142,19 @@ impl Config {
 
     fn check(&self, name: &str) -> Result<(), Error> {
         let bad = |m: String| Error::from(Problem::file(name, m));
-        for key in self.index.columns.keys() {
+        for (key, spec) in &self.index.columns {
             if !GRID_COLUMNS.contains(&key.as_str()) {
                 return Err(bad(format!(
                     "[index] columns.{key}: unknown column; expected one of {}",
                     GRID_COLUMNS.join(", ")
+                )));
+            }
+            let is_share = Variable::ALL
+                .iter()
+                .any(|v| v.name() == key && v.unit() == Unit::Share);
+            if matches!(spec, ColumnSpec::Full(ColumnDetail { percent: true, .. })) && !is_share {
+                return Err(bad(format!(
+                    "[index] columns.{key}: percent = true applies only to shares (low_education, employment_rate, foreign_background, overcrowding, single_parents)"
                 )));
             }
         }
@@ -157,9 +172,9 @@ impl Config {
     pub fn column(&self, logical: &str) -> (String, bool) {
         match self.index.columns.get(logical) {
             Some(ColumnSpec::Name(n)) => (n.clone(), false),
-            Some(ColumnSpec::Full { name, percent }) => (
-                name.clone().unwrap_or_else(|| logical.to_string()),
-                *percent,
+            Some(ColumnSpec::Full(d)) => (
+                d.name.clone().unwrap_or_else(|| logical.to_string()),
+                d.percent,
             ),
             None => (logical.to_string(), false),
         }
