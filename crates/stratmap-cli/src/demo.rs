@@ -8,6 +8,7 @@ use stratmap_io::config::Config;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layers::{index_raster, living_conditions_layer};
+use stratmap_io::Problem;
 
 /// The sample town's inputs, by file name.
 pub const SAMPLE_TOWN: [(&str, &str); 7] = [
@@ -80,17 +81,16 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         path.display(),
         grid.spec.epsg
     );
-    if let Some(raster) = index_raster(&grid, &lci) {
-        let path = out.join("living_conditions.tif");
-        write_geotiff(&raster, &path)?;
-        println!(
-            "wrote {} ({} × {} pixels of {} m)",
-            path.display(),
-            raster.width,
-            raster.height,
-            raster.cell_size
-        );
-    }
+    let raster = index_raster(&grid, &lci).map_err(|m| Problem::file("sample-town/grid.csv", m))?;
+    let path = out.join("living_conditions.tif");
+    write_geotiff(&raster, &path)?;
+    println!(
+        "wrote {} ({} × {} pixels of {} m)",
+        path.display(),
+        raster.width,
+        raster.height,
+        raster.cell_size
+    );
     // The inputs too, so the analyst can look at them and run the commands on them.
     let inputs = out.join("inputs");
     for (name, text) in SAMPLE_TOWN {

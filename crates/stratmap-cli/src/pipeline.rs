@@ -224,11 +224,15 @@ pub fn youth_layer_of(grid: &GridTable, config: &Config) -> Layer {
     youth_layer(grid, &groups)
 }
 
-fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Error> {
+fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Failure> {
     match format {
-        Format::GeoJson => write_geojson(layer, path),
-        Format::GeoPackage => write_gpkg(&[layer], path),
-        Format::GeoTiff => unreachable!("rasters are written by write_index"),
+        Format::GeoJson => Ok(write_geojson(layer, path)?),
+        Format::GeoPackage => Ok(write_gpkg(&[layer], path)?),
+        Format::GeoTiff => Err(Failure::Usage(format!(
+            "--out {}: the {} layer cannot be written as a raster",
+            path.display(),
+            layer.name
+        ))),
     }
 }
 
@@ -247,8 +251,7 @@ pub fn index_command(
     let (lci, summary) = compute_index(&grid, &config)?;
     notes.stage(&format!("writing {}", out.display()));
     if format == Format::GeoTiff {
-        let raster = index_raster(&grid, &lci)
-            .ok_or_else(|| Problem::file(&name, "no cells: a raster needs at least one"))?;
+        let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m))?;
         write_geotiff(&raster, out)?;
     } else {
         write_layer(&living_conditions_layer(&grid, &lci), out, format)?;

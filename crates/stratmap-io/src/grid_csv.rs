@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use stratmap_core::grid::{CellId, GridSpec, IdStyle};
 use stratmap_core::index::{GridCell, Group, Unit, Variable};
 
+/// Largest |x| or |y| accepted, metres: ten times the Earth's circumference.
+const MAX_COORDINATE: f64 = 4.0e8;
+
 /// Default cell size of the Statistics Sweden grid, metres.
 pub const DEFAULT_CELL_SIZE: u32 = 250;
 
@@ -201,6 +204,12 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                                         spec.epsg
                                     ),
                                 ),
+                                &mut problems,
+                            );
+                            None
+                        } else if x.abs() > MAX_COORDINATE || y.abs() > MAX_COORDINATE {
+                            note(
+                                table.problem(line, cx, format!("x = {x}, y = {y}: expected coordinates in metres, within ±{MAX_COORDINATE:e}")),
                                 &mut problems,
                             );
                             None
@@ -552,6 +561,30 @@ mod tests {
             Config::parse("c.toml", "[grid]\ncrs = \"EPSG:3035\"\ncell_size = 1000\n").unwrap();
         let g = read_grid("g.csv", b"x,y,population\n4334000,2684000,40\n", &cfg).unwrap();
         assert_eq!(g.id(0), "CRS3035RES1000mN2684000E4334000");
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes, reading gives a table or located problems, never a panic.
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = read_grid("g.csv", &bytes, &Config::default());
+        }
+
+        #[test]
+        fn any_rows_are_read_or_refused(body in "[0-9CRSNEm.,;\\-\n\" ]{0,400}") {
+            let data = format!("{HEADER}\n{body}");
+            match read_grid("g.csv", data.as_bytes(), &Config::default()) {
+                Ok(g) => proptest::prop_assert_eq!(g.cells.len(), g.stats.len()),
+                Err(Error::Input(p)) => proptest::prop_assert!(p.iter().all(|p| p.line.is_some())),
+                Err(e) => proptest::prop_assert!(false, "unexpected error {}", e),
+            }
+        }
+
+        #[test]
+        fn any_xy_rows_are_read_or_refused(x in proptest::prelude::any::<f64>(), y in proptest::prelude::any::<f64>()) {
+            let data = format!("x,y,population\n{x},{y},40\n");
+            let _ = read_grid("g.csv", data.as_bytes(), &Config::default());
+        }
     }
 
     #[test]

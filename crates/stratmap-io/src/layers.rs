@@ -157,25 +157,36 @@ pub fn youth_layer(grid: &GridTable, groups: &[YouthGroup]) -> Layer {
     }
 }
 
+/// Most pixels an index raster may have (3.2 GB of Float64); Sweden at 250 m
+/// is about 16 million.
+pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
+
 /// The index as a raster over the grid's bounding box, one pixel per cell,
-/// [`INDEX_NODATA`] where there is no cell or no index.
-pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Option<Raster> {
-    let s = i64::from(grid.spec.cell_size);
-    let xmin = grid.cells.iter().map(|c| c.0).min()?;
-    let xmax = grid.cells.iter().map(|c| c.0).max()?;
-    let ymin = grid.cells.iter().map(|c| c.1).min()?;
-    let ymax = grid.cells.iter().map(|c| c.1).max()?;
-    let width = ((xmax - xmin) / s + 1) as usize;
-    let height = ((ymax - ymin) / s + 1) as usize;
+/// [`INDEX_NODATA`] where there is no cell or no index. A problem when there
+/// is no cell, or when the box would exceed [`MAX_RASTER_PIXELS`].
+pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Raster, String> {
+    let s = i128::from(grid.spec.cell_size);
+    let none = || "no cells: a raster needs at least one".to_string();
+    let xmin = i128::from(grid.cells.iter().map(|c| c.0).min().ok_or_else(none)?);
+    let xmax = i128::from(grid.cells.iter().map(|c| c.0).max().ok_or_else(none)?);
+    let ymin = i128::from(grid.cells.iter().map(|c| c.1).min().ok_or_else(none)?);
+    let ymax = i128::from(grid.cells.iter().map(|c| c.1).max().ok_or_else(none)?);
+    let (w, h) = ((xmax - xmin) / s + 1, (ymax - ymin) / s + 1);
+    if w * h > i128::from(MAX_RASTER_PIXELS) {
+        return Err(format!(
+            "the grid's bounding box would make a raster of {w} × {h} pixels, more than {MAX_RASTER_PIXELS}: write the index as .gpkg or .geojson instead"
+        ));
+    }
+    let (width, height) = (w as usize, h as usize);
     let mut data = vec![INDEX_NODATA; width * height];
     for (&(x, y), r) in grid.cells.iter().zip(&lci.cells) {
         if let Some(v) = r.index {
-            let col = ((x - xmin) / s) as usize;
-            let row = ((ymax - y) / s) as usize;
+            let col = ((i128::from(x) - xmin) / s) as usize;
+            let row = ((ymax - i128::from(y)) / s) as usize;
             data[row * width + col] = v;
         }
     }
-    Some(Raster {
+    Ok(Raster {
         name: "living_conditions".into(),
         epsg: grid.spec.epsg,
         origin: (xmin as f64, (ymax + s) as f64),
@@ -185,4 +196,63 @@ pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Option<Ras
         data,
         nodata: INDEX_NODATA,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratmap_core::grid::{GridSpec, IdStyle};
+    use stratmap_core::index::{GridCell, IndexParams};
+
+    fn grid(cells: Vec<(i64, i64)>, cell_size: u32) -> GridTable {
+        let cell = GridCell {
+            population: Some(100.0),
+            values: [Some(1.0); 8],
+        };
+        GridTable {
+            spec: GridSpec {
+                epsg: 3006,
+                cell_size,
+            },
+            style: IdStyle::Scb,
+            stats: vec![cell; cells.len()],
+            cells,
+            has_population: true,
+            has_variable: [true; 8],
+        }
+    }
+
+    #[test]
+    fn raster_places_cells_north_up() {
+        // Cells at columns 0 and 2 of row 0, and column 1 of row 1 (250 m).
+        let g = grid(
+            vec![
+                (500_000, 6_500_000),
+                (500_500, 6_500_000),
+                (500_250, 6_500_250),
+            ],
+            250,
+        );
+        let lci = LivingConditionsIndex::compute(&g.stats, &IndexParams::default());
+        let r = index_raster(&g, &lci).unwrap();
+        assert_eq!((r.width, r.height), (3, 2));
+        assert_eq!(r.origin, (500_000.0, 6_500_500.0));
+        // Top row first: only the middle pixel of the top row has a cell.
+        let has: Vec<bool> = r.data.iter().map(|v| *v != INDEX_NODATA).collect();
+        assert_eq!(has, [false, true, false, true, false, true]);
+    }
+
+    #[test]
+    fn raster_size_is_bounded() {
+        let g = grid(vec![(0, 0), (1_000_000, 1_000_000)], 1);
+        let lci = LivingConditionsIndex::compute(&g.stats, &IndexParams::default());
+        let e = index_raster(&g, &lci).unwrap_err();
+        assert!(
+            e.contains("1000001 × 1000001 pixels") && e.contains(".gpkg"),
+            "{e}"
+        );
+        let empty = grid(vec![], 250);
+        let lci = LivingConditionsIndex::compute(&empty.stats, &IndexParams::default());
+        assert!(index_raster(&empty, &lci).is_err());
+    }
 }
