@@ -236,16 +236,23 @@ impl LivingConditionsIndex {
         // Orient (higher = worse), then standardise over valid cells (population sd).
         let oriented =
             |c: &GridCell, v: Variable| c.get(v).map(|x| if v.higher_is_worse() { x } else { -x });
+        // Each variable's present values gathered once into a contiguous
+        // vector (two passes over it are cheap), variables in parallel. Sums
+        // run in cell order, so the result does not depend on the threads.
+        let per_variable: Vec<Option<(f64, f64)>> = Variable::ALL
+            .par_iter()
+            .map(|&v| {
+                let present: Vec<f64> = cells
+                    .iter()
+                    .zip(&status)
+                    .filter(|(_, s)| **s == Status::Ok)
+                    .filter_map(|(c, _)| oriented(c, v))
+                    .collect();
+                mean_sd_population(present.iter().copied())
+            })
+            .collect();
         let mut standardisation = [None; 8];
-        for v in Variable::ALL {
-            let present = cells
-                .iter()
-                .zip(&status)
-                .filter(|(_, s)| **s == Status::Ok)
-                .filter_map(|(c, _)| oriented(c, v));
-            standardisation[v.position()] = mean_sd_population(present);
-        }
-
+        standardisation.copy_from_slice(&per_variable);
         let weight_sum: f64 = params.weights.iter().sum();
         let scored: Vec<Option<([f64; 3], f64)>> = cells
             .par_iter()

@@ -22,7 +22,7 @@
 //! ```
 
 use crate::grid::GridSpec;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The youth counts of one cell; `None` is missing (suppressed at source).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,8 +87,10 @@ pub fn youth_groups(cells: &[YouthCell], grid: GridSpec, params: &YouthParams) -
     let mut members: Vec<usize> = (0..cells.len())
         .filter(|&i| cells[i].youth().is_some_and(|y| y >= params.min_youth_cell))
         .collect();
-    members.sort_by_key(|&i| (cells[i].x, cells[i].y));
-    let at: HashMap<(i64, i64), usize> = members
+    members.sort_unstable_by_key(|&i| (cells[i].x, cells[i].y)); // keys are unique cells
+                                                                 // Fx hashing: cell coordinates are not attacker-chosen keys, and SipHash
+                                                                 // was most of the time on a national grid.
+    let at: FxHashMap<(i64, i64), usize> = members
         .iter()
         .map(|&i| (grid.col_row(cells[i].x, cells[i].y), i))
         .collect();
@@ -116,7 +118,7 @@ pub fn youth_groups(cells: &[YouthCell], grid: GridSpec, params: &YouthParams) -
                 }
             }
         }
-        found.sort_by_key(|&i| (cells[i].x, cells[i].y));
+        found.sort_unstable_by_key(|&i| (cells[i].x, cells[i].y));
         groups.push(summarise(cells, grid, found));
     }
     groups.retain(|g| g.youth >= params.min_youth_group);
