@@ -22,6 +22,29 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct GridArgs {
+    /// Grid statistics CSV: cell_id or x,y, population and the eight variables.
+    #[arg(long)]
+    grid: PathBuf,
+    /// TOML config ([grid], [index], [youth]).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file; its extension chooses the format.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl GridArgs {
+    fn input(&self) -> pipeline::GridInput<'_> {
+        pipeline::GridInput {
+            grid: &self.grid,
+            config: self.config.as_deref(),
+            out: &self.out,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in sample town and write every layer.
@@ -30,27 +53,10 @@ enum Command {
         #[arg(long, default_value = "stratmap-demo")]
         out: PathBuf,
     },
-    /// Living-conditions index on the grid (.geojson, .gpkg or .tif).
-    Index {
-        /// Grid statistics CSV (SPEC §3.1).
-        #[arg(long)]
-        grid: PathBuf,
-        /// TOML config ([grid], [index]).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Output file: .geojson, .gpkg or .tif.
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Youth groups as proportional rings (.geojson or .gpkg).
-    Youth {
-        #[arg(long)]
-        grid: PathBuf,
-        #[arg(long)]
-        config: Option<PathBuf>,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    /// Living-conditions index on the grid (--out .geojson, .gpkg or .tif).
+    Index(GridArgs),
+    /// Youth groups as proportional rings (--out .geojson or .gpkg).
+    Youth(GridArgs),
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -65,12 +71,8 @@ fn main() -> ExitCode {
     let notes = pipeline::Notes::new(cli.quiet);
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
-        Command::Index { grid, config, out } => {
-            pipeline::index_command(&grid, config.as_deref(), &out, &notes)
-        }
-        Command::Youth { grid, config, out } => {
-            pipeline::youth_command(&grid, config.as_deref(), &out, &notes)
-        }
+        Command::Index(args) => pipeline::index_command(&args.input(), &notes),
+        Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
         Command::Validate { files, config } => {
             pipeline::validate_command(&files, config.as_deref(), &notes)
         }

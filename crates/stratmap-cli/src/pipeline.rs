@@ -236,17 +236,29 @@ fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Failure
     }
 }
 
-pub fn index_command(
-    grid_path: &Path,
-    config: Option<&Path>,
-    out: &Path,
-    notes: &Notes,
-) -> Result<(), Failure> {
+/// The grid file and config a grid command was given.
+pub struct GridInput<'a> {
+    pub grid: &'a Path,
+    pub config: Option<&'a Path>,
+    pub out: &'a Path,
+}
+
+impl GridInput<'_> {
+    /// The config, the grid's name for messages, and the grid read and
+    /// checked for the index or for youth groups.
+    fn load(&self, for_index: bool, notes: &Notes) -> Result<(Config, String, GridTable), Failure> {
+        let config = load_config(self.config)?;
+        let name = self.grid.display().to_string();
+        notes.stage(&format!("reading {name}"));
+        let grid = load_grid(&name, &read_file(self.grid)?, &config, for_index, notes)?;
+        Ok((config, name, grid))
+    }
+}
+
+pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
+    let out = input.out;
     let format = format_of(out, true)?;
-    let config = load_config(config)?;
-    let name = grid_path.display().to_string();
-    notes.stage(&format!("reading {name}"));
-    let grid = load_grid(&name, &read_file(grid_path)?, &config, true, notes)?;
+    let (config, name, grid) = input.load(true, notes)?;
     notes.stage("computing the index");
     let (lci, summary) = compute_index(&grid, &config)?;
     notes.stage(&format!("writing {}", out.display()));
@@ -263,17 +275,10 @@ pub fn index_command(
     Ok(())
 }
 
-pub fn youth_command(
-    grid_path: &Path,
-    config: Option<&Path>,
-    out: &Path,
-    notes: &Notes,
-) -> Result<(), Failure> {
+pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
+    let out = input.out;
     let format = format_of(out, false)?;
-    let config = load_config(config)?;
-    let name = grid_path.display().to_string();
-    notes.stage(&format!("reading {name}"));
-    let grid = load_grid(&name, &read_file(grid_path)?, &config, false, notes)?;
+    let (config, _, grid) = input.load(false, notes)?;
     notes.stage("finding youth groups");
     let layer = youth_layer_of(&grid, &config);
     notes.stage(&format!("writing {}", out.display()));

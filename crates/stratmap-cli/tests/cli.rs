@@ -302,21 +302,24 @@ fn config_renames_and_percent_columns() {
     assert_eq!(f[1]["properties"]["color"], "#d7191c");
 }
 
-/// The contract's property names, in order.
-#[test]
-fn property_names_follow_the_spec() {
-    let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap(),
-    )
-    .unwrap();
-    let keys: Vec<&str> = v["features"][0]["properties"]
+/// The property names of a golden layer's first feature, in order.
+fn golden_keys(name: &str) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("fixtures/golden").join(name)).unwrap())
+            .unwrap();
+    v["features"][0]["properties"]
         .as_object()
         .unwrap()
         .keys()
-        .map(String::as_str)
-        .collect();
+        .cloned()
+        .collect()
+}
+
+/// The contract's property names, in order.
+#[test]
+fn property_names_follow_the_spec() {
     assert_eq!(
-        keys,
+        golden_keys("living_conditions.geojson"),
         [
             "cell_id",
             "population",
@@ -337,18 +340,8 @@ fn property_names_follow_the_spec() {
             "status"
         ]
     );
-    let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join("fixtures/golden/youth_groups.geojson")).unwrap(),
-    )
-    .unwrap();
-    let keys: Vec<&str> = v["features"][0]["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        golden_keys("youth_groups.geojson"),
         [
             "group_id",
             "cells",
