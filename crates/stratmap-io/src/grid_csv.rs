@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::crs::{area_of_use, Extent};
 use crate::csv_table::CsvTable;
 use crate::{Error, Problem};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use stratmap_core::grid::{CellId, GridSpec, IdStyle};
 use stratmap_core::index::{GridCell, Group, Unit, Variable};
@@ -307,20 +308,25 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                 continue;
             }
         }
-        if let Some(first) = seen.insert((x, y), line) {
-            seen.insert((x, y), first);
-            note(
-                table.problem(
-                    line,
-                    cx,
-                    format!(
-                        "duplicate cell {}: the same cell is on line {first}",
-                        spec.format_id(&style.clone().unwrap_or(spec.default_style()), x, y)
+        match seen.entry((x, y)) {
+            Entry::Occupied(first) => {
+                let id = spec.format_id(style.as_ref().unwrap_or(&spec.default_style()), x, y);
+                note(
+                    table.problem(
+                        line,
+                        cx,
+                        format!(
+                            "duplicate cell {id}: the same cell is on line {}",
+                            first.get()
+                        ),
                     ),
-                ),
-                &mut problems,
-            );
-            continue;
+                    &mut problems,
+                );
+                continue;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
         }
         if row_ok {
             cells.push((x, y));
