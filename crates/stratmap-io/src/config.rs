@@ -159,6 +159,16 @@ impl Config {
             }
         }
         self.index_params().map_err(bad)?;
+        for (key, v) in [
+            ("min_youth_cell", self.youth.min_youth_cell),
+            ("min_youth_group", self.youth.min_youth_group),
+        ] {
+            if let Some(v) = v.filter(|v| !(*v >= 0.0 && v.is_finite())) {
+                return Err(bad(format!(
+                    "[youth] {key}: expected a number ≥ 0, found {v}"
+                )));
+            }
+        }
         self.grid_epsg().map_err(bad)?;
         if self.grid.cell_size == Some(0) {
             return Err(bad(
