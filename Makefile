@@ -13,7 +13,7 @@ deps:
 	@bash scripts/deps.sh
 
 demo: deps
-	$(CARGO) build --release -p stratmap-cli
+	$(CARGO) build --locked --release -p stratmap-cli
 	./target/release/stratmap demo --out $(DEMO_OUT)
 
 test:
@@ -22,13 +22,13 @@ test:
 	  $(CARGO) fmt --all -- --check; \
 	else echo "cargo fmt is not installed: format check skipped"; fi
 	@if $(CARGO) clippy --version >/dev/null 2>&1; then \
-	  $(CARGO) clippy --workspace --all-targets -- -D warnings; \
+	  $(CARGO) clippy --locked --workspace --all-targets -- -D warnings; \
 	else echo "cargo clippy is not installed: lint skipped"; fi
-	$(CARGO) run -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
+	$(CARGO) run --locked -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
 	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
-	$(CARGO) run -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson
+	$(CARGO) run --locked -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson
 	python3 scripts/crosscheck_youth.py fixtures/sample-town/grid.csv target/crosscheck/youth_groups.geojson
-	$(CARGO) test --workspace
+	$(CARGO) test --locked --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).
 fixtures:
@@ -36,7 +36,7 @@ fixtures:
 
 # Accept the demo's current output as the golden output.
 golden:
-	$(CARGO) run -q -p stratmap-cli -- demo --out target/golden
+	$(CARGO) run --locked -q -p stratmap-cli -- demo --out target/golden
 	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson fixtures/golden/
 
 bench:
