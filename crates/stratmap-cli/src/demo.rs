@@ -42,6 +42,9 @@ pub const SAMPLE_TOWN: [(&str, &str); 7] = [
     ),
 ];
 
+/// Sample inputs that are not copied into the demo's output.
+pub const HOLDS_PHONE_IDS: [&str; 1] = ["records.csv"];
+
 fn input(name: &str) -> &'static str {
     SAMPLE_TOWN
         .iter()
@@ -91,9 +94,14 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         raster.height,
         raster.cell_size
     );
-    // The inputs too, so the analyst can look at them and run the commands on them.
+    // The inputs too, so the analyst can look at them and run the commands on
+    // them; but not the connection records: phone ids never go into output,
+    // made-up ones included.
     let inputs = out.join("inputs");
-    for (name, text) in SAMPLE_TOWN {
+    for (name, text) in SAMPLE_TOWN
+        .iter()
+        .filter(|(n, _)| !HOLDS_PHONE_IDS.contains(n))
+    {
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
     println!("wrote {} (the sample town's input files)", inputs.display());

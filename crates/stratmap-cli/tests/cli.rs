@@ -48,14 +48,21 @@ fn demo_matches_golden_output_on_any_thread_count() {
                 "{name} on {threads} threads differs from fixtures/golden/{name}; if the change is intended, run `make golden`"
             );
         }
+        // The inputs are copied, but the records (phone ids) are not; and no
+        // output file holds a phone id.
         for entry in std::fs::read_dir(root().join("fixtures/sample-town")).unwrap() {
             let entry = entry.unwrap();
             let copy = dir.path().join("inputs").join(entry.file_name());
-            assert!(
-                std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(),
-                "{copy:?}"
-            );
+            if entry.file_name() == "records.csv" {
+                assert!(!copy.exists());
+            } else {
+                assert!(
+                    std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(),
+                    "{copy:?}"
+                );
+            }
         }
+        assert_no_phone_ids(dir.path());
         binary_outputs.push(
             ["stratmap.gpkg", "living_conditions.tif"]
                 .iter()
@@ -68,6 +75,22 @@ fn demo_matches_golden_output_on_any_thread_count() {
         binary_outputs.windows(2).all(|w| w[0] == w[1]),
         "GeoPackage or GeoTIFF bytes differ between runs"
     );
+}
+
+/// Walks a directory and fails if any file holds a phone id of the sample town.
+fn assert_no_phone_ids(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            assert_no_phone_ids(&path);
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(6).any(|w| w == b"phone-"),
+                "{path:?} holds a phone id"
+            );
+        }
+    }
 }
 
 #[test]
