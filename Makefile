@@ -24,6 +24,7 @@ test:
 	@if $(CARGO) clippy --version >/dev/null 2>&1; then \
 	  $(CARGO) clippy --locked --workspace --all-targets -- -D warnings; \
 	else echo "cargo clippy is not installed: lint skipped"; fi
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --workspace -q
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
 	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson

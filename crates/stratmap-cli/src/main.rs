@@ -27,7 +27,7 @@ struct GridArgs {
     /// Grid statistics CSV: cell_id or x,y, population and the eight variables.
     #[arg(long)]
     grid: PathBuf,
-    /// TOML config ([grid], [index], [youth]).
+    /// TOML config (sections grid, index, youth).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Output file; its extension chooses the format.
