@@ -35,18 +35,6 @@ impl Value {
             other => other.into(),
         }
     }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Integer(i) => (*i).into(),
-            Value::Real(f) => {
-                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
-            }
-            Value::Text(s) => s.clone().into(),
-            Value::Boolean(b) => (*b).into(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -17,9 +17,13 @@ fn field(name: &str, kind: FieldType) -> Field {
     }
 }
 
-/// Integer when every value is whole, else real: counts stay integers in GIS tools.
-fn count_kind<'a>(values: impl IntoIterator<Item = &'a Option<f64>>) -> FieldType {
-    if values.into_iter().flatten().all(|v| v.fract() == 0.0) {
+/// Integer when every value is a whole number that [`Value::count`] writes as
+/// an integer, else real: counts stay integers in GIS tools.
+fn count_kind(values: impl IntoIterator<Item = Option<f64>>) -> FieldType {
+    if values
+        .into_iter()
+        .all(|v| matches!(Value::count(v), Value::Integer(_) | Value::Null))
+    {
         FieldType::Integer
     } else {
         FieldType::Real
@@ -42,13 +46,13 @@ fn cell_polygon(grid: &GridTable, i: usize) -> geo::Geometry<f64> {
 
 /// `living_conditions`: one polygon per input cell, valid or not.
 pub fn living_conditions_layer(grid: &GridTable, lci: &LivingConditionsIndex) -> Layer {
-    let pop_kind = count_kind(grid.stats.iter().map(|c| &c.population));
+    let pop_kind = count_kind(grid.stats.iter().map(|c| c.population));
     let var_kinds: Vec<FieldType> = Variable::ALL
         .iter()
         .map(|v| match v.unit() {
             Unit::Share => FieldType::Real,
             Unit::Count | Unit::Money => {
-                count_kind(grid.stats.iter().map(|c| &c.values[v.position()]))
+                count_kind(grid.stats.iter().map(|c| c.values[v.position()]))
             }
         })
         .collect();
@@ -120,9 +124,7 @@ pub fn youth_layer(grid: &GridTable, groups: &[YouthGroup]) -> Layer {
     let kind = count_kind(
         groups
             .iter()
-            .flat_map(|g| [Some(g.age_0_15), Some(g.age_16_19)])
-            .collect::<Vec<_>>()
-            .iter(),
+            .flat_map(|g| [Some(g.age_0_15), Some(g.age_16_19)]),
     );
     let fields = vec![
         field("group_id", FieldType::Integer),
