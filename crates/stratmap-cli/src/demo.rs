@@ -1,7 +1,7 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
-use crate::pipeline::{compute_index, groups_text, load_grid, youth_layer_of, Failure, Notes};
+use crate::pipeline::{compute_index, counted, load_grid, youth_layer_of, Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
@@ -75,7 +75,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     println!(
         "wrote {} ({})",
         path.display(),
-        groups_text(youth.features.len())
+        counted(youth.features.len(), "youth group")
     );
     let path = out.join("stratmap.gpkg");
     write_gpkg(&[&living, &youth], &path)?;

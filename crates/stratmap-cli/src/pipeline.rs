@@ -286,14 +286,9 @@ pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     println!(
         "wrote {} ({})",
         out.display(),
-        groups_text(layer.features.len())
+        counted(layer.features.len(), "youth group")
     );
     Ok(())
-}
-
-/// "1 youth group", "4 youth groups".
-pub fn groups_text(n: usize) -> String {
-    counted(n, "youth group")
 }
 
 /// `n` and a noun, plural unless n is 1.
