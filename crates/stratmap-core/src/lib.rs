@@ -12,6 +12,8 @@
 //! assert!(GridSpec::scb(250).is_aligned(id.x, id.y));
 //! ```
 
+pub mod footprint;
+pub mod geom;
 pub mod grid;
 pub mod index;
 pub mod stats;

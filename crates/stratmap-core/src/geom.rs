@@ -1,0 +1,339 @@
+//! Exact overlap of a disc with polygons, and an R-tree over area polygons.
+//!
+//! |D ∩ P| is computed analytically, not from a polygonised buffer: the signed
+//! area of a ring is the sum over its edges (a, b) of the signed area of
+//! triangle (c, a, b), and the part of each triangle inside the disc is a
+//! triangle where the edge runs inside the circle and a circular sector where
+//! it runs outside (the method of computational geometry's "area of a circle
+//! and polygon intersection"; each piece is exact up to floating point).
+//! Holes subtract, multipolygon parts add.
+//!
+//! ```
+//! use geo::{polygon, MultiPolygon};
+//! use stratmap_core::geom::disc_overlap;
+//!
+//! // A disc centred on the corner of a large square covers it by a quarter.
+//! let square = polygon![(x: 0.0, y: 0.0), (x: 2000.0, y: 0.0), (x: 2000.0, y: 2000.0), (x: 0.0, y: 2000.0)];
+//! let r = 500.0;
+//! let quarter = disc_overlap((0.0, 0.0), r, &MultiPolygon::new(vec![square]));
+//! assert!((quarter / (std::f64::consts::PI * r * r) - 0.25).abs() < 1e-12);
+//! ```
+
+use geo::{BoundingRect, LineString, MultiPolygon, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// Signed area of the intersection of the disc of radius `r` centred at the
+/// origin with the triangle (origin, a, b): positive when a → b turns
+/// counter-clockwise around the origin.
+fn triangle_in_disc(a: (f64, f64), b: (f64, f64), r: f64) -> f64 {
+    let cross = |p: (f64, f64), q: (f64, f64)| p.0 * q.1 - p.1 * q.0;
+    let dot = |p: (f64, f64), q: (f64, f64)| p.0 * q.0 + p.1 * q.1;
+    // The sector of the disc between the rays to p and q.
+    let sector = |p: (f64, f64), q: (f64, f64)| 0.5 * r * r * cross(p, q).atan2(dot(p, q));
+    let d = (b.0 - a.0, b.1 - a.1);
+    let dd = dot(d, d);
+    if dd == 0.0 {
+        return 0.0;
+    }
+    // |a + t·d|² = r²  ⇔  dd·t² + 2·h·t + c = 0
+    let h = dot(a, d);
+    let c = dot(a, a) - r * r;
+    let disc = h * h - dd * c;
+    if disc <= 0.0 {
+        // The edge's line misses the circle (or touches it): all outside.
+        return sector(a, b);
+    }
+    let s = disc.sqrt();
+    let (t1, t2) = ((-h - s) / dd, (-h + s) / dd);
+    if t2 <= 0.0 || t1 >= 1.0 {
+        return sector(a, b);
+    }
+    let at = |t: f64| (a.0 + t * d.0, a.1 + t * d.1);
+    let (p1, p2) = (
+        if t1 > 0.0 { at(t1) } else { a },
+        if t2 < 1.0 { at(t2) } else { b },
+    );
+    let mut area = 0.5 * cross(p1, p2);
+    if t1 > 0.0 {
+        area += sector(a, p1);
+    }
+    if t2 < 1.0 {
+        area += sector(p2, b);
+    }
+    area
+}
+
+/// |D ∩ ring| for a closed ring (its orientation does not matter).
+fn ring_overlap(c: (f64, f64), r: f64, ring: &LineString<f64>) -> f64 {
+    let rel = |p: &geo::Coord<f64>| (p.x - c.0, p.y - c.1);
+    ring.0
+        .windows(2)
+        .map(|w| triangle_in_disc(rel(&w[0]), rel(&w[1]), r))
+        .sum::<f64>()
+        .abs()
+}
+
+/// |D ∩ P| for a polygon with holes: exterior minus holes.
+pub fn disc_polygon_overlap(c: (f64, f64), r: f64, p: &Polygon<f64>) -> f64 {
+    let Some(bb) = p.bounding_rect() else {
+        return 0.0;
+    };
+    if bb.min().x >= c.0 + r
+        || bb.max().x <= c.0 - r
+        || bb.min().y >= c.1 + r
+        || bb.max().y <= c.1 - r
+    {
+        return 0.0;
+    }
+    let outer = ring_overlap(c, r, p.exterior());
+    let holes: f64 = p.interiors().iter().map(|h| ring_overlap(c, r, h)).sum();
+    (outer - holes).max(0.0)
+}
+
+/// |D ∩ A| in square metres for the disc of radius `r` around `c`, exactly
+/// (up to floating point). `a`'s parts must not overlap each other (a valid
+/// multipolygon).
+pub fn disc_overlap(c: (f64, f64), r: f64, a: &MultiPolygon<f64>) -> f64 {
+    a.0.iter().map(|p| disc_polygon_overlap(c, r, p)).sum()
+}
+
+/// Area polygons in a projected CRS with an R-tree over their bounding boxes,
+/// to find the polygons a disc can touch without looking at the others.
+pub struct PolygonIndex {
+    polygons: Vec<MultiPolygon<f64>>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+}
+
+impl PolygonIndex {
+    /// Bulk-loads the R-tree. Empty polygons are kept (so indices match the
+    /// input) but never found.
+    pub fn new(polygons: Vec<MultiPolygon<f64>>) -> Self {
+        let boxes = polygons
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let bb = p.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]),
+                    i,
+                ))
+            })
+            .collect();
+        PolygonIndex {
+            polygons,
+            tree: RTree::bulk_load(boxes),
+        }
+    }
+
+    pub fn polygons(&self) -> &[MultiPolygon<f64>] {
+        &self.polygons
+    }
+
+    /// The polygons whose bounding box meets the given box, in index order.
+    pub fn candidates(&self, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|g| g.data)
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    /// The polygons the disc overlaps by a positive area, with |D ∩ polygon|
+    /// in square metres, in index order.
+    pub fn disc_overlaps(&self, c: (f64, f64), r: f64) -> Vec<(usize, f64)> {
+        self.candidates([c.0 - r, c.1 - r], [c.0 + r, c.1 + r])
+            .into_iter()
+            .filter_map(|i| {
+                let a = disc_overlap(c, r, &self.polygons[i]);
+                (a > 0.0).then_some((i, a))
+            })
+            .collect()
+    }
+}
+
+/// Pairs of polygons (i < j) that overlap by a positive area, with the area of
+/// the overlap in square metres.
+pub fn overlapping_pairs(index: &PolygonIndex) -> Vec<(usize, usize, f64)> {
+    use geo::{Area, BooleanOps};
+    let mut pairs = Vec::new();
+    for (i, p) in index.polygons.iter().enumerate() {
+        let Some(bb) = p.bounding_rect() else {
+            continue;
+        };
+        let min = [bb.min().x, bb.min().y];
+        let max = [bb.max().x, bb.max().y];
+        for j in index.candidates(min, max).into_iter().filter(|&j| j > i) {
+            let a = p.intersection(&index.polygons[j]).unsigned_area();
+            if a > 0.0 {
+                pairs.push((i, j, a));
+            }
+        }
+    }
+    pairs
+}
+
+/// The union of all polygons, split into its parts: what "inside some area"
+/// means when areas overlap.
+pub fn union_parts(index: &PolygonIndex) -> Vec<MultiPolygon<f64>> {
+    geo::unary_union(index.polygons.iter())
+        .0
+        .into_iter()
+        .map(|p| MultiPolygon::new(vec![p]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Area, BooleanOps};
+    use proptest::prelude::*;
+    use std::f64::consts::PI;
+
+    const R: f64 = 500.0;
+
+    fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+        polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]
+    }
+
+    fn fraction(c: (f64, f64), p: Polygon<f64>) -> f64 {
+        disc_overlap(c, R, &MultiPolygon::new(vec![p])) / (PI * R * R)
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn hand_worked_cases() {
+        let big = || square(0.0, 0.0, 4000.0, 4000.0);
+        // wholly inside, centred on a straight edge, on a convex corner, wholly outside
+        assert!(close(fraction((2000.0, 2000.0), big()), 1.0));
+        assert!(close(fraction((2000.0, 0.0), big()), 0.5));
+        assert!(close(fraction((0.0, 0.0), big()), 0.25));
+        assert!(close(fraction((4000.0, 4000.0), big()), 0.25));
+        assert_eq!(fraction((-600.0, 2000.0), big()), 0.0);
+        // tangent from outside: no overlap
+        assert_eq!(fraction((-500.0, 2000.0), big()), 0.0);
+        // a chord at distance d from the centre cuts off (r²·acos(d/r) − d·√(r²−d²)) / (πr²)
+        for d in [0.0, 100.0, 250.0, 433.0, 499.0] {
+            let cap = (R * R * (d / R).acos() - d * (R * R - d * d).sqrt()) / (PI * R * R);
+            let f = fraction((2000.0, -d), big());
+            assert!(close(f, cap), "d = {d}: {f} vs {cap}");
+        }
+    }
+
+    #[test]
+    fn orientation_holes_and_parts() {
+        let c = (1000.0, 1000.0);
+        let ccw = square(0.0, 0.0, 2000.0, 2000.0);
+        let mut cw = ccw.clone();
+        cw.exterior_mut(|r| r.0.reverse());
+        assert!(close(fraction(c, ccw.clone()), 1.0));
+        assert!(close(fraction(c, cw), 1.0));
+        // a hole under the left half of the disc
+        let with_hole = Polygon::new(
+            ccw.exterior().clone(),
+            vec![square(400.0, 400.0, 1000.0, 1600.0).exterior().clone()],
+        );
+        assert!(close(fraction(c, with_hole), 0.5));
+        // two parts, left and right quarter planes of the disc, add up
+        let parts = MultiPolygon::new(vec![
+            square(0.0, 0.0, 1000.0, 1000.0),
+            square(1000.0, 1000.0, 2000.0, 2000.0),
+        ]);
+        assert!(close(disc_overlap(c, R, &parts) / (PI * R * R), 0.5));
+    }
+
+    #[test]
+    fn a_polygon_inside_the_disc_counts_whole() {
+        let small = square(900.0, 950.0, 1100.0, 1010.0);
+        let a = disc_overlap((1000.0, 1000.0), R, &MultiPolygon::new(vec![small.clone()]));
+        assert!((a - small.unsigned_area()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn index_finds_only_overlapping_polygons() {
+        let idx = PolygonIndex::new(vec![
+            MultiPolygon::new(vec![square(0.0, 0.0, 1000.0, 1000.0)]),
+            MultiPolygon::new(vec![square(5000.0, 0.0, 6000.0, 1000.0)]),
+            MultiPolygon::new(vec![]),
+            MultiPolygon::new(vec![square(1000.0, 0.0, 2000.0, 1000.0)]),
+        ]);
+        let found = idx.disc_overlaps((1000.0, 500.0), R);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [0, 3]);
+        assert!(close(found[0].1 / (PI * R * R), 0.5));
+        // a box corner within the disc's box but the polygon beyond the circle
+        assert!(idx
+            .disc_overlaps((1400.0, 1400.0), R)
+            .iter()
+            .all(|f| f.0 != 1));
+        assert!(idx.disc_overlaps((2900.0, 1900.0), R).is_empty());
+    }
+
+    /// The disc as a regular polygon of `n` vertices with the disc's area
+    /// (the radius is scaled so the n-gon's area equals πr²).
+    fn polygonised_disc(c: (f64, f64), n: usize) -> Polygon<f64> {
+        let k = n as f64;
+        let rr = R * (2.0 * PI / (k * (2.0 * PI / k).sin())).sqrt();
+        let pts: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let t = 2.0 * PI * i as f64 / k;
+                (c.0 + rr * t.cos(), c.1 + rr * t.sin())
+            })
+            .collect();
+        Polygon::new(LineString::from(pts), vec![])
+    }
+
+    fn arbitrary_polygon() -> impl Strategy<Value = Polygon<f64>> {
+        // a star-shaped polygon around (0, 0) with 4–12 vertices, radii 50–1200 m,
+        // and sometimes a small hole around its centre
+        (
+            prop::collection::vec((50.0f64..1200.0, 0.0f64..1.0), 4..12),
+            prop::option::of(5.0f64..15.0),
+        )
+            .prop_map(|(vs, hole)| {
+                let n = vs.len() as f64;
+                let ring: Vec<(f64, f64)> = vs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (rad, jitter))| {
+                        let t = 2.0 * PI * (i as f64 + 0.3 * jitter) / n;
+                        (rad * t.cos(), rad * t.sin())
+                    })
+                    .collect();
+                let holes = hole
+                    .map(|h| vec![square(-h, -h, h, h).exterior().clone()])
+                    .unwrap_or_default();
+                Polygon::new(LineString::from(ring), holes)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Agrees with a finely polygonised disc clipped by geo's boolean ops.
+        #[test]
+        fn agrees_with_clipping_a_polygonised_disc(
+            p in arbitrary_polygon(),
+            cx in -1500.0f64..1500.0,
+            cy in -1500.0f64..1500.0,
+        ) {
+            let exact = disc_polygon_overlap((cx, cy), R, &p) / (PI * R * R);
+            let clipped = polygonised_disc((cx, cy), 8_000).intersection(&p).unsigned_area() / (PI * R * R);
+            prop_assert!((exact - clipped).abs() <= 1e-6, "exact {exact} vs clipped {clipped}");
+        }
+
+        /// Far from the origin (SWEREF 99 TM coordinates) the result is the same
+        /// as near it: coordinates are taken relative to the disc's centre.
+        #[test]
+        fn translation_invariant(p in arbitrary_polygon(), cx in -1500.0f64..1500.0, cy in -1500.0f64..1500.0) {
+            let (dx, dy) = (674_000.0, 6_580_000.0);
+            let moved = geo::Translate::translate(&p, dx, dy);
+            let a = disc_polygon_overlap((cx, cy), R, &p);
+            let b = disc_polygon_overlap((cx + dx, cy + dy), R, &moved);
+            prop_assert!((a - b).abs() <= 1e-6 * PI * R * R, "{a} vs {b}");
+        }
+    }
+}
