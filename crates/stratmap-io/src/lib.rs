@@ -12,8 +12,10 @@
 //! println!("{} cells on the {}", grid.cells.len(), grid.spec);
 //! ```
 
+pub mod areas;
 pub mod atomic;
 pub mod config;
+pub mod connections;
 pub mod crs;
 pub mod csv_table;
 pub mod gdal_out;
@@ -21,6 +23,7 @@ pub mod geojson_out;
 pub mod grid_csv;
 pub mod layer;
 pub mod layers;
+pub mod points;
 pub mod problem;
 
 pub use problem::{Error, Problem};

@@ -1,0 +1,420 @@
+//! Area polygons (SPEC §3.2): a GeoJSON FeatureCollection of Polygon and
+//! MultiPolygon features with `name` and `category`, read into the working
+//! CRS through PROJ. Coordinates are WGS 84 lon/lat (RFC 7946) unless the
+//! file's legacy `crs` member or the caller names another CRS.
+//!
+//! Every problem names the file, the line and column where the feature
+//! starts, and the feature's name: unclosed rings, rings of fewer than four
+//! positions, self-intersections, other geometry types, coordinates in the
+//! wrong units, missing or duplicate names.
+
+use crate::crs::{area_of_use, Transform, WGS84};
+use crate::{Error, Problem};
+use geo::{MultiPolygon, Polygon, Validation};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The areas, sorted by name, in the working CRS.
+#[derive(Debug, Clone)]
+pub struct AreaTable {
+    pub names: Vec<String>,
+    pub categories: Vec<String>,
+    pub polygons: Vec<MultiPolygon<f64>>,
+    /// Whether each area was a single Polygon in the file.
+    pub single: Vec<bool>,
+    /// The working CRS.
+    pub epsg: u32,
+}
+
+#[derive(Deserialize)]
+struct RawCollection<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(borrow, default)]
+    features: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    crs: Option<serde_json::Value>,
+}
+
+/// 1-based line and column of byte `offset` in `data`.
+fn line_col(data: &[u8], offset: usize) -> (u64, usize) {
+    let before = &data[..offset.min(data.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, col)
+}
+
+/// The EPSG code of a legacy GeoJSON `crs` member (`urn:ogc:def:crs:EPSG::3006`,
+/// `EPSG:3006`, or OGC CRS84 for lon/lat).
+fn crs_member(crs: &serde_json::Value) -> Result<u32, String> {
+    let name = crs
+        .pointer("/properties/name")
+        .and_then(|v| v.as_str())
+        .ok_or(
+            "the crs member has no properties.name: expected e.g. \"urn:ogc:def:crs:EPSG::3006\"",
+        )?;
+    if name.ends_with("CRS84") {
+        return Ok(WGS84);
+    }
+    name.rsplit(':')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| {
+            format!("crs {name:?}: expected an EPSG code such as \"urn:ogc:def:crs:EPSG::3006\"")
+        })
+}
+
+fn located(file: &str, data: &[u8], offset: usize, msg: String) -> Problem {
+    let (line, col) = line_col(data, offset);
+    let mut p = Problem::file(file, msg).at_line(line);
+    p.column = Some((col, "feature".into()));
+    p
+}
+
+/// Reads areas into `epsg` (the working CRS). `file_crs` overrides what the
+/// file says about its own CRS.
+pub fn read_areas(
+    file: &str,
+    data: &[u8],
+    epsg: u32,
+    file_crs: Option<u32>,
+) -> Result<AreaTable, Error> {
+    let raw: RawCollection = serde_json::from_slice(data).map_err(|e| {
+        let mut p = Problem::file(file, format!("expected a GeoJSON FeatureCollection: {e}"));
+        if e.line() > 0 {
+            p = p.at_line(e.line() as u64);
+            p.column = Some((e.column(), "JSON".into()));
+        }
+        p
+    })?;
+    if raw.kind != "FeatureCollection" {
+        return Err(Problem::file(
+            file,
+            format!(
+                "expected a GeoJSON FeatureCollection of areas, found a {:?}",
+                raw.kind
+            ),
+        )
+        .into());
+    }
+    let source = match (file_crs, &raw.crs) {
+        (Some(c), _) => c,
+        (None, Some(c)) => crs_member(c).map_err(|m| Problem::file(file, m))?,
+        (None, None) => WGS84,
+    };
+    let features = raw.features.unwrap_or_default();
+    let to = Transform::new(source, epsg)?;
+    let extent = (source != WGS84).then(|| area_of_use(source)).flatten();
+    let mut problems = Vec::new();
+    let mut rows: Vec<(String, String, MultiPolygon<f64>, bool)> = Vec::new();
+    for (k, f) in features.iter().enumerate() {
+        let offset = f.get().as_ptr() as usize - data.as_ptr() as usize;
+        let here = |msg: String| located(file, data, offset, msg);
+        let feature: geojson::Feature = match serde_json::from_str(f.get()) {
+            Ok(x) => x,
+            Err(e) => {
+                problems.push(here(format!(
+                    "feature {}: expected a GeoJSON Feature: {e}",
+                    k + 1
+                )));
+                continue;
+            }
+        };
+        let prop = |key: &str| {
+            feature
+                .properties
+                .as_ref()
+                .and_then(|p| p.get(key))
+                .and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.trim().to_string()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .filter(|s| !s.is_empty())
+        };
+        let Some(name) = prop("name") else {
+            problems.push(here(format!(
+                "feature {}: expected a property \"name\" (text) naming the area",
+                k + 1
+            )));
+            continue;
+        };
+        let label = format!("area {name:?}");
+        let Some(category) = prop("category") else {
+            problems.push(here(format!(
+                "{label}: expected a property \"category\" (SUO, RO, UO, reported or any text)"
+            )));
+            continue;
+        };
+        let parts: Vec<&geojson::PolygonType> = match feature.geometry.as_ref().map(|g| &g.value) {
+            Some(geojson::GeometryValue::Polygon { coordinates }) => vec![coordinates],
+            Some(geojson::GeometryValue::MultiPolygon { coordinates }) => {
+                coordinates.iter().collect()
+            }
+            Some(other) => {
+                problems.push(here(format!(
+                    "{label}: expected a Polygon or MultiPolygon, found a {}",
+                    other.type_name()
+                )));
+                continue;
+            }
+            None => {
+                problems.push(here(format!(
+                    "{label}: the feature has no geometry: expected a Polygon or MultiPolygon"
+                )));
+                continue;
+            }
+        };
+        let single = parts.len() == 1
+            && matches!(
+                feature.geometry.as_ref().map(|g| &g.value),
+                Some(geojson::GeometryValue::Polygon { .. })
+            );
+        match polygons(&label, &parts, source, &to, extent.as_ref()) {
+            Ok(mp) => rows.push((name, category, mp, single)),
+            Err(m) => problems.push(here(m)),
+        }
+    }
+    if features.is_empty() {
+        problems.push(Problem::file(
+            file,
+            "the FeatureCollection holds no features: expected at least one area",
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for w in rows.windows(2) {
+        if w[0].0 == w[1].0 {
+            problems.push(Problem::file(
+                file,
+                format!(
+                    "area {:?} appears more than once: expected unique names (make one MultiPolygon of its parts)",
+                    w[0].0
+                ),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Input(problems));
+    }
+    let mut t = AreaTable {
+        names: Vec::new(),
+        categories: Vec::new(),
+        polygons: Vec::new(),
+        single: Vec::new(),
+        epsg,
+    };
+    for (n, c, p, s) in rows {
+        t.names.push(n);
+        t.categories.push(c);
+        t.polygons.push(p);
+        t.single.push(s);
+    }
+    Ok(t)
+}
+
+/// The parts of one feature, checked, transformed and validated.
+fn polygons(
+    label: &str,
+    parts: &[&geojson::PolygonType],
+    source: u32,
+    to: &Transform,
+    extent: Option<&crate::crs::Extent>,
+) -> Result<MultiPolygon<f64>, String> {
+    let mut out = Vec::new();
+    for (pi, rings) in parts.iter().enumerate() {
+        let part = if parts.len() > 1 {
+            format!(", part {}", pi + 1)
+        } else {
+            String::new()
+        };
+        if rings.is_empty() {
+            return Err(format!(
+                "{label}{part}: the polygon has no rings: expected an exterior ring"
+            ));
+        }
+        let mut lines = Vec::new();
+        for (ri, ring) in rings.iter().enumerate() {
+            let which = if ri == 0 {
+                "exterior ring".to_string()
+            } else {
+                format!("hole {ri}")
+            };
+            if ring.len() < 4 {
+                return Err(format!(
+                    "{label}{part}: the {which} has {} positions: expected at least 4 (a closed triangle)",
+                    ring.len()
+                ));
+            }
+            let mut coords = Vec::with_capacity(ring.len());
+            for p in ring {
+                if p.len() < 2 {
+                    return Err(format!(
+                        "{label}{part}: a position of the {which} has fewer than 2 numbers"
+                    ));
+                }
+                let (x, y) = (p[0], p[1]);
+                if !(x.is_finite() && y.is_finite()) {
+                    return Err(format!(
+                        "{label}{part}: the {which} holds a non-finite coordinate"
+                    ));
+                }
+                if source == WGS84 && (x.abs() > 180.0 || y.abs() > 90.0) {
+                    return Err(format!(
+                        "{label}{part}: ({x}, {y}) is not longitude/latitude in degrees; if the file is in metres, name its CRS (e.g. --areas-crs EPSG:3006)"
+                    ));
+                }
+                if source != WGS84 && x.abs() <= 180.0 && y.abs() <= 90.0 {
+                    return Err(format!(
+                        "{label}{part}: ({x}, {y}) looks like longitude/latitude in degrees: expected metres in EPSG:{source}"
+                    ));
+                }
+                if let Some(e) = extent {
+                    if !e.contains(x, y) {
+                        return Err(format!(
+                            "{label}{part}: ({x}, {y}) lies outside {} where EPSG:{source} is used: are x and y swapped, or is the CRS wrong?",
+                            e.name
+                        ));
+                    }
+                }
+                let (tx, ty) = to.point(x, y).map_err(|e| format!("{label}{part}: {e}"))?;
+                coords.push(geo::coord! { x: tx, y: ty });
+            }
+            if ring.first() != ring.last() {
+                return Err(format!(
+                    "{label}{part}: the {which} is not closed: expected its last position to repeat the first"
+                ));
+            }
+            lines.push(geo::LineString::new(coords));
+        }
+        let exterior = lines.remove(0);
+        let polygon = Polygon::new(exterior, lines);
+        if let Err(e) = polygon.check_validation() {
+            return Err(format!("{label}{part}: invalid polygon: {e}"));
+        }
+        out.push(polygon);
+    }
+    let mp = MultiPolygon::new(out);
+    if parts.len() > 1 {
+        if let Err(e) = mp.check_validation() {
+            return Err(format!("{label}: invalid multipolygon: {e}"));
+        }
+    }
+    Ok(mp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Area;
+
+    fn fc(features: &str) -> String {
+        format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{features}\n]}}")
+    }
+
+    fn feature(name: &str, cat: &str, geom: &str) -> String {
+        format!("{{\"type\":\"Feature\",\"properties\":{{\"name\":\"{name}\",\"category\":\"{cat}\"}},\"geometry\":{geom}}}")
+    }
+
+    const SQUARE_3006: &str = "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6600000],[601000,6601000],[600000,6601000],[600000,6600000]]]}";
+
+    fn problems(text: &str, crs: Option<u32>) -> Vec<String> {
+        match read_areas("a.geojson", text.as_bytes(), 3006, crs) {
+            Err(Error::Input(p)) => p.iter().map(ToString::to_string).collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_projected_and_lonlat_sorted_by_name() {
+        let text = fc(&[
+            feature("b", "SUO", SQUARE_3006),
+            feature("a", "RO", "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.3]]]}"),
+        ]
+        .join(",\n"));
+        let err = problems(&text, None);
+        assert!(
+            err[0].contains("area \"b\": (600000, 6600000) is not longitude/latitude"),
+            "{err:?}"
+        );
+        let t = read_areas("a.geojson", text.replace(SQUARE_3006, "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.31],[18.0,59.3]]]}").as_bytes(), 3006, None).unwrap();
+        assert_eq!(t.names, ["a", "b"]);
+        assert_eq!(t.categories, ["RO", "SUO"]);
+        // 0.01° × 0.01° at 59.3° N is about 569 m × 1113 m
+        let a = t.polygons[1].unsigned_area();
+        assert!((a - 569.0 * 1113.0).abs() / a < 0.01, "{a}");
+        let t = read_areas(
+            "a.geojson",
+            fc(&feature("b", "SUO", SQUARE_3006)).as_bytes(),
+            3006,
+            Some(3006),
+        )
+        .unwrap();
+        assert_eq!(t.polygons[0].unsigned_area(), 1e6);
+        assert!(t.single[0]);
+    }
+
+    #[test]
+    fn crs_member_names_the_crs() {
+        let text = fc(&feature("b", "SUO", SQUARE_3006)).replacen(
+            "{\"type\":\"FeatureCollection\",",
+            "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},",
+            1,
+        );
+        let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
+        assert_eq!(t.polygons[0].unsigned_area(), 1e6);
+    }
+
+    #[test]
+    fn every_problem_is_located_and_named() {
+        let open = "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6600000],[601000,6601000],[600000,6601000]]]}";
+        let short = "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6600000],[600000,6600000]]]}";
+        let bowtie = "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6601000],[601000,6600000],[600000,6601000],[600000,6600000]]]}";
+        let point = "{\"type\":\"Point\",\"coordinates\":[600000,6600000]}";
+        let degrees = "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.3]]]}";
+        let swapped = "{\"type\":\"Polygon\",\"coordinates\":[[[6600000,600000],[6601000,600000],[6601000,601000],[6600000,600000]]]}";
+        let text = fc(&[
+            feature("open", "SUO", open),
+            feature("short", "SUO", short),
+            feature("bowtie", "SUO", bowtie),
+            feature("point", "SUO", point),
+            feature("deg", "SUO", degrees),
+            feature("swap", "SUO", swapped),
+            "{\"type\":\"Feature\",\"properties\":{\"category\":\"RO\"},\"geometry\":null}".into(),
+            feature("ok", "SUO", SQUARE_3006),
+            feature("ok", "RO", SQUARE_3006),
+        ]
+        .join(",\n"));
+        let p = problems(&text, Some(3006));
+        let expect = [
+            "a.geojson, line 2, column 1 (feature): area \"open\": the exterior ring is not closed",
+            "a.geojson, line 3, column 1 (feature): area \"short\": the exterior ring has 3 positions: expected at least 4",
+            "a.geojson, line 4, column 1 (feature): area \"bowtie\": invalid polygon",
+            "a.geojson, line 5, column 1 (feature): area \"point\": expected a Polygon or MultiPolygon, found a Point",
+            "a.geojson, line 6, column 1 (feature): area \"deg\": (18, 59.3) looks like longitude/latitude in degrees",
+            "a.geojson, line 7, column 1 (feature): area \"swap\": (6600000, 600000) lies outside",
+            "a.geojson, line 8, column 1 (feature): feature 7: expected a property \"name\"",
+            "a.geojson: area \"ok\" appears more than once",
+        ];
+        assert_eq!(p.len(), expect.len(), "{p:#?}");
+        for (got, want) in p.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got}\n  expected {want}");
+        }
+    }
+
+    #[test]
+    fn not_a_feature_collection() {
+        let p = problems(
+            "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}",
+            None,
+        );
+        assert!(p[0].contains("found a \"Feature\""), "{p:?}");
+        let p = problems(&fc(&feature("b", "SUO", SQUARE_3006))[..60], None);
+        assert!(p[0].starts_with("a.geojson, line 2, column"), "{p:?}");
+        assert!(
+            p[0].contains("expected a GeoJSON FeatureCollection"),
+            "{p:?}"
+        );
+        let p = problems(&fc(""), None);
+        assert!(p[0].contains("no features"), "{p:?}");
+    }
+}

@@ -1,0 +1,129 @@
+//! Point positions in CSV files (SPEC §2): columns `lon,lat` (WGS 84
+//! degrees) or `x,y` (metres in a projected CRS), checked by range so that
+//! degrees given as metres, or the reverse, or swapped axes, are caught.
+
+use crate::crs::{area_of_use, Extent, Transform, WGS84};
+use crate::Error;
+
+/// Where a file keeps its positions: column numbers and their CRS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointColumns {
+    pub x: usize,
+    pub y: usize,
+    /// EPSG of the columns: 4326 for `lon,lat`.
+    pub epsg: u32,
+}
+
+impl PointColumns {
+    /// Finds `lon,lat` or else `x,y` among the headers (case-insensitive);
+    /// `x,y` are in `xy_epsg`.
+    pub fn find(headers: &[String], xy_epsg: u32) -> Option<Self> {
+        let at = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+        match (at("lon"), at("lat"), at("x"), at("y")) {
+            (Some(x), Some(y), _, _) => Some(PointColumns { x, y, epsg: WGS84 }),
+            (_, _, Some(x), Some(y)) => Some(PointColumns {
+                x,
+                y,
+                epsg: xy_epsg,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn names(&self) -> (&'static str, &'static str) {
+        if self.epsg == WGS84 {
+            ("lon", "lat")
+        } else {
+            ("x", "y")
+        }
+    }
+}
+
+/// Checks positions of one CRS and transforms them to the working CRS.
+pub struct PointReader {
+    source: u32,
+    extent: Option<Extent>,
+    to: Transform,
+}
+
+impl PointReader {
+    pub fn new(source: u32, working: u32) -> Result<Self, Error> {
+        Ok(PointReader {
+            source,
+            extent: (source != WGS84).then(|| area_of_use(source)).flatten(),
+            to: Transform::new(source, working)?,
+        })
+    }
+
+    /// The position in the working CRS, or what is wrong with it.
+    pub fn locate(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(format!("expected finite coordinates, found ({x}, {y})"));
+        }
+        if self.source == WGS84 {
+            if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+                return Err(format!(
+                    "lon = {x}, lat = {y} are not degrees: expected longitude −180…180 and latitude −90…90 (metres go in columns x,y)"
+                ));
+            }
+        } else if x.abs() <= 180.0 && y.abs() <= 90.0 {
+            return Err(format!(
+                "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{} (degrees go in columns lon,lat)",
+                self.source
+            ));
+        } else if let Some(e) = &self.extent {
+            if !e.contains(x, y) {
+                return Err(format!(
+                    "x = {x}, y = {y} lies outside {} where EPSG:{} is used: are x and y swapped, or is the CRS wrong?",
+                    e.name, self.source
+                ));
+            }
+        }
+        self.to.point(x, y).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_columns_and_checks_ranges() {
+        let h = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            PointColumns::find(&h("tower_id,LON,lat"), 3006),
+            Some(PointColumns {
+                x: 1,
+                y: 2,
+                epsg: 4326
+            })
+        );
+        assert_eq!(
+            PointColumns::find(&h("id,x,y"), 3006).map(|p| p.epsg),
+            Some(3006)
+        );
+        assert_eq!(PointColumns::find(&h("id,lon,y"), 3006), None);
+
+        let ll = PointReader::new(WGS84, 3006).unwrap();
+        let (x, y) = ll.locate(15.0, 60.0).unwrap();
+        assert!((x - 500_000.0).abs() < 1e-6 && (6_600_000.0..6_700_000.0).contains(&y));
+        assert!(ll
+            .locate(600_000.0, 6_600_000.0)
+            .unwrap_err()
+            .contains("not degrees"));
+        let xy = PointReader::new(3006, 3006).unwrap();
+        assert_eq!(
+            xy.locate(600_000.0, 6_600_000.0),
+            Ok((600_000.0, 6_600_000.0))
+        );
+        assert!(xy
+            .locate(18.07, 59.33)
+            .unwrap_err()
+            .contains("look like longitude/latitude"));
+        assert!(xy
+            .locate(6_600_000.0, 600_000.0)
+            .unwrap_err()
+            .contains("swapped"));
+        assert!(xy.locate(f64::NAN, 1.0).unwrap_err().contains("finite"));
+    }
+}
