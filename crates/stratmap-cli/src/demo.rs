@@ -1,6 +1,7 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
+use crate::footprint::{FootprintInputs, FootprintParams};
 use crate::pipeline::{compute_index, counted, load_grid, youth_layer_of, Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
@@ -66,6 +67,21 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     let living = living_conditions_layer(&grid, &lci);
     let youth = youth_layer_of(&grid, &config);
 
+    let params = FootprintParams::new(&config, None, None, None)?;
+    let footprint = crate::footprint::compute(
+        FootprintInputs {
+            areas: (
+                "sample-town/areas.geojson",
+                input("areas.geojson").as_bytes(),
+            ),
+            towers: ("sample-town/towers.csv", input("towers.csv").as_bytes()),
+            records: ("sample-town/records.csv", input("records.csv").as_bytes()),
+            records_size: Some(input("records.csv").len() as u64),
+        },
+        &params,
+        notes,
+    )?;
+
     notes.stage(&format!("writing to {}", out.display()));
     let path = out.join("living_conditions.geojson");
     write_geojson(&living, &path)?;
@@ -77,10 +93,11 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         path.display(),
         counted(youth.features.len(), "youth group")
     );
+    crate::footprint::write(&footprint, out)?;
     let path = out.join("stratmap.gpkg");
-    write_gpkg(&[&living, &youth], &path)?;
+    write_gpkg(&[&living, &youth, &footprint.layer], &path)?;
     println!(
-        "wrote {} (layers living_conditions, youth_groups in EPSG:{})",
+        "wrote {} (layers living_conditions, youth_groups, footprint in EPSG:{})",
         path.display(),
         grid.spec.epsg
     );

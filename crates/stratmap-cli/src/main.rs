@@ -2,6 +2,7 @@
 //! through `stratmap-io`, computes with `stratmap-core` and writes the layers.
 
 mod demo;
+mod footprint;
 mod pipeline;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,73 @@ impl GridArgs {
     }
 }
 
+#[derive(clap::Args)]
+struct FootprintArgs {
+    /// Towers CSV: tower_id plus lon,lat or x,y.
+    #[arg(long)]
+    towers: PathBuf,
+    /// Connection records CSV: phone_id, timestamp, and tower_id or lon,lat / x,y.
+    #[arg(long)]
+    records: PathBuf,
+    /// Area polygons (GeoJSON FeatureCollection with name and category).
+    #[arg(long)]
+    areas: PathBuf,
+    /// Disc radius in metres [default: 500].
+    #[arg(long)]
+    radius: Option<f64>,
+    /// Time zone of the calendar days and of naive timestamps [default: Europe/Stockholm].
+    #[arg(long)]
+    tz: Option<String>,
+    /// Blank areas with fewer distinct phones than this; 0 turns it off [default: 3].
+    #[arg(long)]
+    min_phones: Option<u32>,
+    /// Stop on any unknown tower, bad timestamp or bad row instead of leaving it out.
+    #[arg(long)]
+    strict: bool,
+    /// The working CRS, and the CRS of x,y columns [default: EPSG:3006].
+    #[arg(long)]
+    crs: Option<String>,
+    /// CRS of the areas file when it does not name one [default: EPSG:4326].
+    #[arg(long)]
+    areas_crs: Option<String>,
+    /// TOML config (sections grid and footprint).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl FootprintArgs {
+    fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
+        let config = pipeline::load_config(self.config.as_deref())?;
+        let mut p = footprint::FootprintParams::new(
+            &config,
+            self.radius,
+            self.tz.as_deref(),
+            self.min_phones,
+        )?;
+        p.strict = self.strict;
+        let epsg = |flag: &str, v: &str| {
+            stratmap_io::config::parse_epsg(v)
+                .map_err(|m| pipeline::Failure::Usage(format!("--{flag} {v}: {m}")))
+        };
+        if let Some(c) = &self.crs {
+            p.epsg = epsg("crs", c)?;
+        }
+        if let Some(c) = &self.areas_crs {
+            p.areas_crs = Some(epsg("areas-crs", c)?);
+        }
+        let files = footprint::FootprintFiles {
+            towers: &self.towers,
+            records: &self.records,
+            areas: &self.areas,
+            out: &self.out,
+        };
+        footprint::command(&files, &p, notes)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in sample town and write every layer.
@@ -57,6 +125,8 @@ enum Command {
     Index(GridArgs),
     /// Youth groups as proportional rings (--out .geojson or .gpkg).
     Youth(GridArgs),
+    /// Daily footprint of phones at cell towers, per area and category (--out DIR).
+    Footprint(FootprintArgs),
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -73,6 +143,7 @@ fn main() -> ExitCode {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Index(args) => pipeline::index_command(&args.input(), &notes),
         Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
+        Command::Footprint(args) => args.run(&notes),
         Command::Validate { files, config } => {
             pipeline::validate_command(&files, config.as_deref(), &notes)
         }

@@ -40,7 +40,12 @@ fn demo_matches_golden_output_on_any_thread_count() {
         let dir = tempfile::tempdir().unwrap();
         let out = stratmap_threads(threads, &["demo", "--out", s(dir.path())]);
         assert!(out.status.success(), "{}", stderr(&out));
-        for name in ["living_conditions.geojson", "youth_groups.geojson"] {
+        for name in [
+            "living_conditions.geojson",
+            "youth_groups.geojson",
+            "footprint.geojson",
+            "footprint_by_category.csv",
+        ] {
             let got = std::fs::read(dir.path().join(name)).unwrap();
             let want = std::fs::read(root().join("fixtures/golden").join(name)).unwrap();
             assert!(
@@ -374,22 +379,53 @@ fn property_names_follow_the_spec() {
             "radius_m"
         ]
     );
+    assert_eq!(
+        golden_keys("footprint.geojson"),
+        [
+            "name",
+            "category",
+            "footprint",
+            "phone_days",
+            "unique_phones",
+            "share_pct",
+            "suppressed"
+        ]
+    );
+    let table =
+        std::fs::read_to_string(root().join("fixtures/golden/footprint_by_category.csv")).unwrap();
+    assert_eq!(
+        table.lines().next(),
+        Some("category,areas,footprint,share_pct,footprint_mean,footprint_min,footprint_max,unique_phones_mean,unique_phones_min,unique_phones_max")
+    );
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(rows, ["SUO", "RO", "UO", "reported", "outside", "total"]);
 }
 
 /// RFC 7946: no crs, WGS 84 ranges, closed counter-clockwise exterior rings,
 /// at most 7 decimals, features sorted by id.
 #[test]
 fn golden_layers_are_rfc7946() {
-    for name in ["living_conditions.geojson", "youth_groups.geojson"] {
+    for name in [
+        "living_conditions.geojson",
+        "youth_groups.geojson",
+        "footprint.geojson",
+    ] {
         let text = std::fs::read_to_string(root().join("fixtures/golden").join(name)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["type"], "FeatureCollection");
         assert!(v.get("crs").is_none());
         let features = v["features"].as_array().unwrap();
         assert!(!features.is_empty());
-        let ids: Vec<String> = features.iter().map(|f| f["id"].to_string()).collect();
+        let ids: Vec<serde_json::Value> = features.iter().map(|f| f["id"].clone()).collect();
         let mut sorted = ids.clone();
-        sorted.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+        sorted.sort_by(|a, b| match (a.as_i64(), b.as_i64()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => a.as_str().cmp(&b.as_str()),
+        });
         assert_eq!(ids, sorted, "{name}: features not sorted by id");
         for f in features {
             let g = &f["geometry"];
@@ -485,6 +521,19 @@ fn gdal_reads_every_layer() {
     );
     let info = ogrinfo(&gpkg, "youth_groups");
     assert!(info.contains("Feature Count: 4"), "{info}");
+    let info = ogrinfo(&gpkg, "footprint");
+    assert!(
+        info.contains("Feature Count: 4")
+            && info.contains("Geometry: Polygon")
+            && info.contains("footprint: Real")
+            && info.contains("unique_phones: Integer64"),
+        "{info}"
+    );
+    let info = ogrinfo(&dir.path().join("footprint.geojson"), "footprint");
+    assert!(
+        info.contains("Feature Count: 4") && info.contains("phone_days: Integer"),
+        "{info}"
+    );
 
     let o = Command::new("gdalinfo")
         .arg(dir.path().join("living_conditions.tif"))
@@ -532,4 +581,226 @@ fn inspire_grid_in_another_crs() {
     assert!(o.status.success(), "{}", stderr(&o));
     // Two vertically adjacent 1 km cells, 190 and 260 youth: one group of 450.
     assert!(String::from_utf8_lossy(&o.stdout).contains("(1 youth group)"));
+}
+
+/// A square area of 10 × 10 km in SWEREF 99 TM, west edge at x = 600 000.
+const SQUARE_AREA: &str = "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},\"features\":[\n{\"type\":\"Feature\",\"properties\":{\"name\":\"A\",\"category\":\"SUO\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[600000,6590000],[610000,6590000],[610000,6610000],[600000,6610000],[600000,6590000]]]}}\n]}";
+
+fn footprint_files(dir: &Path, towers: &str, records: &str) -> [String; 3] {
+    let w = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    [
+        w("areas.geojson", SQUARE_AREA),
+        w("towers.csv", towers),
+        w("records.csv", records),
+    ]
+}
+
+fn run_footprint(dir: &Path, files: &[String; 3], extra: &[&str]) -> Output {
+    let out = dir.join("out");
+    let mut args = vec![
+        "footprint",
+        "--areas",
+        &files[0],
+        "--towers",
+        &files[1],
+        "--records",
+        &files[2],
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    stratmap(&args)
+}
+
+fn footprint_props(dir: &Path) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/footprint.geojson")).unwrap()).unwrap();
+    v["features"][0]["properties"].clone()
+}
+
+/// The method's own example, end to end from CSV: one phone, one day, two
+/// records, one disc wholly outside, one half inside A: A 0.25, outside 0.75.
+#[test]
+fn footprint_reproduces_the_methods_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = footprint_files(
+        dir.path(),
+        "tower_id,x,y\nFAR,590000,6600000\nEDGE,600000,6600000\n",
+        "phone_id,timestamp,tower_id\nsecret-77,2026-10-05 08:00,FAR\nsecret-77,2026-10-05T19:00:00+02:00,EDGE\n",
+    );
+    let o = run_footprint(dir.path(), &files, &["--min-phones", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = footprint_props(dir.path());
+    assert_eq!(p["footprint"], 0.25);
+    assert_eq!(p["phone_days"], 1);
+    assert_eq!(p["unique_phones"], 1);
+    assert_eq!(p["share_pct"], 25.0);
+    assert_eq!(p["suppressed"], false);
+    let table = std::fs::read_to_string(dir.path().join("out/footprint_by_category.csv")).unwrap();
+    assert!(
+        table.contains("\nSUO,1,0.25,25,0.25,0.25,0.25,1,1,1\n"),
+        "{table}"
+    );
+    assert!(table.contains("\noutside,,0.75,75,,,,,,\n"), "{table}");
+    assert!(table.contains("\ntotal,1,1,100,"), "{table}");
+    // with the default disclosure control (3 phones) the area is blanked
+    let o = run_footprint(dir.path(), &files, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = footprint_props(dir.path());
+    assert!(p["footprint"].is_null() && p["unique_phones"].is_null() && p["share_pct"].is_null());
+    assert_eq!(p["suppressed"], true);
+}
+
+/// Unknown towers, bad timestamps and bad rows are left out before the 1/n
+/// split, counted and reported by line; with --strict they are an error and
+/// nothing is written. Phone ids appear nowhere: not in output, notes or errors.
+#[test]
+fn footprint_skips_and_reports_without_phone_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = footprint_files(
+        dir.path(),
+        "tower_id,x,y\nFAR,590000,6600000\nEDGE,600000,6600000\n",
+        "phone_id,timestamp,tower_id\nsecret-1,2026-10-05 08:00,FAR\nsecret-1,2026-10-05 09:00,EDGE\nsecret-1,2026-10-05 10:00,T99\nsecret-1,2026-13-05 10:00,EDGE\nsecret-1,2026-03-29 02:30,EDGE\nsecret-2\n",
+    );
+    let o = run_footprint(dir.path(), &files, &["--min-phones", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "1 record left out (unknown tower): line 4: column tower_id: unknown tower \"T99\""
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 records left out (bad timestamp): line 5:"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "line 6: column timestamp: 2026-03-29 02:30 does not exist in Europe/Stockholm"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 record left out (malformed row): line 7"),
+        "{err}"
+    );
+    assert_eq!(footprint_props(dir.path())["footprint"], 0.25);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("4 records skipped"), "{stdout}");
+    for text in [err.as_str(), &stdout] {
+        assert!(!text.contains("secret"), "{text}");
+    }
+    for f in ["footprint.geojson", "footprint_by_category.csv"] {
+        let bytes = std::fs::read(dir.path().join("out").join(f)).unwrap();
+        assert!(!bytes.windows(6).any(|w| w == b"secret"), "{f}");
+    }
+
+    let strict_dir = tempfile::tempdir().unwrap();
+    let files = footprint_files(strict_dir.path(), "tower_id,x,y\nEDGE,600000,6600000\n", "phone_id,timestamp,tower_id\nsecret-1,2026-10-05 09:00,EDGE\nsecret-1,2026-10-05 10:00,T99\n");
+    let o = run_footprint(strict_dir.path(), &files, &["--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("records.csv, line 3: column tower_id: unknown tower \"T99\""),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+    assert!(!strict_dir.path().join("out").exists());
+}
+
+/// Shuffled records, `;` separator, mixed timestamp styles and thread counts
+/// give the same bytes.
+#[test]
+fn footprint_does_not_depend_on_order_threads_or_timestamp_style() {
+    let towers = "tower_id,x,y\nT1,600000,6600000\nT2,600300,6600200\nT3,599800,6599900\nT4,609900,6609900\n";
+    let mut rows = Vec::new();
+    for i in 0..2000u32 {
+        let tower = ["T1", "T2", "T3", "T4"][(i * 7 % 4) as usize];
+        let hour = 6 + i % 17;
+        let day = 24 + i % 4; // across the end of summer time on 25 Oct 2026
+        let ts = match i % 3 {
+            0 => format!("2026-10-{day:02} {hour:02}:{:02}", i % 60),
+            // the same instant as RFC 3339 UTC and as Unix seconds
+            1 => {
+                let off = if day < 25 || (day == 25 && hour < 3) {
+                    2
+                } else {
+                    1
+                };
+                format!("2026-10-{day:02}T{:02}:{:02}:00Z", hour - off, i % 60)
+            }
+            _ => {
+                let t = chrono_like_unix(2026, 10, day, hour, i % 60);
+                t.to_string()
+            }
+        };
+        rows.push(format!("p{},{ts},{tower}", i % 53));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!("phone_id,timestamp,tower_id\n{}\n", rows.join("\n"));
+    let files = footprint_files(dir.path(), towers, &body);
+    let o = run_footprint(dir.path(), &files, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = std::fs::read(dir.path().join("out/footprint.geojson")).unwrap();
+    let want_csv = std::fs::read(dir.path().join("out/footprint_by_category.csv")).unwrap();
+    rows.reverse();
+    rows.rotate_left(777);
+    let body = format!(
+        "phone_id;timestamp;tower_id\n{}\n",
+        rows.join("\n").replace(',', ";")
+    );
+    for threads in ["1", "3"] {
+        let d2 = tempfile::tempdir().unwrap();
+        let f2 = footprint_files(d2.path(), towers, &body);
+        let out = d2.path().join("out");
+        let o = stratmap_threads(
+            threads,
+            &[
+                "footprint",
+                "--areas",
+                &f2[0],
+                "--towers",
+                &f2[1],
+                "--records",
+                &f2[2],
+                "--out",
+                s(&out),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(std::fs::read(out.join("footprint.geojson")).unwrap() == want);
+        assert!(std::fs::read(out.join("footprint_by_category.csv")).unwrap() == want_csv);
+    }
+    // every phone-day is worth 1: areas + outside = total
+    let table = String::from_utf8(want_csv).unwrap();
+    let num = |row: &str| -> f64 {
+        table
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        (num("SUO,") + num("outside,") - num("total,")).abs() < 1e-9,
+        "{table}"
+    );
+}
+
+/// Unix seconds of a local time in Europe/Stockholm in October 2026 (before
+/// 03:00 on the 25th it is summer time, UTC+2; after, UTC+1).
+fn chrono_like_unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    assert_eq!((y, m), (2026, 10));
+    // 2026-10-01T00:00:00Z = 1 790 812 800
+    let utc_midnight = 1_790_812_800 + i64::from(d - 1) * 86_400;
+    let off = if d < 25 || (d == 25 && h < 3) { 2 } else { 1 };
+    utc_midnight + i64::from(h) * 3600 + i64::from(min) * 60 - off * 3600
 }

@@ -2,8 +2,10 @@
 //! names, in the grid CRS. Writers in `geojson_out` and `gdal_out` turn them
 //! into files.
 
+use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
 use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
+use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
 use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
 use stratmap_core::youth::YouthGroup;
 
@@ -157,6 +159,94 @@ pub fn youth_layer(grid: &GridTable, groups: &[YouthGroup]) -> Layer {
         fields,
         features,
     }
+}
+
+/// The areas' geometries: Polygons when every area is one, else all MultiPolygons
+/// (a GeoPackage layer has one geometry type).
+fn area_geometries(areas: &AreaTable) -> Vec<geo::Geometry<f64>> {
+    let all_single = areas.single.iter().all(|s| *s);
+    areas
+        .polygons
+        .iter()
+        .map(|mp| match (all_single, mp.0.as_slice()) {
+            (true, [p]) => geo::Geometry::Polygon(p.clone()),
+            _ => geo::Geometry::MultiPolygon(mp.clone()),
+        })
+        .collect()
+}
+
+/// `footprint`: the areas with their daily footprint; blanks where
+/// disclosure control suppressed them.
+pub fn footprint_layer(areas: &AreaTable, report: &FootprintReport) -> Layer {
+    let fields = vec![
+        field("name", FieldType::Text),
+        field("category", FieldType::Text),
+        field("footprint", FieldType::Real),
+        field("phone_days", FieldType::Integer),
+        field("unique_phones", FieldType::Integer),
+        field("share_pct", FieldType::Real),
+        field("suppressed", FieldType::Boolean),
+    ];
+    let int = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Integer(n as i64));
+    let features = area_geometries(areas)
+        .into_iter()
+        .zip(&report.areas)
+        .enumerate()
+        .map(|(i, (geometry, r))| Feature {
+            id: Value::Text(areas.names[i].clone()),
+            geometry,
+            values: vec![
+                Value::Text(areas.names[i].clone()),
+                Value::Text(areas.categories[i].clone()),
+                r.footprint.into(),
+                int(r.phone_days),
+                int(r.unique_phones),
+                r.share_pct.into(),
+                Value::Boolean(r.suppressed),
+            ],
+        })
+        .collect();
+    Layer {
+        name: "footprint".into(),
+        epsg: areas.epsg,
+        fields,
+        features,
+    }
+}
+
+/// The columns of `footprint_by_category.csv` (SPEC §4.3).
+pub const FOOTPRINT_CATEGORY_COLUMNS: [&str; 10] = [
+    "category",
+    "areas",
+    "footprint",
+    "share_pct",
+    "footprint_mean",
+    "footprint_min",
+    "footprint_max",
+    "unique_phones_mean",
+    "unique_phones_min",
+    "unique_phones_max",
+];
+
+/// The rows of `footprint_by_category.csv`.
+pub fn footprint_category_rows(rows: &[CategoryFootprint]) -> Vec<Vec<Value>> {
+    let int = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Integer(n as i64));
+    rows.iter()
+        .map(|c| {
+            vec![
+                Value::Text(c.category.clone()),
+                int(c.areas.map(|a| a as u64)),
+                c.footprint.into(),
+                c.share_pct.into(),
+                c.footprint_mean.into(),
+                c.footprint_min.into(),
+                c.footprint_max.into(),
+                c.unique_phones_mean.into(),
+                int(c.unique_phones_min),
+                int(c.unique_phones_max),
+            ]
+        })
+        .collect()
 }
 
 /// Most pixels an index raster may have (3.2 GB of Float64); Sweden at 250 m

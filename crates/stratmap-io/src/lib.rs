@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod config;
 pub mod connections;
 pub mod crs;
+pub mod csv_out;
 pub mod csv_table;
 pub mod gdal_out;
 pub mod geojson_out;

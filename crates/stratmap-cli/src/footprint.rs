@@ -1,0 +1,248 @@
+//! `stratmap footprint`: towers, records and areas to the daily footprint
+//! per area (`footprint.geojson`) and per category (`footprint_by_category.csv`).
+
+use crate::pipeline::{counted, read_file, Failure, Notes};
+use chrono_tz::Tz;
+use std::io::Read;
+use std::path::Path;
+use stratmap_core::footprint::{category_numbers, FootprintAreas, FootprintReport};
+use stratmap_io::areas::{read_areas, AreaTable};
+use stratmap_io::config::Config;
+use stratmap_io::connections::{
+    parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats,
+};
+use stratmap_io::csv_out::write_csv;
+use stratmap_io::geojson_out::write_geojson;
+use stratmap_io::layer::{Layer, Value};
+use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
+use stratmap_io::Problem;
+
+/// The method's settings, from the command line over the config over the defaults.
+pub struct FootprintParams {
+    pub radius: f64,
+    pub tz: Tz,
+    pub min_phones: u64,
+    pub strict: bool,
+    /// The working CRS, also the CRS of `x,y` columns.
+    pub epsg: u32,
+    /// The areas file's CRS when it does not say (default WGS 84).
+    pub areas_crs: Option<u32>,
+}
+
+impl FootprintParams {
+    pub fn new(
+        config: &Config,
+        radius: Option<f64>,
+        tz: Option<&str>,
+        min_phones: Option<u32>,
+    ) -> Result<Self, Failure> {
+        let f = &config.footprint;
+        let radius = radius.or(f.radius).unwrap_or(500.0);
+        if !(radius > 0.0 && radius.is_finite()) {
+            return Err(Failure::Usage(format!(
+                "radius {radius}: expected a positive number of metres"
+            )));
+        }
+        let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))
+            .map_err(Failure::Usage)?;
+        let epsg = config
+            .grid_epsg()
+            .map_err(|m| Failure::Usage(format!("[grid] crs: {m}")))?
+            .unwrap_or(3006);
+        Ok(FootprintParams {
+            radius,
+            tz,
+            min_phones: u64::from(min_phones.or(f.min_phones).unwrap_or(3)),
+            strict: false,
+            epsg,
+            areas_crs: None,
+        })
+    }
+}
+
+/// The footprint layer and table, and a summary line.
+pub struct FootprintOutput {
+    pub layer: Layer,
+    pub rows: Vec<Vec<Value>>,
+    pub summary: String,
+}
+
+/// Where the inputs come from: names for messages and their contents.
+pub struct FootprintInputs<'a, R: Read> {
+    pub areas: (&'a str, &'a [u8]),
+    pub towers: (&'a str, &'a [u8]),
+    pub records: (&'a str, R),
+    /// Size of the records in bytes, for progress, when known.
+    pub records_size: Option<u64>,
+}
+
+pub fn compute<R: Read>(
+    input: FootprintInputs<R>,
+    p: &FootprintParams,
+    notes: &Notes,
+) -> Result<FootprintOutput, Failure> {
+    notes.stage(&format!("reading {}", input.areas.0));
+    let areas = read_areas(input.areas.0, input.areas.1, p.epsg, p.areas_crs)?;
+    let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
+    notes.stage("computing each tower's disc over the areas");
+    let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
+    warn_overlaps(&areas, &fa, notes);
+    let weights = tower_weights(&fa, &towers);
+    let ctx = RecordContext {
+        areas: &fa,
+        towers: &towers,
+        tower_weights: &weights,
+        tz: p.tz,
+        xy_epsg: p.epsg,
+        working: p.epsg,
+    };
+    let (rname, reader) = input.records;
+    let size = input.records_size;
+    let progress = |records: u64, bytes: u64| {
+        let pct = size
+            .filter(|s| *s > 0)
+            .map(|s| format!(", {:.0} %", 100.0 * bytes as f64 / s as f64))
+            .unwrap_or_default();
+        notes.stage(&format!(
+            "reading {rname}: {:.1} M records{pct}",
+            records as f64 / 1e6
+        ));
+    };
+    let fp = read_records(rname, reader, &ctx, &progress)?;
+    report_skipped(rname, &fp.stats, p.strict, notes)?;
+    notes.stage("summing per area");
+    let (cat, names) = category_numbers(&areas.categories);
+    let totals = fp.totals(&cat, names.len());
+    let report = FootprintReport::new(&totals, &cat, &names, p.min_phones);
+    let summary = format!(
+        "{}, {} suppressed (< {} phones); {} → {}{}",
+        counted(areas.names.len(), "area"),
+        report.suppressed,
+        p.min_phones,
+        counted(fp.stats.used as usize, "record"),
+        counted(totals.total_phone_days as usize, "phone-day"),
+        match fp.stats.skipped() {
+            0 => String::new(),
+            n => format!(", {} skipped", counted(n as usize, "record")),
+        }
+    );
+    Ok(FootprintOutput {
+        layer: footprint_layer(&areas, &report),
+        rows: footprint_category_rows(&report.categories),
+        summary,
+    })
+}
+
+fn warn_overlaps(areas: &AreaTable, fa: &FootprintAreas, notes: &Notes) {
+    for &(i, j, a) in fa.overlaps.iter().take(10) {
+        notes.note(&format!(
+            "warning: areas {:?} and {:?} overlap by {:.0} m²; a disc over the overlap counts in both, and once in \"outside\"",
+            areas.names[i], areas.names[j], a
+        ));
+    }
+    if fa.overlaps.len() > 10 {
+        notes.note(&format!(
+            "warning: … {} overlapping pairs of areas in all",
+            fa.overlaps.len()
+        ));
+    }
+}
+
+/// Notes on the records left out; with `strict` they are an error.
+fn report_skipped(
+    file: &str,
+    stats: &RecordStats,
+    strict: bool,
+    notes: &Notes,
+) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    for (kind, s) in stats.kinds() {
+        if s.count == 0 {
+            continue;
+        }
+        let lines: Vec<String> = s
+            .first
+            .iter()
+            .map(|(l, why)| format!("line {l}: {why}"))
+            .collect();
+        let more = if s.count > s.first.len() as u64 {
+            ", …"
+        } else {
+            ""
+        };
+        if !strict {
+            notes.note(&format!(
+                "warning: {file}: {} left out ({kind}): {}{more}",
+                counted(s.count as usize, "record"),
+                lines.join("; ")
+            ));
+        }
+        problems.extend(
+            s.first
+                .iter()
+                .map(|(l, why)| Problem::file(file, format!("{why} ({kind})")).at_line(*l)),
+        );
+    }
+    if strict && !problems.is_empty() {
+        return Err(Failure::Io(stratmap_io::Error::Input(problems)));
+    }
+    Ok(())
+}
+
+/// Writes `footprint.geojson` and `footprint_by_category.csv` into `dir`.
+pub fn write(out: &FootprintOutput, dir: &Path) -> Result<(), Failure> {
+    let layer_path = dir.join("footprint.geojson");
+    write_geojson(&out.layer, &layer_path)?;
+    println!("wrote {} ({})", layer_path.display(), out.summary);
+    let table = dir.join("footprint_by_category.csv");
+    write_csv(&FOOTPRINT_CATEGORY_COLUMNS, &out.rows, &table)?;
+    println!(
+        "wrote {} ({})",
+        table.display(),
+        counted(out.rows.len(), "row")
+    );
+    Ok(())
+}
+
+/// The files a `footprint` command was given.
+pub struct FootprintFiles<'a> {
+    pub towers: &'a Path,
+    pub records: &'a Path,
+    pub areas: &'a Path,
+    pub out: &'a Path,
+}
+
+pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Result<(), Failure> {
+    if files.out.extension().is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().to_str(),
+            Some("geojson" | "json" | "csv" | "gpkg")
+        )
+    }) {
+        return Err(Failure::Usage(format!(
+            "--out {}: expected a directory (footprint.geojson and footprint_by_category.csv go in it)",
+            files.out.display()
+        )));
+    }
+    let areas = read_file(files.areas)?;
+    let towers = read_file(files.towers)?;
+    let records =
+        std::fs::File::open(files.records).map_err(|e| stratmap_io::Error::io(files.records, e))?;
+    let size = records.metadata().ok().map(|m| m.len());
+    let (an, tn, rn) = (
+        files.areas.display().to_string(),
+        files.towers.display().to_string(),
+        files.records.display().to_string(),
+    );
+    let out = compute(
+        FootprintInputs {
+            areas: (&an, &areas),
+            towers: (&tn, &towers),
+            records: (&rn, records),
+            records_size: size,
+        },
+        p,
+        notes,
+    )?;
+    write(&out, files.out)
+}
