@@ -29,6 +29,8 @@ test:
 	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson
 	python3 scripts/crosscheck_youth.py fixtures/sample-town/grid.csv target/crosscheck/youth_groups.geojson
+	$(CARGO) build --locked -q -p stratmap-cli
+	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
 	$(CARGO) test --locked --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages stratmap builds and tests with, when missing.
 # As root it uses apt-get; otherwise it prints the exact command and stops.
-# `deps.sh test` also makes sure numpy is there for the cross-checks.
+# `deps.sh test` also makes sure the cross-checks' Python modules are there.
 set -euo pipefail
 
 # rustup's default place, for shells that did not read a profile.
@@ -48,9 +48,19 @@ install() {
 
 ((${#missing[@]} == 0)) || install "${missing[@]}"
 
-if [[ ${1:-} == test ]] && ! python3 -c "import numpy" 2>/dev/null; then
-  # pip where the Python has it (PyPI's numpy), else Debian's.
-  python3 -m pip install --quiet --root-user-action=ignore numpy 2>/dev/null ||
-    python3 -m pip install --quiet numpy 2>/dev/null ||
-    install python3-numpy
+if [[ ${1:-} == test ]]; then
+  # The cross-checks' independent implementations: numpy, shapely, pyproj and
+  # the IANA time zones, from PyPI where the Python has pip, else from Debian.
+  modules=(numpy shapely pyproj tzdata)
+  debian=(python3-numpy python3-shapely python3-pyproj tzdata)
+  want=()
+  for m in "${modules[@]}"; do
+    python3 -c "import $m" 2>/dev/null || want+=("$m")
+  done
+  if ((${#want[@]} > 0)); then
+    python3 -m pip install --quiet --root-user-action=ignore "${want[@]}" 2>/dev/null ||
+      python3 -m pip install --quiet "${want[@]}" 2>/dev/null ||
+      python3 -m pip install --quiet --break-system-packages "${want[@]}" 2>/dev/null ||
+      install "${debian[@]}"
+  fi
 fi
