@@ -1,1 +1,135 @@
 //! Criterion benches live beside this crate: `cargo bench -p stratmap-benches`.
+//! This library holds the deterministic generator of the large footprint
+//! benchmark's data, shared by the criterion bench and `make-footprint-data`.
+
+use std::f64::consts::PI;
+use std::io::{self, Write};
+
+/// SplitMix64: small, fast and the same everywhere.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Where the synthetic town lies: a square of SWEREF 99 TM (EPSG:3006).
+pub const ORIGIN: (f64, f64) = (400_000.0, 6_400_000.0);
+
+/// Areas and towers of the benchmark. Areas are star-shaped polygons of
+/// 200–1 100 m radius on a jittered 2.5 km lattice (so none overlap); towers
+/// are spread uniformly over the same square.
+pub struct BenchTown {
+    /// Exterior rings, closed, counter-clockwise, metres in EPSG:3006.
+    pub areas: Vec<Vec<(f64, f64)>>,
+    pub towers: Vec<(f64, f64)>,
+    pub side_m: f64,
+}
+
+pub const CATEGORIES: [&str; 4] = ["SUO", "RO", "UO", "reported"];
+
+impl BenchTown {
+    pub fn new(n_areas: usize, n_towers: usize, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let per_side = (n_areas as f64).sqrt().ceil() as usize;
+        let spacing = 2500.0;
+        let side_m = per_side as f64 * spacing;
+        let mut areas = Vec::with_capacity(n_areas);
+        for k in 0..n_areas {
+            let (i, j) = ((k % per_side) as f64, (k / per_side) as f64);
+            let cx = ORIGIN.0 + (i + 0.5) * spacing + (rng.unit() - 0.5) * 200.0;
+            let cy = ORIGIN.1 + (j + 0.5) * spacing + (rng.unit() - 0.5) * 200.0;
+            let n = 5 + rng.below(20) as usize;
+            let mut ring: Vec<(f64, f64)> = (0..n)
+                .map(|v| {
+                    let t = 2.0 * PI * (v as f64 + 0.3 * rng.unit()) / n as f64;
+                    let r = 200.0 + 900.0 * rng.unit();
+                    ((cx + r * t.cos()).round(), (cy + r * t.sin()).round())
+                })
+                .collect();
+            ring.push(ring[0]);
+            areas.push(ring);
+        }
+        let towers = (0..n_towers)
+            .map(|_| {
+                (
+                    (ORIGIN.0 + rng.unit() * side_m).round(),
+                    (ORIGIN.1 + rng.unit() * side_m).round(),
+                )
+            })
+            .collect();
+        BenchTown {
+            areas,
+            towers,
+            side_m,
+        }
+    }
+
+    /// The areas as GeoJSON in EPSG:3006 (a legacy `crs` member says so).
+    pub fn write_areas(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}}}},\"features\":[")?;
+        for (k, ring) in self.areas.iter().enumerate() {
+            let coords: Vec<String> = ring.iter().map(|(x, y)| format!("[{x},{y}]")).collect();
+            writeln!(
+                w,
+                "{{\"type\":\"Feature\",\"properties\":{{\"name\":\"A{k:05}\",\"category\":\"{}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}}}{}",
+                CATEGORIES[k % CATEGORIES.len()],
+                coords.join(","),
+                if k + 1 < self.areas.len() { "," } else { "" }
+            )?;
+        }
+        writeln!(w, "]}}")
+    }
+
+    pub fn write_towers(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "tower_id,x,y")?;
+        for (k, (x, y)) in self.towers.iter().enumerate() {
+            writeln!(w, "T{k:05},{x},{y}")?;
+        }
+        Ok(())
+    }
+
+    /// `n` records of `phones` phones over the week of 5–11 October 2026,
+    /// naive local timestamps; each phone keeps to a few towers near its home.
+    pub fn write_records(
+        &self,
+        w: &mut impl Write,
+        n: u64,
+        phones: u64,
+        seed: u64,
+    ) -> io::Result<()> {
+        let mut rng = Rng::new(seed);
+        let towers = self.towers.len() as u64;
+        writeln!(w, "phone_id,timestamp,tower_id")?;
+        for _ in 0..n {
+            let p = rng.below(phones);
+            // a phone's home tower, and mostly its neighbours in id order
+            let home = p.wrapping_mul(2_654_435_761) % towers;
+            let t = (home + rng.below(8)) % towers;
+            let day = 5 + rng.below(7);
+            let s = rng.below(86_400);
+            writeln!(
+                w,
+                "p{p:07},2026-10-{day:02} {:02}:{:02}:{:02},T{t:05}",
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -76,7 +76,7 @@ pub struct FootprintInputs<'a, R: Read> {
     pub records_size: Option<u64>,
 }
 
-pub fn compute<R: Read>(
+pub fn compute<R: Read + Send>(
     input: FootprintInputs<R>,
     p: &FootprintParams,
     notes: &Notes,

@@ -18,6 +18,7 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
+use std::cell::RefCell;
 use std::hash::Hasher;
 use std::io::{BufRead, BufReader, Read};
 use stratmap_core::footprint::{DailyFootprint, DiscWeights, FootprintAreas, FootprintTotals};
@@ -138,6 +139,9 @@ pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, String> {
             .ok_or_else(|| format!("Unix seconds {raw} are out of range"))?;
         return Ok(day(t.with_timezone(tz).date_naive()));
     }
+    if let Some(t) = naive_common(raw) {
+        return local_naive_day(raw, t, tz);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Ok(day(t.with_timezone(tz).date_naive()));
     }
@@ -150,16 +154,46 @@ pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, String> {
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok());
     match naive {
-        Some(t) => match tz.from_local_datetime(&t) {
-            LocalResult::None => Err(format!(
-                "{raw} does not exist in {tz} (clocks were put forward): expected a real local time, or an offset (RFC 3339)"
-            )),
-            _ => Ok(day(t.date())),
-        },
+        Some(t) => local_naive_day(raw, t, tz),
         None => Err(format!(
             "expected RFC 3339 (2026-10-05T09:07:42+02:00), local time (2026-10-05 09:07[:42]) or Unix seconds, found {raw:?}"
         )),
     }
+}
+
+/// The day of a naive local time, refused when `tz` skips it.
+fn local_naive_day(raw: &str, t: NaiveDateTime, tz: &Tz) -> Result<i32, String> {
+    use chrono::Datelike;
+    match tz.from_local_datetime(&t) {
+        LocalResult::None => Err(format!(
+            "{raw} does not exist in {tz} (clocks were put forward): expected a real local time, or an offset (RFC 3339)"
+        )),
+        _ => Ok(t.date().num_days_from_ce()),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (or with `T`), the common
+/// case, read without a format parser; anything else is `None`.
+fn naive_common(raw: &str) -> Option<NaiveDateTime> {
+    let b = raw.as_bytes();
+    if !(b.len() == 16 || b.len() == 19) {
+        return None;
+    }
+    let num = |i: usize, n: usize| -> Option<u32> {
+        b[i..i + n].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let seps = b[4] == b'-' && b[7] == b'-' && (b[10] == b' ' || b[10] == b'T') && b[13] == b':';
+    if !seps || (b.len() == 19 && b[16] != b':') {
+        return None;
+    }
+    let sec = if b.len() == 19 { num(17, 2)? } else { 0 };
+    NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?.and_hms_opt(
+        num(11, 2)?,
+        num(14, 2)?,
+        sec,
+    )
 }
 
 /// Rows left out, with the first few line numbers and what was wrong.
@@ -244,22 +278,39 @@ enum Source {
 }
 
 enum Parsed {
-    Ok {
-        shard: usize,
-        day: i32,
-        source: Source,
-    },
-    Skip {
-        kind: usize,
-        line: u64,
-        why: String,
-    },
+    Ok { hash: u64, day: i32, source: Source },
+    Skip { kind: usize, line: u64, why: String },
 }
 
+/// The phones whose hash falls in one shard, numbered in order of
+/// appearance, and their phone-days.
 #[derive(Default)]
 struct Shard {
-    phones: FxHashMap<Box<[u8]>, u32>,
+    /// Phone number by the 64-bit hash of its id.
+    by_hash: FxHashMap<u64, u32>,
+    /// Each phone's id, to tell apart two ids with the same hash.
+    ids: Vec<Box<[u8]>>,
+    /// Phones whose hash another phone had first (practically never).
+    collided: FxHashMap<Box<[u8]>, u32>,
     footprint: DailyFootprint,
+}
+
+impl Shard {
+    fn intern(&mut self, hash: u64, id: &[u8]) -> u32 {
+        let next = self.ids.len() as u32;
+        match self.by_hash.get(&hash) {
+            Some(&p) if *self.ids[p as usize] == *id => p,
+            Some(_) => *self.collided.entry(id.into()).or_insert_with(|| {
+                self.ids.push(id.into());
+                next
+            }),
+            None => {
+                self.by_hash.insert(hash, next);
+                self.ids.push(id.into());
+                next
+            }
+        }
+    }
 }
 
 /// The daily footprint of every record, with counts of what was left out.
@@ -298,7 +349,7 @@ struct Columns {
 
 /// Reads the records from `input`, calling `progress(records, bytes)` after
 /// each batch.
-pub fn read_records<R: Read>(
+pub fn read_records<R: Read + Send>(
     file: &str,
     input: R,
     ctx: &RecordContext,
@@ -343,104 +394,23 @@ pub fn read_records<R: Read>(
     }
     let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::default()).collect();
     let mut stats = RecordStats::default();
-    let mut batch: Vec<csv::ByteRecord> = (0..BATCH).map(|_| csv::ByteRecord::new()).collect();
-    loop {
-        let mut n = 0;
-        let mut read_error = None;
-        while n < BATCH {
-            match reader.read_byte_record(&mut batch[n]) {
-                Ok(true) => {
-                    let r = &batch[n];
-                    if !(r.len() == 1 && r.get(0).is_some_and(<[u8]>::is_empty)) {
-                        n += 1;
-                    }
-                }
-                Ok(false) => break,
-                Err(e) => {
-                    // A malformed row (bad quoting): count it and go on.
-                    let line = e.position().map_or(0, csv::Position::line);
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        read_error = Some(e);
-                        break;
-                    }
-                    stats.read += 1;
-                    stats.malformed.push(line, "cannot be read as CSV".into());
-                }
-            }
-        }
-        if let Some(e) = read_error {
-            return Err(Error::io(file, std::io::Error::other(e.to_string())));
-        }
-        if n == 0 {
+    // Two batches: one is read from the file while the other is parsed and
+    // summed, so reading (which cannot be split) overlaps the rest.
+    let mut current = Batch::new();
+    let mut next = Batch::new();
+    current.fill(&mut reader).map_err(|e| Error::io(file, e))?;
+    while current.n > 0 {
+        let more = current.n == BATCH;
+        let (filled, ()) = rayon::join(
+            || if more { next.fill(&mut reader) } else { Ok(()) },
+            || current.sum(&cols, ctx, &mut shards, &mut stats),
+        );
+        filled.map_err(|e| Error::io(file, e))?;
+        progress(stats.read, current.bytes);
+        if !more {
             break;
         }
-        let parsed: Vec<Parsed> = batch[..n]
-            .par_chunks(4096)
-            .map_init(
-                || {
-                    PointReader::new(
-                        cols.point.as_ref().map_or(ctx.working, |p| p.epsg),
-                        ctx.working,
-                    )
-                    .ok()
-                },
-                |reader, chunk| {
-                    chunk
-                        .iter()
-                        .map(|r| parse(r, &cols, ctx, reader.as_ref()))
-                        .collect::<Vec<_>>()
-                },
-            )
-            .flatten()
-            .collect();
-        stats.read += n as u64;
-        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
-        for (i, p) in parsed.iter().enumerate() {
-            match p {
-                Parsed::Ok { shard, .. } => buckets[*shard].push(i as u32),
-                Parsed::Skip { kind, line, why } => {
-                    let s = match kind {
-                        0 => &mut stats.unknown_tower,
-                        1 => &mut stats.bad_timestamp,
-                        2 => &mut stats.bad_position,
-                        _ => &mut stats.malformed,
-                    };
-                    s.push(*line, why.clone());
-                }
-            }
-        }
-        stats.used += buckets.iter().map(|b| b.len() as u64).sum::<u64>();
-        let records = &batch[..n];
-        shards
-            .par_iter_mut()
-            .zip(&buckets)
-            .for_each(|(shard, idx)| {
-                for &i in idx {
-                    let i = i as usize;
-                    let Parsed::Ok { day, source, .. } = &parsed[i] else {
-                        continue;
-                    };
-                    let key = records[i].get(cols.phone).unwrap_or_default();
-                    let next = shard.phones.len() as u32;
-                    let phone = match shard.phones.get(key) {
-                        Some(p) => *p,
-                        None => {
-                            shard.phones.insert(key.into(), next);
-                            next
-                        }
-                    };
-                    let w = match source {
-                        Source::Tower(t) => &ctx.tower_weights[*t as usize],
-                        Source::Own(w) => w,
-                    };
-                    shard.footprint.add(phone, *day, w);
-                }
-            });
-        let bytes = records[n - 1].position().map_or(0, csv::Position::byte);
-        progress(stats.read, bytes);
-        if n < BATCH {
-            break;
-        }
+        std::mem::swap(&mut current, &mut next);
     }
     Ok(RecordFootprint {
         shards: shards.into_iter().map(|s| s.footprint).collect(),
@@ -448,19 +418,153 @@ pub fn read_records<R: Read>(
     })
 }
 
-fn shard_of(phone: &[u8]) -> usize {
+/// A batch of records as read from the file.
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    n: usize,
+    /// Lines that could not be read as CSV (bad quoting).
+    unreadable: Vec<u64>,
+    /// The byte offset reached.
+    bytes: u64,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            records: (0..BATCH).map(|_| csv::ByteRecord::new()).collect(),
+            n: 0,
+            unreadable: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Reads up to [`BATCH`] records; blank lines are skipped, unreadable
+    /// rows noted.
+    fn fill<R: Read>(&mut self, reader: &mut csv::Reader<R>) -> std::io::Result<()> {
+        self.n = 0;
+        self.unreadable.clear();
+        while self.n < BATCH {
+            match reader.read_byte_record(&mut self.records[self.n]) {
+                Ok(true) => {
+                    let r = &self.records[self.n];
+                    if !(r.len() == 1 && r.get(0).is_some_and(<[u8]>::is_empty)) {
+                        self.n += 1;
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(std::io::Error::other(e.to_string()));
+                    }
+                    self.unreadable
+                        .push(e.position().map_or(0, csv::Position::line));
+                }
+            }
+        }
+        self.bytes = reader.position().byte();
+        Ok(())
+    }
+
+    /// Parses the batch in parallel and adds it to the shards, each shard
+    /// in parallel and in file order.
+    fn sum(
+        &self,
+        cols: &Columns,
+        ctx: &RecordContext,
+        shards: &mut [Shard],
+        stats: &mut RecordStats,
+    ) {
+        let records = &self.records[..self.n];
+        let parsed: Vec<Parsed> = records
+            .par_chunks(4096)
+            .flat_map_iter(|chunk| {
+                chunk
+                    .iter()
+                    .map(|r| parse(r, cols, ctx))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        stats.read += (self.n + self.unreadable.len()) as u64;
+        let mut skipped: Vec<(u64, usize, String)> = self
+            .unreadable
+            .iter()
+            .map(|&l| (l, 3, "cannot be read as CSV".to_string()))
+            .collect();
+        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
+        for (i, p) in parsed.iter().enumerate() {
+            match p {
+                Parsed::Ok { hash, .. } => buckets[shard_of(*hash)].push(i as u32),
+                Parsed::Skip { kind, line, why } => skipped.push((*line, *kind, why.clone())),
+            }
+        }
+        skipped.sort_by_key(|s| s.0);
+        for (line, kind, why) in skipped {
+            let s = match kind {
+                0 => &mut stats.unknown_tower,
+                1 => &mut stats.bad_timestamp,
+                2 => &mut stats.bad_position,
+                _ => &mut stats.malformed,
+            };
+            s.push(line, why);
+        }
+        stats.used += buckets.iter().map(|b| b.len() as u64).sum::<u64>();
+        shards
+            .par_iter_mut()
+            .zip(&buckets)
+            .for_each(|(shard, idx)| {
+                for &i in idx {
+                    let i = i as usize;
+                    let Parsed::Ok { hash, day, source } = &parsed[i] else {
+                        continue;
+                    };
+                    let phone = shard.intern(*hash, records[i].get(cols.phone).unwrap_or_default());
+                    let w = match source {
+                        Source::Tower(t) => &ctx.tower_weights[*t as usize],
+                        Source::Own(w) => w,
+                    };
+                    shard.footprint.add(phone, *day, w);
+                }
+            });
+    }
+}
+
+thread_local! {
+    /// PROJ objects cannot move between threads and are slow to make: each
+    /// worker thread keeps the one it last needed.
+    static POINT_READER: RefCell<Option<(u32, u32, PointReader)>> = const { RefCell::new(None) };
+}
+
+/// [`PointReader::locate`] with this thread's reader from `source` to `working`.
+fn locate_here(source: u32, working: u32, x: f64, y: f64) -> Result<(f64, f64), String> {
+    POINT_READER.with_borrow_mut(|slot| {
+        if !matches!(slot, Some((s, w, _)) if *s == source && *w == working) {
+            let reader = PointReader::new(source, working).map_err(|e| e.to_string())?;
+            *slot = Some((source, working, reader));
+        }
+        match slot {
+            Some((_, _, reader)) => reader.locate(x, y),
+            None => Err(format!("cannot transform EPSG:{source} to EPSG:{working}")),
+        }
+    })
+}
+
+/// A well-mixed 64-bit hash of a phone id: Fx over the bytes, then the
+/// SplitMix64 finaliser so every bit depends on every byte.
+fn phone_hash(phone: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write(phone);
-    (h.finish() >> 32) as usize % SHARDS
+    let mut z = h.finish() ^ phone.len() as u64;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn shard_of(hash: u64) -> usize {
+    (hash >> 58) as usize % SHARDS
 }
 
 /// One record parsed; its phone id is only hashed, never copied into a message.
-fn parse(
-    r: &csv::ByteRecord,
-    cols: &Columns,
-    ctx: &RecordContext,
-    reader: Option<&PointReader>,
-) -> Parsed {
+fn parse(r: &csv::ByteRecord, cols: &Columns, ctx: &RecordContext) -> Parsed {
     let line = r.position().map_or(0, csv::Position::line);
     let skip = |kind: usize, why: String| Parsed::Skip { kind, line, why };
     if r.len() != cols.names.len() {
@@ -508,10 +612,7 @@ fn parse(
                 (Ok(x), Ok(y)) => (x, y),
                 (Err(m), _) | (_, Err(m)) => return skip(2, m),
             };
-            let Some(reader) = reader else {
-                return skip(2, "no coordinate transformation".into());
-            };
-            match reader.locate(x, y) {
+            match locate_here(pc.epsg, ctx.working, x, y) {
                 Ok(p) => Source::Own(ctx.areas.weights(p)),
                 Err(m) => return skip(2, format!("column {xn}: {m}")),
             }
@@ -524,7 +625,7 @@ fn parse(
         }
     };
     Parsed::Ok {
-        shard: shard_of(phone),
+        hash: phone_hash(phone),
         day,
         source,
     }

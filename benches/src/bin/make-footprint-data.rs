@@ -1,0 +1,41 @@
+//! Writes the large footprint benchmark's inputs into a directory:
+//! `areas.geojson`, `towers.csv`, `records.csv`.
+//!
+//! usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]
+
+use std::fs::File;
+use std::io::BufWriter;
+use stratmap_benches::BenchTown;
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let num = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let Some(dir) = args.get(1) else {
+        eprintln!("usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]");
+        std::process::exit(2);
+    };
+    let dir = std::path::Path::new(dir);
+    std::fs::create_dir_all(dir)?;
+    let (records, areas, towers, phones) = (
+        num(2, 10_000_000),
+        num(3, 6000),
+        num(4, 20_000),
+        num(5, 200_000),
+    );
+    let town = BenchTown::new(areas as usize, towers as usize, 7);
+    town.write_areas(&mut BufWriter::new(File::create(
+        dir.join("areas.geojson"),
+    )?))?;
+    town.write_towers(&mut BufWriter::new(File::create(dir.join("towers.csv"))?))?;
+    town.write_records(
+        &mut BufWriter::with_capacity(1 << 20, File::create(dir.join("records.csv"))?),
+        records,
+        phones,
+        11,
+    )?;
+    println!(
+        "{records} records of {phones} phones, {areas} areas, {towers} towers in {}",
+        dir.display()
+    );
+    Ok(())
+}
