@@ -1,5 +1,6 @@
-//! File formats and coordinate systems for **stratmap**: reading CSV inputs and
-//! the TOML config into the typed tables of `stratmap-core`, transforming
+//! File formats and coordinate systems for **stratmap**: reading CSV inputs,
+//! GeoJSON areas, streamed connection records and the TOML config into the
+//! typed tables of `stratmap-core`, transforming
 //! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
 //! and GeoTIFF (through GDAL). Every write is atomic.
 //!
