@@ -259,7 +259,7 @@ for k in KS:
     close(num(table["outside"]["share_pct"]), outside / total * 100, f"outside share_pct (min {k})")
 
 print(f"footprint cross-check: {len(rows)} records ({skipped} left out), {total} phone-days, "
-      f"{len(names)} areas, {len(days)} phone-days; {len(failures)} disagreements")
+      f"{len(names)} areas, disclosure control at {KS}; {len(failures)} disagreements")
 for m in failures[:20]:
     print("  " + m)
 sys.exit(1 if failures else 0)

@@ -1,7 +1,7 @@
 //! Writes the large footprint benchmark's inputs into a directory:
 //! `areas.geojson`, `towers.csv`, `records.csv`.
 //!
-//! usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]
+//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]`
 
 use std::fs::File;
 use std::io::BufWriter;

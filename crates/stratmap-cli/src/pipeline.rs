@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
 use stratmap_core::youth::{youth_groups, YouthCell};
+use stratmap_io::areas::read_areas;
 use stratmap_io::config::Config;
+use stratmap_io::connections::read_towers;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::grid_csv::{read_grid, GridTable};
@@ -303,6 +305,7 @@ pub fn validate_command(
 ) -> Result<(), Failure> {
     let config = load_config(config)?;
     let mut total = 0;
+    let epsg = config.grid_epsg().ok().flatten().unwrap_or(3006);
     for path in files {
         let name = path.display().to_string();
         let ext = path
@@ -310,12 +313,9 @@ pub fn validate_command(
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if matches!(
-            ext.as_str(),
-            "geojson" | "json" | "gpkg" | "shp" | "tif" | "tiff" | "toml"
-        ) {
+        if matches!(ext.as_str(), "gpkg" | "shp" | "tif" | "tiff" | "toml") {
             println!(
-                "{name}: validate checks grid statistics (CSV) so far, and this is a .{ext} file"
+                "{name}: validate checks grid statistics, towers (CSV) and areas (GeoJSON), and this is a .{ext} file"
             );
             total += 1;
             continue;
@@ -328,12 +328,34 @@ pub fn validate_command(
                 continue;
             }
         };
-        match load_grid(&name, &bytes, &config, true, notes) {
-            Ok(grid) => println!(
-                "{name}: ok, a grid of {} on the {}",
-                counted(grid.cells.len(), "cell"),
-                grid.spec
-            ),
+        let header = bytes
+            .split(|b| *b == b'\n')
+            .next()
+            .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase())
+            .unwrap_or_default();
+        let has = |col: &str| header.split([',', ';']).any(|h| h.trim() == col);
+        let result = if matches!(ext.as_str(), "geojson" | "json") {
+            read_areas(&name, &bytes, epsg, None)
+                .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
+        } else if has("phone_id") {
+            println!(
+                "{name}: connection records are checked by stratmap footprint, against the towers"
+            );
+            continue;
+        } else if has("tower_id") {
+            read_towers(&name, &bytes, epsg, epsg)
+                .map(|t| format!("{name}: ok, {}", counted(t.positions.len(), "tower")))
+        } else {
+            load_grid(&name, &bytes, &config, true, notes).map(|grid| {
+                format!(
+                    "{name}: ok, a grid of {} on the {}",
+                    counted(grid.cells.len(), "cell"),
+                    grid.spec
+                )
+            })
+        };
+        match result {
+            Ok(line) => println!("{line}"),
             Err(Error::Input(problems)) => {
                 let mut s = String::new();
                 for p in &problems {

@@ -251,9 +251,58 @@ fn validate_lists_every_problem() {
         "{text}"
     );
 
-    let ok = stratmap(&["validate", s(&root().join("fixtures/sample-town/grid.csv"))]);
+    let town = root().join("fixtures/sample-town");
+    let ok = stratmap(&[
+        "validate",
+        s(&town.join("grid.csv")),
+        s(&town.join("areas.geojson")),
+        s(&town.join("towers.csv")),
+    ]);
     assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("ok, a grid of 496 cells"));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        text.contains("ok, a grid of 496 cells")
+            && text.contains("areas.geojson: ok, 4 areas")
+            && text.contains("towers.csv: ok, 20 towers"),
+        "{text}"
+    );
+
+    // areas and towers with problems
+    let areas = dir.path().join("areas.geojson");
+    std::fs::write(&areas, "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\"properties\":{\"name\":\"X\",\"category\":\"RO\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[16.6,59.5],[16.7,59.5],[16.7,59.6],[16.6,59.6]]]}}\n]}").unwrap();
+    let towers = dir.path().join("towers.csv");
+    std::fs::write(&towers, "tower_id,lon,lat\nA,16.6,59.5\nA,16.6,59.5\n").unwrap();
+    let o = stratmap(&["validate", s(&areas), s(&towers)]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("areas.geojson, line 2, column 1 (feature): area \"X\": the exterior ring is not closed"), "{text}");
+    assert!(
+        text.contains("towers.csv, line 3, column 1 (tower_id): tower \"A\" is listed again"),
+        "{text}"
+    );
+}
+
+/// Overlapping areas are allowed, and warned about with the overlap's area.
+#[test]
+fn footprint_warns_about_overlapping_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = footprint_files(
+        dir.path(),
+        "tower_id,x,y\nT,605000,6600000\n",
+        "phone_id,timestamp,tower_id\na,2026-10-05 10:00,T\n",
+    );
+    let second = SQUARE_AREA.replace(
+        "\n]}",
+        ",\n{\"type\":\"Feature\",\"properties\":{\"name\":\"B\",\"category\":\"RO\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[609000,6590000],[611000,6590000],[611000,6591000],[609000,6591000],[609000,6590000]]]}}\n]}",
+    );
+    std::fs::write(&files[0], second).unwrap();
+    let o = run_footprint(dir.path(), &files, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: areas \"A\" and \"B\" overlap by 1000000 m²"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
