@@ -575,7 +575,8 @@ fn gdal_reads_every_layer() {
         info.contains("Feature Count: 4")
             && info.contains("Geometry: Polygon")
             && info.contains("footprint: Real")
-            && info.contains("unique_phones: Integer64"),
+            && info.contains("unique_phones: Integer64")
+            && info.contains("suppressed: Integer(Boolean)"),
         "{info}"
     );
     let info = ogrinfo(&dir.path().join("footprint.geojson"), "footprint");

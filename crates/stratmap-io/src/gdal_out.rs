@@ -7,7 +7,9 @@ use crate::layer::{FieldType, Layer, Raster, Value};
 use crate::Error;
 use gdal::raster::{Buffer, RasterCreationOptions};
 use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::vector::{
+    Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+};
 use gdal::DriverManager;
 use std::path::Path;
 
@@ -43,10 +45,41 @@ fn geometry_type(layer: &Layer) -> OGRwkbGeometryType::Type {
 
 fn ogr_type(kind: FieldType) -> OGRFieldType::Type {
     match kind {
-        FieldType::Integer | FieldType::Boolean => OGRFieldType::OFTInteger64,
+        FieldType::Integer => OGRFieldType::OFTInteger64,
+        // a boolean is a 32-bit integer with the boolean subtype in OGR
+        FieldType::Boolean => OGRFieldType::OFTInteger,
         FieldType::Real => OGRFieldType::OFTReal,
         FieldType::Text => OGRFieldType::OFTString,
     }
+}
+
+/// Adds a field of OGR's boolean subtype (a `BOOLEAN` column in a
+/// GeoPackage, a check box in QGIS); the `gdal` crate has no call for it.
+fn create_boolean_field(layer: &impl LayerAccess, name: &str) -> gdal::errors::Result<()> {
+    let c_name = std::ffi::CString::new(name)?;
+    // SAFETY: the field definition is created, used and destroyed here; the
+    // layer handle is valid for the borrow of `layer`. OGR_L_CreateField copies
+    // the definition.
+    let err = unsafe {
+        let defn = gdal_sys::OGR_Fld_Create(c_name.as_ptr(), OGRFieldType::OFTInteger);
+        if defn.is_null() {
+            return Err(gdal::errors::GdalError::NullPointer {
+                method_name: "OGR_Fld_Create",
+                msg: String::new(),
+            });
+        }
+        gdal_sys::OGR_Fld_SetSubType(defn, gdal_sys::OGRFieldSubType::OFSTBoolean);
+        let err = gdal_sys::OGR_L_CreateField(layer.c_layer(), defn, 1);
+        gdal_sys::OGR_Fld_Destroy(defn);
+        err
+    };
+    if err != gdal_sys::OGRErr::OGRERR_NONE {
+        return Err(gdal::errors::GdalError::OgrError {
+            err,
+            method_name: "OGR_L_CreateField",
+        });
+    }
+    Ok(())
 }
 
 /// The time a GeoPackage records as its contents' last change: the
@@ -78,12 +111,13 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
                     ty: geometry_type(layer),
                     options: None,
                 })?;
-                let defs: Vec<(&str, OGRFieldType::Type)> = layer
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.as_str(), ogr_type(f.kind)))
-                    .collect();
-                out.create_defn_fields(&defs)?;
+                for f in &layer.fields {
+                    if f.kind == FieldType::Boolean {
+                        create_boolean_field(&out, &f.name)?;
+                    } else {
+                        FieldDefn::new(&f.name, ogr_type(f.kind))?.add_to_layer(&out)?;
+                    }
+                }
                 for f in &layer.features {
                     let mut feature = Feature::new(out.defn())?;
                     for (i, v) in f.values.iter().enumerate() {
@@ -92,7 +126,7 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
                             Value::Integer(n) => feature.set_field_integer64(i, *n)?,
                             Value::Real(x) => feature.set_field_double(i, *x)?,
                             Value::Text(s) => feature.set_field_string(i, s)?,
-                            Value::Boolean(b) => feature.set_field_integer64(i, i64::from(*b))?,
+                            Value::Boolean(b) => feature.set_field_integer(i, i32::from(*b))?,
                         }
                     }
                     feature.set_geometry(f.geometry.to_gdal()?)?;
