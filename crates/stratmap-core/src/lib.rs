@@ -12,9 +12,12 @@
 //! assert!(GridSpec::scb(250).is_aligned(id.x, id.y));
 //! ```
 
+pub mod assess;
 pub mod footprint;
 pub mod geom;
 pub mod grid;
+pub mod hotspot;
 pub mod index;
+pub mod indicators;
 pub mod stats;
 pub mod youth;

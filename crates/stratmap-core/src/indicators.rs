@@ -1,0 +1,311 @@
+//! Indicators by area category (SPEC §4.5): for each category of police area
+//! and for the rest (`outside`), and for each event type, the events inside,
+//! their share of all events of the type, the area and its share of the total
+//! area, the population (grid cells apportioned by exact cell ∩ area), and
+//! events per 1 000 inhabitants. The structure of the police report's tables:
+//! "28 % of shootings on 0.02 % of the area".
+//!
+//! Areas of one category that overlap are counted once (their union); an
+//! event in two categories' areas counts in both; `outside` is what lies in no
+//! area at all.
+
+use crate::footprint::category_numbers;
+use crate::geom::{overlapping_pairs, rect_overlap, PolygonIndex};
+use geo::{Area, BoundingRect, Intersects, MultiPolygon, Point};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// Everything the indicators are computed from, in one projected CRS (metres).
+pub struct IndicatorInput<'a> {
+    pub areas: &'a [MultiPolygon<f64>],
+    pub categories: &'a [String],
+    /// Event positions and their type (an index into `type_names`).
+    pub events: &'a [(f64, f64)],
+    pub event_types: &'a [u32],
+    pub type_names: &'a [String],
+    /// Grid cells: lower-left corners, the cell size, and residents (0 where missing).
+    pub cells: &'a [(i64, i64)],
+    pub cell_size: f64,
+    pub population: &'a [f64],
+    /// The total area in m² (the study extent, or e.g. Sweden's 447 425 km²).
+    pub total_area_m2: f64,
+}
+
+/// One row of `indicators.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRow {
+    pub category: String,
+    /// An event type, or `all`.
+    pub event_type: String,
+    pub events: u64,
+    pub share_events_pct: Option<f64>,
+    pub area_km2: f64,
+    pub share_area_pct: Option<f64>,
+    pub population: f64,
+    pub per_1000: Option<f64>,
+}
+
+/// The union of polygons: their parts as they are when none overlap (exact),
+/// else geo's boolean union.
+fn union(parts: Vec<MultiPolygon<f64>>) -> MultiPolygon<f64> {
+    let index = PolygonIndex::new(parts);
+    if overlapping_pairs(&index).is_empty() {
+        MultiPolygon::new(index.polygons().iter().flat_map(|m| m.0.clone()).collect())
+    } else {
+        geo::unary_union(index.polygons().iter())
+    }
+}
+
+/// Residents inside `area`: each cell's population times the share of the
+/// cell inside it.
+fn population_in(
+    area: &MultiPolygon<f64>,
+    input: &IndicatorInput,
+    cells: &FxHashMap<(i64, i64), usize>,
+) -> f64 {
+    let Some(bb) = area.bounding_rect() else {
+        return 0.0;
+    };
+    let s = input.cell_size;
+    let (c0, c1) = (
+        (bb.min().x / s).floor() as i64,
+        (bb.max().x / s).floor() as i64,
+    );
+    let (r0, r1) = (
+        (bb.min().y / s).floor() as i64,
+        (bb.max().y / s).floor() as i64,
+    );
+    let candidates: Vec<usize> =
+        if ((c1 - c0 + 1) as f64) * ((r1 - r0 + 1) as f64) < input.cells.len() as f64 {
+            (c0..=c1)
+                .flat_map(|c| (r0..=r1).map(move |r| (c, r)))
+                .filter_map(|k| cells.get(&k).copied())
+                .collect()
+        } else {
+            (0..input.cells.len())
+                .filter(|&i| {
+                    let (c, r) = (
+                        (input.cells[i].0 as f64 / s).floor() as i64,
+                        (input.cells[i].1 as f64 / s).floor() as i64,
+                    );
+                    (c0..=c1).contains(&c) && (r0..=r1).contains(&r)
+                })
+                .collect()
+        };
+    let mut sorted = candidates;
+    sorted.sort_unstable();
+    sorted
+        .par_iter()
+        .map(|&i| {
+            let pop = input.population[i];
+            if pop == 0.0 {
+                return 0.0;
+            }
+            let (x, y) = (input.cells[i].0 as f64, input.cells[i].1 as f64);
+            pop * rect_overlap([x, y, x + s, y + s], area) / (s * s)
+        })
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum()
+}
+
+/// The indicator table: categories in report order, then `outside`; within
+/// each, the event types in alphabetical order, then `all`.
+pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
+    let (cat_of, names) = category_numbers(input.categories);
+    let by_cat: Vec<MultiPolygon<f64>> = (0..names.len())
+        .map(|c| {
+            union(
+                input
+                    .areas
+                    .iter()
+                    .zip(&cat_of)
+                    .filter(|(_, k)| **k as usize == c)
+                    .map(|(a, _)| a.clone())
+                    .collect(),
+            )
+        })
+        .collect();
+    let all = union(input.areas.to_vec());
+    let cells: FxHashMap<(i64, i64), usize> = input
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            (
+                (
+                    (x as f64 / input.cell_size).floor() as i64,
+                    (y as f64 / input.cell_size).floor() as i64,
+                ),
+                i,
+            )
+        })
+        .collect();
+
+    // which categories (and whether any area) each event falls in
+    let cat_index = PolygonIndex::new(by_cat.clone());
+    let n_types = input.type_names.len();
+    let n_rows = names.len() + 1; // + outside
+    let counts: Vec<Vec<u64>> = input
+        .events
+        .par_iter()
+        .zip(input.event_types)
+        .fold(
+            || vec![vec![0u64; n_types]; n_rows],
+            |mut acc, (&(x, y), &t)| {
+                let p = Point::new(x, y);
+                let mut inside_any = false;
+                for c in cat_index.candidates([x, y], [x, y]) {
+                    if cat_index.polygons()[c].intersects(&p) {
+                        acc[c][t as usize] += 1;
+                        inside_any = true;
+                    }
+                }
+                if !inside_any {
+                    acc[n_rows - 1][t as usize] += 1;
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![vec![0u64; n_types]; n_rows],
+            |mut a, b| {
+                for (ra, rb) in a.iter_mut().zip(b) {
+                    for (x, y) in ra.iter_mut().zip(rb) {
+                        *x += y;
+                    }
+                }
+                a
+            },
+        );
+    let mut type_totals = vec![0u64; n_types];
+    for &t in input.event_types {
+        type_totals[t as usize] += 1;
+    }
+    let total_pop: f64 = input.population.iter().sum();
+    let mut areas_m2: Vec<f64> = by_cat.iter().map(|m| m.unsigned_area()).collect();
+    areas_m2.push((input.total_area_m2 - all.unsigned_area()).max(0.0));
+    let mut pops: Vec<f64> = by_cat
+        .iter()
+        .map(|m| population_in(m, input, &cells))
+        .collect();
+    pops.push((total_pop - population_in(&all, input, &cells)).max(0.0));
+
+    let mut order: Vec<usize> = (0..n_types).collect();
+    order.sort_by(|a, b| input.type_names[*a].cmp(&input.type_names[*b]));
+    let mut rows = Vec::new();
+    for r in 0..n_rows {
+        let category = if r < names.len() {
+            names[r].clone()
+        } else {
+            "outside".to_string()
+        };
+        let row = |event_type: &str, events: u64, of: u64| IndicatorRow {
+            category: category.clone(),
+            event_type: event_type.to_string(),
+            events,
+            share_events_pct: (of > 0).then(|| events as f64 / of as f64 * 100.0),
+            area_km2: areas_m2[r] / 1e6,
+            share_area_pct: (input.total_area_m2 > 0.0)
+                .then(|| areas_m2[r] / input.total_area_m2 * 100.0),
+            population: pops[r],
+            per_1000: (pops[r] > 0.0).then(|| events as f64 / pops[r] * 1000.0),
+        };
+        for &t in &order {
+            rows.push(row(&input.type_names[t], counts[r][t], type_totals[t]));
+        }
+        rows.push(row(
+            "all",
+            counts[r].iter().sum(),
+            input.events.len() as u64,
+        ));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    #[test]
+    fn a_hand_worked_town() {
+        // 4 × 4 cells of 100 m with 10 residents each: 160 residents on 0.16 km²
+        let cells: Vec<(i64, i64)> = (0..16).map(|k| (k % 4 * 100, k / 4 * 100)).collect();
+        let population = vec![10.0; 16];
+        // SUO: the lower-left 100 × 150 m (1.5 cells → 15 residents); RO: two
+        // overlapping squares making the 200 × 100 m strip at y 300–400 (20 residents)
+        let areas = [
+            rect(0.0, 0.0, 100.0, 150.0),
+            rect(200.0, 300.0, 350.0, 400.0),
+            rect(250.0, 300.0, 400.0, 400.0),
+        ];
+        let categories = ["SUO".to_string(), "RO".into(), "RO".into()];
+        let events = [
+            (50.0, 50.0),
+            (60.0, 140.0),
+            (300.0, 350.0),
+            (10.0, 390.0),
+            (390.0, 10.0),
+        ];
+        let types = [0, 1, 1, 0, 0];
+        let names = ["shooting".to_string(), "narcotics".into()];
+        let input = IndicatorInput {
+            areas: &areas,
+            categories: &categories,
+            events: &events,
+            event_types: &types,
+            type_names: &names,
+            cells: &cells,
+            cell_size: 100.0,
+            population: &population,
+            total_area_m2: 160_000.0,
+        };
+        let rows = indicators(&input);
+        let key: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.category.as_str(), r.event_type.as_str()))
+            .collect();
+        assert_eq!(
+            key,
+            [
+                ("SUO", "narcotics"),
+                ("SUO", "shooting"),
+                ("SUO", "all"),
+                ("RO", "narcotics"),
+                ("RO", "shooting"),
+                ("RO", "all"),
+                ("outside", "narcotics"),
+                ("outside", "shooting"),
+                ("outside", "all"),
+            ]
+        );
+        let get = |c: &str, t: &str| {
+            rows.iter()
+                .find(|r| r.category == c && r.event_type == t)
+                .unwrap()
+        };
+        let suo = get("SUO", "shooting");
+        assert_eq!(suo.events, 1);
+        assert_eq!(suo.share_events_pct, Some(1.0 / 3.0 * 100.0));
+        assert_eq!(suo.area_km2, 0.015);
+        assert_eq!(suo.share_area_pct, Some(9.375));
+        assert_eq!(suo.population, 15.0);
+        assert_eq!(suo.per_1000, Some(1000.0 / 15.0));
+        let ro = get("RO", "narcotics");
+        assert_eq!((ro.events, ro.share_events_pct), (1, Some(50.0)));
+        assert!((ro.area_km2 - 0.02).abs() < 1e-12, "{}", ro.area_km2); // the union, not 0.03
+        assert!((ro.population - 20.0).abs() < 1e-9);
+        let out = get("outside", "all");
+        assert_eq!(out.events, 2);
+        assert!((out.area_km2 - 0.125).abs() < 1e-12);
+        assert!((out.population - 125.0).abs() < 1e-9);
+        assert_eq!(get("outside", "narcotics").share_events_pct, Some(0.0));
+    }
+}
