@@ -103,10 +103,13 @@ pub struct Assessment {
     pub answers: usize,
 }
 
+/// Per domain: the sum of scores and the number of answers.
+type DomainSums = ([u64; 3], [u64; 3]);
+
 /// Assessments by area, then year.
 pub fn assess(answers: &[Answer]) -> Vec<Assessment> {
     // integer sums: exact whatever the order of the answers
-    let mut sums: BTreeMap<(&str, i32), ([u64; 3], [u64; 3])> = BTreeMap::new();
+    let mut sums: BTreeMap<(&str, i32), DomainSums> = BTreeMap::new();
     for a in answers {
         let e = sums.entry((a.area.as_str(), a.year)).or_default();
         let d = a.domain as usize;
