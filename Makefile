@@ -40,7 +40,8 @@ fixtures:
 # Accept the demo's current output as the golden output.
 golden:
 	$(CARGO) run --locked -q -p stratmap-cli -- demo --out target/golden
-	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson target/golden/footprint.geojson target/golden/footprint_by_category.csv fixtures/golden/
+	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson target/golden/footprint.geojson target/golden/footprint_by_category.csv \
+	  target/golden/hotspots.geojson target/golden/indicators.csv target/golden/assessment.csv fixtures/golden/
 
 bench:
 	$(CARGO) bench -p stratmap-benches

@@ -1,13 +1,20 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
+use crate::analysis::{self, assessments, hotspot_params, indicator_table, study_grid_of};
 use crate::footprint::{FootprintInputs, FootprintParams};
 use crate::pipeline::{compute_index, counted, load_grid, youth_layer_of, Failure, Notes};
 use std::path::Path;
+use stratmap_io::areas::read_areas;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
+use stratmap_io::csv_out::write_csv;
+use stratmap_io::events::read_events;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
 use stratmap_io::geojson_out::write_geojson;
+use stratmap_io::layers::{
+    assessment_layer, assessment_rows, ASSESSMENT_COLUMNS, INDICATOR_COLUMNS,
+};
 use stratmap_io::layers::{index_raster, living_conditions_layer};
 use stratmap_io::Problem;
 
@@ -94,12 +101,54 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         counted(youth.features.len(), "youth group")
     );
     crate::footprint::write(&footprint, out)?;
-    let path = out.join("stratmap.gpkg");
-    write_gpkg(&[&living, &youth, &footprint.layer], &path)?;
+
+    let epsg = grid.spec.epsg;
+    let areas = read_areas(
+        "sample-town/areas.geojson",
+        input("areas.geojson").as_bytes(),
+        epsg,
+        None,
+    )?;
+    let events = read_events(
+        "sample-town/events.csv",
+        input("events.csv").as_bytes(),
+        epsg,
+        epsg,
+    )?;
+    let (band, fdr) = hotspot_params(&config, None, false)?;
+    let (hotspots, summary) = analysis::hotspots(&study_grid_of(&grid), &events, band, fdr, notes);
+    let path = out.join("hotspots.geojson");
+    write_geojson(&hotspots, &path)?;
+    println!("wrote {} ({summary})", path.display());
+    let (rows, summary) =
+        indicator_table(&events, &areas, &grid, config.indicators.total_area_km2)?;
+    let path = out.join("indicators.csv");
+    write_csv(&INDICATOR_COLUMNS, &rows, &path)?;
+    println!("wrote {} ({summary})", path.display());
+    let assessed = assessments(
+        "sample-town/answers.csv",
+        input("answers.csv").as_bytes(),
+        Some(&areas),
+        notes,
+    )?;
+    let path = out.join("assessment.csv");
+    write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&assessed), &path)?;
     println!(
-        "wrote {} (layers living_conditions, youth_groups, footprint in EPSG:{})",
+        "wrote {} ({})",
         path.display(),
-        grid.spec.epsg
+        counted(assessed.len(), "area-year")
+    );
+    let assessment = assessment_layer(&areas, &assessed);
+
+    let path = out.join("stratmap.gpkg");
+    write_gpkg(
+        &[&living, &youth, &footprint.layer, &hotspots, &assessment],
+        &path,
+    )?;
+    println!(
+        "wrote {} (layers living_conditions, youth_groups, footprint, hotspots, assessment in EPSG:{})",
+        path.display(),
+        epsg
     );
     let raster = index_raster(&grid, &lci).map_err(|m| Problem::file("sample-town/grid.csv", m))?;
     let path = out.join("living_conditions.tif");

@@ -1,6 +1,7 @@
 //! `stratmap`: the command-line tool. Thin: it parses arguments, reads files
 //! through `stratmap-io`, computes with `stratmap-core` and writes the layers.
 
+mod analysis;
 mod demo;
 mod footprint;
 mod pipeline;
@@ -113,6 +114,75 @@ impl FootprintArgs {
     }
 }
 
+#[derive(clap::Args)]
+struct HotspotArgs {
+    /// Events CSV: type plus lon,lat or x,y.
+    #[arg(long)]
+    events: PathBuf,
+    /// The study grid: the cells of this grid file…
+    #[arg(long, conflicts_with = "areas", required_unless_present = "areas")]
+    grid: Option<PathBuf>,
+    /// …or the cells covering these areas.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// Distance band between cell centres in metres [default: 500].
+    #[arg(long)]
+    band: Option<f64>,
+    /// Benjamini–Hochberg false-discovery-rate correction of the bins.
+    #[arg(long)]
+    fdr: bool,
+    /// Only events of this type (repeat for several).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// TOML config (sections grid and hotspots).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.geojson or .gpkg).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct IndicatorArgs {
+    /// Events CSV: type plus lon,lat or x,y.
+    #[arg(long)]
+    events: PathBuf,
+    /// Area polygons with name and category.
+    #[arg(long)]
+    areas: PathBuf,
+    /// Grid statistics with population.
+    #[arg(long)]
+    grid: PathBuf,
+    /// Total area in km² [default: the bounding box of the grid's cells].
+    #[arg(long)]
+    total_area_km2: Option<f64>,
+    /// Only events of this type (repeat for several).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// TOML config (sections grid and indicators).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.csv).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct AssessArgs {
+    /// Answers CSV: area, year, question, domain, score (+ uncertainty).
+    #[arg(long)]
+    answers: PathBuf,
+    /// Areas to join the latest assessment onto.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// TOML config (section grid).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.csv, or .geojson/.gpkg with --areas).
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in sample town and write every layer.
@@ -127,6 +197,12 @@ enum Command {
     Youth(GridArgs),
     /// Daily footprint of phones at cell towers, per area and category (--out DIR).
     Footprint(FootprintArgs),
+    /// Getis-Ord Gi* hot spots of events on the grid (--out .geojson or .gpkg).
+    Hotspots(HotspotArgs),
+    /// Events, area and population by area category (--out .csv).
+    Indicators(IndicatorArgs),
+    /// Problem level and trend per area and year (--out .csv, or .geojson/.gpkg with --areas).
+    Assess(AssessArgs),
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -144,6 +220,44 @@ fn main() -> ExitCode {
         Command::Index(args) => pipeline::index_command(&args.input(), &notes),
         Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
         Command::Footprint(args) => args.run(&notes),
+        Command::Hotspots(a) => pipeline::load_config(a.config.as_deref())
+            .map_err(Into::into)
+            .and_then(|config| {
+                analysis::hotspots_command(
+                    &analysis::HotspotArgs {
+                        events: &a.events,
+                        grid: a.grid.as_deref(),
+                        areas: a.areas.as_deref(),
+                        band: a.band,
+                        fdr: a.fdr,
+                        types: &a.types,
+                        config: &config,
+                        out: &a.out,
+                    },
+                    &notes,
+                )
+            }),
+        Command::Indicators(a) => pipeline::load_config(a.config.as_deref())
+            .map_err(Into::into)
+            .and_then(|config| {
+                analysis::indicators_command(
+                    &analysis::IndicatorArgs {
+                        events: &a.events,
+                        areas: &a.areas,
+                        grid: &a.grid,
+                        total_area_km2: a.total_area_km2,
+                        types: &a.types,
+                        config: &config,
+                        out: &a.out,
+                    },
+                    &notes,
+                )
+            }),
+        Command::Assess(a) => pipeline::load_config(a.config.as_deref())
+            .map_err(Into::into)
+            .and_then(|config| {
+                analysis::assess_command(&a.answers, a.areas.as_deref(), &config, &a.out, &notes)
+            }),
         Command::Validate { files, config } => {
             pipeline::validate_command(&files, config.as_deref(), &notes)
         }

@@ -226,7 +226,7 @@ pub fn youth_layer_of(grid: &GridTable, config: &Config) -> Layer {
     youth_layer(grid, &groups)
 }
 
-fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Failure> {
+pub fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Failure> {
     match format {
         Format::GeoJson => Ok(write_geojson(layer, path)?),
         Format::GeoPackage => Ok(write_gpkg(&[layer], path)?),

@@ -45,6 +45,9 @@ fn demo_matches_golden_output_on_any_thread_count() {
             "youth_groups.geojson",
             "footprint.geojson",
             "footprint_by_category.csv",
+            "hotspots.geojson",
+            "indicators.csv",
+            "assessment.csv",
         ] {
             let got = std::fs::read(dir.path().join(name)).unwrap();
             let want = std::fs::read(root().join("fixtures/golden").join(name)).unwrap();
@@ -462,6 +465,7 @@ fn golden_layers_are_rfc7946() {
         "living_conditions.geojson",
         "youth_groups.geojson",
         "footprint.geojson",
+        "hotspots.geojson",
     ] {
         let text = std::fs::read_to_string(root().join("fixtures/golden").join(name)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -577,6 +581,20 @@ fn gdal_reads_every_layer() {
             && info.contains("footprint: Real")
             && info.contains("unique_phones: Integer64")
             && info.contains("suppressed: Integer(Boolean)"),
+        "{info}"
+    );
+    let info = ogrinfo(&gpkg, "hotspots");
+    assert!(
+        info.contains("Feature Count: 496")
+            && info.contains("gi_z: Real")
+            && info.contains("gi_bin: Integer64"),
+        "{info}"
+    );
+    let info = ogrinfo(&gpkg, "assessment");
+    assert!(
+        info.contains("Feature Count: 4")
+            && info.contains("problem_level: Real")
+            && info.contains("trend: String"),
         "{info}"
     );
     let info = ogrinfo(&dir.path().join("footprint.geojson"), "footprint");
@@ -853,4 +871,145 @@ fn chrono_like_unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
     let utc_midnight = 1_790_812_800 + i64::from(d - 1) * 86_400;
     let off = if d < 25 || (d == 25 && h < 3) { 2 } else { 1 };
     utc_midnight + i64::from(h) * 3600 + i64::from(min) * 60 - off * 3600
+}
+
+/// Trends from CSV: a change of exactly 0.2 is stable both ways, just over
+/// is not; scores outside 1–5 and unknown domains are errors with lines.
+#[test]
+fn assess_trends_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.csv");
+    let mut rows = vec!["area,year,question,domain,score".to_string()];
+    // five answers a year: A 2.6 → 2.8 → 2.6 (stable, stable); B 2.6 → 2.8 + 1/5 (worsening)
+    for (area, year, scores) in [
+        ("A", 2024, [2, 3, 3, 3, 2]),
+        ("A", 2025, [3, 3, 3, 3, 2]),
+        ("A", 2026, [2, 3, 3, 3, 2]),
+        ("B", 2025, [2, 3, 3, 3, 2]),
+        ("B", 2026, [3, 3, 3, 3, 3]),
+    ] {
+        for (q, sc) in scores.iter().enumerate() {
+            rows.push(format!("{area},{year},{q},living_environment,{sc}"));
+        }
+    }
+    std::fs::write(&answers, rows.join("\n") + "\n").unwrap();
+    let out = dir.path().join("a.csv");
+    let o = stratmap(&["assess", "--answers", s(&answers), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let trends: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        trends,
+        ["new", "stable", "stable", "new", "worsening"],
+        "{text}"
+    );
+    assert!(text.contains("\nA,2025,2.8,2.8,,,stable\n"), "{text}");
+
+    std::fs::write(
+        &answers,
+        "area,year,question,domain,score\nA,2026,1,living_environment,0\nA,2026,2,schools,3\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    let o = stratmap(&["assess", "--answers", s(&answers), "--out", s(&bad)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "answers.csv, line 2, column 5 (score): expected a score, an integer 1–5, found \"0\""
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("answers.csv, line 3, column 4 (domain)"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+}
+
+/// Gi* on a grid from the command line: a cluster of events in a 9 × 9
+/// block is the hot spot, at 99 % confidence; --type selects.
+#[test]
+fn hotspots_find_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.csv");
+    let mut rows = vec!["x,y,population".to_string()];
+    for k in 0..81 {
+        rows.push(format!(
+            "{},{},100",
+            600_000 + k % 9 * 250,
+            6_600_000 + k / 9 * 250
+        ));
+    }
+    std::fs::write(&grid, rows.join("\n") + "\n").unwrap();
+    let events = dir.path().join("events.csv");
+    let mut ev = vec!["type,x,y".to_string()];
+    // 10 shootings in each of the 3 × 3 cells around the centre cell (4, 4)
+    // (Gi* of the centre ≈ 7.2), one theft in a corner, one far outside
+    for c in 3..6 {
+        for r in 3..6 {
+            for _ in 0..10 {
+                ev.push(format!(
+                    "shooting,{},{}",
+                    600_125 + c * 250,
+                    6_600_125 + r * 250
+                ));
+            }
+        }
+    }
+    ev.push("theft,600010,6600010".into());
+    ev.push("theft,700000,6700000".into());
+    std::fs::write(&events, ev.join("\n") + "\n").unwrap();
+    let out = dir.path().join("h.geojson");
+    let o = stratmap(&[
+        "hotspots",
+        "--events",
+        s(&events),
+        "--grid",
+        s(&grid),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 event outside the study grid"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let centre = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["cell_id"] == "6010006601000")
+        .unwrap();
+    assert_eq!(centre["properties"]["count"], 10);
+    assert_eq!(centre["properties"]["gi_bin"], 3);
+    let z = centre["properties"]["gi_z"].as_f64().unwrap();
+    // by hand: n = 81, Σx = 91, Σx² = 901, W = 13 neighbours holding 90 events
+    let (n, mean) = (81.0_f64, 91.0 / 81.0);
+    let sd = (901.0 / n - mean * mean).sqrt();
+    let want = (90.0 - mean * 13.0) / (sd * ((n * 13.0 - 169.0) / (n - 1.0)).sqrt());
+    assert!((z - want).abs() < 1e-12, "{z} vs {want}");
+    let o = stratmap(&[
+        "hotspots",
+        "--events",
+        s(&events),
+        "--grid",
+        s(&grid),
+        "--type",
+        "arson",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no events of type \"arson\": the file has shooting, theft"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -5,8 +5,12 @@
 use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
 use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
+use stratmap_core::assess::Assessment;
 use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
+use stratmap_core::grid::{GridSpec, IdStyle};
+use stratmap_core::hotspot::GiStar;
 use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
+use stratmap_core::indicators::IndicatorRow;
 use stratmap_core::youth::YouthGroup;
 
 /// Nodata of the index raster.
@@ -247,6 +251,170 @@ pub fn footprint_category_rows(rows: &[CategoryFootprint]) -> Vec<Vec<Value>> {
             ]
         })
         .collect()
+}
+
+/// A study grid for hot spots: cells (lower-left corners) on a grid, in
+/// the order of their ids.
+pub struct StudyGrid {
+    pub spec: GridSpec,
+    pub style: IdStyle,
+    pub cells: Vec<(i64, i64)>,
+}
+
+/// `hotspots`: one polygon per study cell with its event count and Gi*.
+pub fn hotspots_layer(grid: &StudyGrid, counts: &[u64], gi: &[GiStar], bins: &[i8]) -> Layer {
+    let fields = vec![
+        field("cell_id", FieldType::Text),
+        field("count", FieldType::Integer),
+        field("gi_z", FieldType::Real),
+        field("gi_p", FieldType::Real),
+        field("gi_bin", FieldType::Integer),
+    ];
+    let s = f64::from(grid.spec.cell_size);
+    let features = grid
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            let id = grid.spec.format_id(&grid.style, x, y);
+            let (x, y) = (x as f64, y as f64);
+            Feature {
+                id: Value::Text(id.clone()),
+                geometry: geo::Geometry::Polygon(
+                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
+                ),
+                values: vec![
+                    Value::Text(id),
+                    Value::Integer(counts[i] as i64),
+                    gi[i].z.into(),
+                    gi[i].p.into(),
+                    Value::Integer(i64::from(bins[i])),
+                ],
+            }
+        })
+        .collect();
+    Layer {
+        name: "hotspots".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// The columns of `indicators.csv` (SPEC §5).
+pub const INDICATOR_COLUMNS: [&str; 8] = [
+    "category",
+    "event_type",
+    "events",
+    "share_events_pct",
+    "area_km2",
+    "share_area_pct",
+    "population",
+    "per_1000",
+];
+
+pub fn indicator_rows(rows: &[IndicatorRow]) -> Vec<Vec<Value>> {
+    rows.iter()
+        .map(|r| {
+            vec![
+                Value::Text(r.category.clone()),
+                Value::Text(r.event_type.clone()),
+                Value::Integer(r.events as i64),
+                r.share_events_pct.into(),
+                Value::Real(r.area_km2),
+                r.share_area_pct.into(),
+                Value::Real(r.population),
+                r.per_1000.into(),
+            ]
+        })
+        .collect()
+}
+
+/// The columns of `assessment.csv` (SPEC §5).
+pub const ASSESSMENT_COLUMNS: [&str; 7] = [
+    "area",
+    "year",
+    "problem_level",
+    "living_environment",
+    "societal_systems",
+    "social_development",
+    "trend",
+];
+
+fn assessment_values(a: &Assessment) -> Vec<Value> {
+    vec![
+        Value::Real(a.problem_level),
+        a.domains[0].into(),
+        a.domains[1].into(),
+        a.domains[2].into(),
+        Value::Text(a.trend.as_str().to_string()),
+    ]
+}
+
+pub fn assessment_rows(rows: &[Assessment]) -> Vec<Vec<Value>> {
+    rows.iter()
+        .map(|a| {
+            let mut v = vec![
+                Value::Text(a.area.clone()),
+                Value::Integer(i64::from(a.year)),
+            ];
+            v.extend(assessment_values(a));
+            v
+        })
+        .collect()
+}
+
+/// `assessment`: the areas with their latest year's assessment joined on
+/// `name` = `area` (blank for an area without answers).
+pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
+    let mut fields = vec![
+        field("name", FieldType::Text),
+        field("category", FieldType::Text),
+        field("year", FieldType::Integer),
+    ];
+    fields.extend(
+        ASSESSMENT_COLUMNS[2..6]
+            .iter()
+            .map(|n| field(n, FieldType::Real)),
+    );
+    fields.push(field("trend", FieldType::Text));
+    let features = area_geometries(areas)
+        .into_iter()
+        .enumerate()
+        .map(|(i, geometry)| {
+            let name = &areas.names[i];
+            let latest = rows
+                .iter()
+                .filter(|a| &a.area == name)
+                .max_by_key(|a| a.year);
+            let mut values = vec![
+                Value::Text(name.clone()),
+                Value::Text(areas.categories[i].clone()),
+                latest.map_or(Value::Null, |a| Value::Integer(i64::from(a.year))),
+            ];
+            match latest {
+                Some(a) => values.extend(assessment_values(a)),
+                None => values.extend([
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ]),
+            }
+            Feature {
+                id: Value::Text(name.clone()),
+                geometry,
+                values,
+            }
+        })
+        .collect();
+    Layer {
+        name: "assessment".into(),
+        epsg: areas.epsg,
+        fields,
+        features,
+    }
 }
 
 /// Most pixels an index raster may have (3.2 GB of Float64); Sweden at 250 m

@@ -20,6 +20,7 @@ pub mod connections;
 pub mod crs;
 pub mod csv_out;
 pub mod csv_table;
+pub mod events;
 pub mod gdal_out;
 pub mod geojson_out;
 pub mod grid_csv;

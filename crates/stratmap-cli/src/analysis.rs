@@ -1,0 +1,367 @@
+//! `stratmap hotspots`, `stratmap indicators` and `stratmap assess`.
+
+use crate::pipeline::{counted, format_of, read_file, write_layer, Failure, Notes};
+use rustc_hash::FxHashMap;
+use std::path::Path;
+use stratmap_core::assess::{assess, Assessment};
+use stratmap_core::geom::rect_overlap;
+use stratmap_core::grid::GridSpec;
+use stratmap_core::hotspot::{gi_bins, gi_star_grid};
+use stratmap_core::indicators::{indicators, IndicatorInput};
+use stratmap_io::areas::{read_areas, AreaTable};
+use stratmap_io::config::Config;
+use stratmap_io::csv_out::write_csv;
+use stratmap_io::events::{read_answers, read_events, Events};
+use stratmap_io::grid_csv::{read_grid, GridTable, DEFAULT_CELL_SIZE};
+use stratmap_io::layer::{Layer, Value};
+use stratmap_io::layers::{
+    assessment_layer, assessment_rows, hotspots_layer, indicator_rows, StudyGrid,
+    ASSESSMENT_COLUMNS, INDICATOR_COLUMNS,
+};
+
+/// The working grid of the config: its CRS and cell size (EPSG:3006, 250 m).
+pub fn config_spec(config: &Config) -> Result<GridSpec, Failure> {
+    let epsg = config
+        .grid_epsg()
+        .map_err(|m| Failure::Usage(format!("[grid] crs: {m}")))?
+        .unwrap_or(3006);
+    Ok(GridSpec {
+        epsg,
+        cell_size: config.grid.cell_size.unwrap_or(DEFAULT_CELL_SIZE),
+    })
+}
+
+/// The study grid of a grid file: all its cells.
+pub fn study_grid_of(grid: &GridTable) -> StudyGrid {
+    StudyGrid {
+        spec: grid.spec,
+        style: grid.style.clone(),
+        cells: grid.cells.clone(),
+    }
+}
+
+/// The cells of `spec` that overlap some area by a positive area.
+pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> StudyGrid {
+    use geo::BoundingRect;
+    let s = i64::from(spec.cell_size);
+    let mut cells = Vec::new();
+    for a in &areas.polygons {
+        let Some(bb) = a.bounding_rect() else {
+            continue;
+        };
+        let (c0, c1) = (
+            (bb.min().x.floor() as i64).div_euclid(s),
+            (bb.max().x.ceil() as i64).div_euclid(s),
+        );
+        let (r0, r1) = (
+            (bb.min().y.floor() as i64).div_euclid(s),
+            (bb.max().y.ceil() as i64).div_euclid(s),
+        );
+        for c in c0..=c1 {
+            for r in r0..=r1 {
+                let (x, y) = ((c * s) as f64, (r * s) as f64);
+                if rect_overlap([x, y, x + s as f64, y + s as f64], a) > 0.0 {
+                    cells.push((c * s, r * s));
+                }
+            }
+        }
+    }
+    let style = spec.default_style();
+    cells.sort_by_cached_key(|&(x, y)| spec.format_id(&style, x, y));
+    cells.dedup();
+    StudyGrid { spec, style, cells }
+}
+
+/// Events counted per study cell, and how many fell outside the grid.
+pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
+    let s = i64::from(grid.spec.cell_size);
+    let at: FxHashMap<(i64, i64), usize> = grid
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c, i))
+        .collect();
+    let mut counts = vec![0u64; grid.cells.len()];
+    let mut outside = 0;
+    for &(x, y) in &events.positions {
+        let key = (
+            (x.floor() as i64).div_euclid(s) * s,
+            (y.floor() as i64).div_euclid(s) * s,
+        );
+        match at.get(&key) {
+            Some(&i) => counts[i] += 1,
+            None => outside += 1,
+        }
+    }
+    (counts, outside)
+}
+
+/// The hot-spot layer of events on a study grid, with a summary line.
+pub fn hotspots(
+    grid: &StudyGrid,
+    events: &Events,
+    band: f64,
+    fdr: bool,
+    notes: &Notes,
+) -> (Layer, String) {
+    let (counts, outside) = count_events(grid, events);
+    if outside > 0 {
+        notes.note(&format!(
+            "warning: {} outside the study grid, not counted",
+            counted(outside, "event")
+        ));
+    }
+    let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band);
+    let bins = gi_bins(&gi, fdr);
+    let hot = bins.iter().filter(|b| **b > 0).count();
+    let cold = bins.iter().filter(|b| **b < 0).count();
+    let summary = format!(
+        "{}, {} on the grid ({} outside); {hot} hot and {cold} cold at ≥ 90 % confidence{}",
+        counted(grid.cells.len(), "cell"),
+        counted(events.positions.len() - outside, "event"),
+        outside,
+        if fdr { " (FDR)" } else { "" }
+    );
+    (hotspots_layer(grid, &counts, &gi, &bins), summary)
+}
+
+/// The band and FDR setting: flags over `[hotspots]` over 500 m, off.
+pub fn hotspot_params(
+    config: &Config,
+    band: Option<f64>,
+    fdr: bool,
+) -> Result<(f64, bool), Failure> {
+    let band = band.or(config.hotspots.band).unwrap_or(500.0);
+    if !(band > 0.0 && band.is_finite()) {
+        return Err(Failure::Usage(format!(
+            "band {band}: expected a positive distance in metres"
+        )));
+    }
+    Ok((band, fdr || config.hotspots.fdr.unwrap_or(false)))
+}
+
+/// The files and settings of `stratmap hotspots`.
+pub struct HotspotArgs<'a> {
+    pub events: &'a Path,
+    pub grid: Option<&'a Path>,
+    pub areas: Option<&'a Path>,
+    pub band: Option<f64>,
+    pub fdr: bool,
+    pub types: &'a [String],
+    pub config: &'a Config,
+    pub out: &'a Path,
+}
+
+pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
+    let format = format_of(a.out, false)?;
+    let (band, fdr) = hotspot_params(a.config, a.band, a.fdr)?;
+    let grid = match (a.grid, a.areas) {
+        (Some(g), None) => {
+            let name = g.display().to_string();
+            study_grid_of(&read_grid(&name, &read_file(g)?, a.config)?)
+        }
+        (None, Some(ar)) => {
+            let spec = config_spec(a.config)?;
+            let areas = read_areas(&ar.display().to_string(), &read_file(ar)?, spec.epsg, None)?;
+            study_grid_covering(&areas, spec)
+        }
+        _ => {
+            return Err(Failure::Usage(
+                "give the study grid as --grid FILE or --areas FILE (one of them)".into(),
+            ))
+        }
+    };
+    let name = a.events.display().to_string();
+    let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?
+        .select(&name, a.types)?;
+    notes.stage("computing Gi*");
+    let (layer, summary) = hotspots(&grid, &events, band, fdr, notes);
+    write_layer(&layer, a.out, format)?;
+    println!("wrote {} ({summary})", a.out.display());
+    Ok(())
+}
+
+/// The indicator table of events, areas and a grid, with a summary line.
+pub fn indicator_table(
+    events: &Events,
+    areas: &AreaTable,
+    grid: &GridTable,
+    total_area_km2: Option<f64>,
+) -> Result<(Vec<Vec<Value>>, String), Failure> {
+    let s = f64::from(grid.spec.cell_size);
+    let total_area_m2 = match total_area_km2 {
+        Some(km2) if km2 > 0.0 && km2.is_finite() => km2 * 1e6,
+        Some(km2) => {
+            return Err(Failure::Usage(format!(
+                "total area {km2} km²: expected a positive number"
+            )))
+        }
+        None => {
+            let xs = grid.cells.iter().map(|c| c.0 as f64);
+            let ys = grid.cells.iter().map(|c| c.1 as f64);
+            let (x0, x1) = (
+                xs.clone().fold(f64::INFINITY, f64::min),
+                xs.fold(f64::NEG_INFINITY, f64::max),
+            );
+            let (y0, y1) = (
+                ys.clone().fold(f64::INFINITY, f64::min),
+                ys.fold(f64::NEG_INFINITY, f64::max),
+            );
+            if grid.cells.is_empty() {
+                0.0
+            } else {
+                (x1 + s - x0) * (y1 + s - y0)
+            }
+        }
+    };
+    let population: Vec<f64> = grid
+        .stats
+        .iter()
+        .map(|c| c.population.unwrap_or(0.0))
+        .collect();
+    let rows = indicators(&IndicatorInput {
+        areas: &areas.polygons,
+        categories: &areas.categories,
+        events: &events.positions,
+        event_types: &events.types,
+        type_names: &events.type_names,
+        cells: &grid.cells,
+        cell_size: s,
+        population: &population,
+        total_area_m2,
+    });
+    let summary = format!(
+        "{} of {} event types and all, total area {:.3} km²",
+        counted(rows.len(), "row"),
+        events.type_names.len(),
+        total_area_m2 / 1e6
+    );
+    Ok((indicator_rows(&rows), summary))
+}
+
+/// The files and settings of `stratmap indicators`.
+pub struct IndicatorArgs<'a> {
+    pub events: &'a Path,
+    pub areas: &'a Path,
+    pub grid: &'a Path,
+    pub total_area_km2: Option<f64>,
+    pub types: &'a [String],
+    pub config: &'a Config,
+    pub out: &'a Path,
+}
+
+pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failure> {
+    if !a
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        return Err(Failure::Usage(format!(
+            "--out {}: expected a file ending in .csv",
+            a.out.display()
+        )));
+    }
+    let grid_name = a.grid.display().to_string();
+    let grid = read_grid(&grid_name, &read_file(a.grid)?, a.config)?;
+    if !grid.has_population {
+        return Err(Failure::Io(
+            stratmap_io::Problem::file(
+                &grid_name,
+                "expected a population column: the indicators apportion residents to areas",
+            )
+            .at_line(1)
+            .into(),
+        ));
+    }
+    let epsg = grid.spec.epsg;
+    let areas = read_areas(
+        &a.areas.display().to_string(),
+        &read_file(a.areas)?,
+        epsg,
+        None,
+    )?;
+    let name = a.events.display().to_string();
+    let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?.select(&name, a.types)?;
+    notes.stage("apportioning population and counting events");
+    let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
+    let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
+    write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;
+    println!("wrote {} ({summary})", a.out.display());
+    Ok(())
+}
+
+/// Assessments of an answers file, with notes on areas that are not in the
+/// areas file.
+pub fn assessments(
+    answers_name: &str,
+    answers: &[u8],
+    areas: Option<&AreaTable>,
+    notes: &Notes,
+) -> Result<Vec<Assessment>, Failure> {
+    let rows = assess(&read_answers(answers_name, answers)?);
+    if let Some(areas) = areas {
+        let mut unknown: Vec<&str> = rows
+            .iter()
+            .map(|a| a.area.as_str())
+            .filter(|a| areas.names.binary_search_by(|n| n.as_str().cmp(a)).is_err())
+            .collect();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            notes.note(&format!(
+                "warning: {answers_name}: {} not among the areas: {}",
+                counted(unknown.len(), "area"),
+                unknown.join(", ")
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+pub fn assess_command(
+    answers: &Path,
+    areas: Option<&Path>,
+    config: &Config,
+    out: &Path,
+    notes: &Notes,
+) -> Result<(), Failure> {
+    let csv = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let format = if csv {
+        None
+    } else {
+        Some(format_of(out, false)?)
+    };
+    let areas = match areas {
+        Some(p) => Some(read_areas(
+            &p.display().to_string(),
+            &read_file(p)?,
+            config_spec(config)?.epsg,
+            None,
+        )?),
+        None if format.is_some() => {
+            return Err(Failure::Usage(format!(
+                "--out {}: a map layer needs --areas to join the assessment onto; or write .csv",
+                out.display()
+            )))
+        }
+        None => None,
+    };
+    let rows = assessments(
+        &answers.display().to_string(),
+        &read_file(answers)?,
+        areas.as_ref(),
+        notes,
+    )?;
+    match (format, &areas) {
+        (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
+        _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
+    }
+    println!(
+        "wrote {} ({})",
+        out.display(),
+        counted(rows.len(), "area-year")
+    );
+    Ok(())
+}
