@@ -12,7 +12,7 @@
 //! result, a message or an error.
 
 use crate::csv_table::{detect_delimiter, parse_number, CsvTable};
-use crate::points::{PointColumns, PointReader};
+use crate::points::{read_point, PointColumns, PointReader};
 use crate::{Error, Problem};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -67,33 +67,13 @@ pub fn read_towers(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Resul
             ));
             continue;
         }
-        let (x, y) = match (
-            table.number(*line, rec, pc.x),
-            table.number(*line, rec, pc.y),
-        ) {
-            (Ok(Some(x)), Ok(Some(y))) => (x, y),
-            (x, y) => {
-                for (r, c) in [(x, pc.x), (y, pc.y)] {
-                    match r {
-                        Err(p) => problems.push(p),
-                        Ok(None) => problems.push(table.problem(
-                            *line,
-                            c,
-                            "expected a coordinate, found an empty field",
-                        )),
-                        Ok(Some(_)) => {}
-                    }
-                }
-                continue;
-            }
-        };
-        match reader.locate(x, y) {
+        match read_point(&table, *line, rec, &pc, &reader) {
             Ok(p) => {
                 first_line.insert(id.clone(), *line);
                 towers.ids.insert(id, towers.positions.len() as u32);
                 towers.positions.push(p);
             }
-            Err(m) => problems.push(table.problem(*line, pc.x, m)),
+            Err(p) => problems.extend(p),
         }
     }
     if towers.positions.is_empty() && problems.is_empty() {

@@ -1,7 +1,7 @@
 //! Point events (SPEC §3.4) and questionnaire answers (§3.5).
 
 use crate::csv_table::CsvTable;
-use crate::points::{PointColumns, PointReader};
+use crate::points::{read_point, PointColumns, PointReader};
 use crate::{Error, Problem};
 use rustc_hash::FxHashMap;
 use stratmap_core::assess::{Answer, Domain};
@@ -87,27 +87,9 @@ pub fn read_events(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Resul
             ));
             continue;
         }
-        match (
-            table.number(*line, rec, pc.x),
-            table.number(*line, rec, pc.y),
-        ) {
-            (Ok(Some(x)), Ok(Some(y))) => match reader.locate(x, y) {
-                Ok(p) => raw.push((p, kind.to_string())),
-                Err(m) => problems.push(table.problem(*line, pc.x, m)),
-            },
-            (x, y) => {
-                for (r, c) in [(x, pc.x), (y, pc.y)] {
-                    match r {
-                        Err(p) => problems.push(p),
-                        Ok(None) => problems.push(table.problem(
-                            *line,
-                            c,
-                            "expected a coordinate, found an empty field",
-                        )),
-                        Ok(Some(_)) => {}
-                    }
-                }
-            }
+        match read_point(&table, *line, rec, &pc, &reader) {
+            Ok(p) => raw.push((p, kind.to_string())),
+            Err(p) => problems.extend(p),
         }
     }
     if !problems.is_empty() {

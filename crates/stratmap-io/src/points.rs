@@ -83,6 +83,32 @@ impl PointReader {
     }
 }
 
+/// The position of one CSV row in the working CRS, or its problems (an
+/// empty or non-numeric coordinate, or a position that fails the checks).
+pub fn read_point(
+    table: &crate::csv_table::CsvTable,
+    line: u64,
+    rec: &csv::StringRecord,
+    pc: &PointColumns,
+    reader: &PointReader,
+) -> Result<(f64, f64), Vec<crate::Problem>> {
+    match (table.number(line, rec, pc.x), table.number(line, rec, pc.y)) {
+        (Ok(Some(x)), Ok(Some(y))) => reader
+            .locate(x, y)
+            .map_err(|m| vec![table.problem(line, pc.x, m)]),
+        (x, y) => Err([(x, pc.x), (y, pc.y)]
+            .into_iter()
+            .filter_map(|(r, c)| match r {
+                Err(p) => Some(p),
+                Ok(None) => {
+                    Some(table.problem(line, c, "expected a coordinate, found an empty field"))
+                }
+                Ok(Some(_)) => None,
+            })
+            .collect()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
