@@ -31,6 +31,7 @@ test:
 	python3 scripts/crosscheck_youth.py fixtures/sample-town/grid.csv target/crosscheck/youth_groups.geojson
 	$(CARGO) build --locked -q -p stratmap-cli
 	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
+	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
 	$(CARGO) test --locked --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

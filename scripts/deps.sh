@@ -49,10 +49,11 @@ install() {
 ((${#missing[@]} == 0)) || install "${missing[@]}"
 
 if [[ ${1:-} == test ]]; then
-  # The cross-checks' independent implementations: numpy, shapely, pyproj and
-  # the IANA time zones, from PyPI where the Python has pip, else from Debian.
-  modules=(numpy shapely pyproj tzdata)
-  debian=(python3-numpy python3-shapely python3-pyproj tzdata)
+  # The cross-checks' independent implementations: numpy, shapely, pyproj,
+  # the IANA time zones, geopandas, PySAL (esda, libpysal), tobler and scipy,
+  # from PyPI where the Python has pip, else what Debian has of them.
+  modules=(numpy shapely pyproj tzdata geopandas esda libpysal tobler scipy)
+  debian=(python3-numpy python3-shapely python3-pyproj tzdata python3-geopandas python3-scipy)
   want=()
   for m in "${modules[@]}"; do
     python3 -c "import $m" 2>/dev/null || want+=("$m")
