@@ -133,3 +133,30 @@ impl BenchTown {
         Ok(())
     }
 }
+
+/// The hot-spot benchmark's grid: `side` × `side` cells of 250 m and a
+/// count per cell that any language computes the same way (a fixed hash of
+/// the column and row, with clusters), as centres for the R-tree and as
+/// corners for the grid structure.
+pub fn hotspot_grid(side: i64) -> (Vec<(i64, i64)>, Vec<f64>) {
+    let mut cells = Vec::with_capacity((side * side) as usize);
+    let mut counts = Vec::with_capacity(cells.capacity());
+    for c in 0..side {
+        for r in 0..side {
+            cells.push((c * 250, r * 250));
+            counts.push(hotspot_count(c, r) as f64);
+        }
+    }
+    (cells, counts)
+}
+
+/// The count of cell (c, r): mostly 0–2, more in every 50th block.
+pub fn hotspot_count(c: i64, r: i64) -> i64 {
+    let h = (c * 7919 + r * 104_729) % 13;
+    let base = if h < 8 { 0 } else { h - 8 };
+    if (c / 25 + r / 25) % 50 == 0 {
+        base + 5
+    } else {
+        base
+    }
+}

@@ -60,12 +60,7 @@ pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Vec<GiStar> 
 /// `size`), with neighbours found from the grid's own structure: the offsets
 /// whose centres lie within the band, looked up in a hash of the cells.
 pub fn gi_star_grid(cells: &[(i64, i64)], size: i64, values: &[f64], band: f64) -> Vec<GiStar> {
-    use rustc_hash::FxHashMap;
-    let at: FxHashMap<(i64, i64), usize> = cells
-        .iter()
-        .enumerate()
-        .map(|(i, &(x, y))| ((x.div_euclid(size), y.div_euclid(size)), i))
-        .collect();
+    let at = CellLookup::new(cells, size);
     // cell-centre offsets within the band, exactly: (dx² + dy²)·size² ≤ band²
     let reach = (band / size as f64).floor() as i64;
     let offsets: Vec<(i64, i64)> = (-reach..=reach)
@@ -75,11 +70,81 @@ pub fn gi_star_grid(cells: &[(i64, i64)], size: i64, values: &[f64], band: f64) 
     gi_from_neighbours(values, |i, f| {
         let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
         for &(dx, dy) in &offsets {
-            if let Some(&j) = at.get(&(cx + dx, cy + dy)) {
+            if let Some(j) = at.get(cx + dx, cy + dy) {
                 f(j);
             }
         }
     })
+}
+
+/// Cells by column and row: a dense table over the bounding box when the
+/// cells fill at least a quarter of it, else a hash map.
+enum CellLookup {
+    Dense {
+        c0: i64,
+        r0: i64,
+        cols: i64,
+        rows: i64,
+        index: Vec<u32>,
+    },
+    Sparse(rustc_hash::FxHashMap<(i64, i64), usize>),
+}
+
+impl CellLookup {
+    fn new(cells: &[(i64, i64)], size: i64) -> Self {
+        let cr: Vec<(i64, i64)> = cells
+            .iter()
+            .map(|&(x, y)| (x.div_euclid(size), y.div_euclid(size)))
+            .collect();
+        let (c0, c1) = cr
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (r0, r1) = cr
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (cols, rows) = (
+            c1.saturating_sub(c0).saturating_add(1),
+            r1.saturating_sub(r0).saturating_add(1),
+        );
+        let dense = !cells.is_empty()
+            && cells.len() < u32::MAX as usize
+            && (cols as i128) * (rows as i128) <= 4 * cells.len() as i128;
+        if dense {
+            let mut index = vec![u32::MAX; (cols * rows) as usize];
+            for (i, &(c, r)) in cr.iter().enumerate() {
+                index[((c - c0) * rows + (r - r0)) as usize] = i as u32;
+            }
+            CellLookup::Dense {
+                c0,
+                r0,
+                cols,
+                rows,
+                index,
+            }
+        } else {
+            CellLookup::Sparse(cr.into_iter().enumerate().map(|(i, k)| (k, i)).collect())
+        }
+    }
+
+    fn get(&self, c: i64, r: i64) -> Option<usize> {
+        match self {
+            CellLookup::Dense {
+                c0,
+                r0,
+                cols,
+                rows,
+                index,
+            } => {
+                let (dc, dr) = (c - c0, r - r0);
+                if dc < 0 || dr < 0 || dc >= *cols || dr >= *rows {
+                    return None;
+                }
+                let i = index[(dc * rows + dr) as usize];
+                (i != u32::MAX).then_some(i as usize)
+            }
+            CellLookup::Sparse(m) => m.get(&(c, r)).copied(),
+        }
+    }
 }
 
 fn gi_from_neighbours(
@@ -157,6 +222,20 @@ pub fn gi_bins(gi: &[GiStar], fdr: bool) -> Vec<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparse_grids_agree_with_dense_ones() {
+        // the same cells far apart (hash lookup) and packed (dense table)
+        let cells: Vec<(i64, i64)> = (0..50).map(|k| (k % 7 * 250, k / 7 * 250)).collect();
+        let mut sparse = cells.clone();
+        sparse.push((250_000_000, 0));
+        let values: Vec<f64> = (0..51).map(|k| f64::from(k % 5)).collect();
+        let a = gi_star_grid(&cells, 250, &values[..50], 500.0);
+        let b = gi_star_grid(&sparse, 250, &values, 500.0);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.neighbours, y.neighbours);
+        }
+    }
 
     #[test]
     fn grid_neighbours_match_the_r_tree_and_the_13_cell_band() {
