@@ -1,5 +1,7 @@
 //! Pure computation for **stratmap**: the statistical grid, the living-conditions
-//! index, youth groups, exact disc–polygon overlap and the daily footprint. This crate reads and writes no files; the
+//! index, youth groups, exact disc– and cell–polygon overlap, the daily
+//! footprint, Getis-Ord Gi* hot spots, indicators by area category, and
+//! problem levels with trends. This crate reads and writes no files; the
 //! `stratmap-io` crate turns files into the typed tables used here and writes the
 //! results back out.
 //!
