@@ -32,6 +32,7 @@ test:
 	$(CARGO) build --locked -q -p stratmap-cli
 	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
 	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
+	python3 scripts/check_viewer.py target/debug/stratmap target/viewer-check
 	$(CARGO) test --locked --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

@@ -24,7 +24,8 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 if [[ ${1:-} == test ]]; then
-  packages+=(python3)
+  # python3 for the cross-checks, chromium to open the viewer as a user would
+  packages+=(python3 chromium)
 fi
 
 missing=()
@@ -50,13 +51,16 @@ install() {
 
 if [[ ${1:-} == test ]]; then
   # The cross-checks' independent implementations: numpy, shapely, pyproj,
-  # the IANA time zones, geopandas, PySAL (esda, libpysal), tobler and scipy,
-  # from PyPI where the Python has pip, else what Debian has of them.
-  modules=(numpy shapely pyproj tzdata geopandas esda libpysal tobler scipy)
-  debian=(python3-numpy python3-shapely python3-pyproj tzdata python3-geopandas python3-scipy)
+  # the IANA time zones, geopandas, PySAL (esda, libpysal), tobler, scipy, and
+  # Pillow for the viewer's screenshot; from PyPI where the Python has pip,
+  # else what Debian has of them.
+  # import name:PyPI name
+  modules=(numpy:numpy shapely:shapely pyproj:pyproj tzdata:tzdata geopandas:geopandas
+    esda:esda libpysal:libpysal tobler:tobler scipy:scipy PIL:pillow)
+  debian=(python3-numpy python3-shapely python3-pyproj tzdata python3-geopandas python3-scipy python3-pil)
   want=()
   for m in "${modules[@]}"; do
-    python3 -c "import $m" 2>/dev/null || want+=("$m")
+    python3 -c "import ${m%%:*}" 2>/dev/null || want+=("${m##*:}")
   done
   if ((${#want[@]} > 0)); then
     python3 -m pip install --quiet --root-user-action=ignore "${want[@]}" 2>/dev/null ||

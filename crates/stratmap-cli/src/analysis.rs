@@ -96,14 +96,15 @@ pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
     (counts, outside)
 }
 
-/// The hot-spot layer of events on a study grid, with a summary line.
+/// The hot-spot layer of events on a study grid, a summary line, and the
+/// number of events outside the grid.
 pub fn hotspots(
     grid: &StudyGrid,
     events: &Events,
     band: f64,
     fdr: bool,
     notes: &Notes,
-) -> (Layer, String) {
+) -> (Layer, String, usize) {
     let (counts, outside) = count_events(grid, events);
     if outside > 0 {
         notes.note(&format!(
@@ -123,7 +124,7 @@ pub fn hotspots(
         outside,
         if fdr { " (FDR)" } else { "" }
     );
-    (hotspots_layer(grid, &counts, &gi, &bins), summary)
+    (hotspots_layer(grid, &counts, &gi, &bins), summary, outside)
 }
 
 /// The band and FDR setting: flags over `[hotspots]` over 500 m, off.
@@ -176,7 +177,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?
         .select(&name, a.types)?;
     notes.stage("computing Gi*");
-    let (layer, summary) = hotspots(&grid, &events, band, fdr, notes);
+    let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes);
     write_layer(&layer, a.out, format)?;
     println!("wrote {} ({summary})", a.out.display());
     Ok(())

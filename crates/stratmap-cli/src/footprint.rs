@@ -65,6 +65,10 @@ pub struct FootprintOutput {
     pub layer: Layer,
     pub rows: Vec<Vec<Value>>,
     pub summary: String,
+    pub stats: RecordStats,
+    pub phone_days: u64,
+    /// Areas blanked by disclosure control.
+    pub suppressed: usize,
 }
 
 /// Where the inputs come from: names for messages and their contents.
@@ -130,6 +134,9 @@ pub fn compute<R: Read + Send>(
         layer: footprint_layer(&areas, &report),
         rows: footprint_category_rows(&report.categories),
         summary,
+        stats: fp.stats.clone(),
+        phone_days: totals.total_phone_days,
+        suppressed: report.suppressed,
     })
 }
 

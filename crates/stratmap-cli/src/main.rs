@@ -5,6 +5,8 @@ mod analysis;
 mod demo;
 mod footprint;
 mod pipeline;
+mod run;
+mod viewer;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -191,6 +193,14 @@ enum Command {
         #[arg(long, default_value = "stratmap-demo")]
         out: PathBuf,
     },
+    /// The whole pipeline from a config: every layer its inputs allow.
+    Run {
+        /// The run config (TOML); paths in it are relative to it.
+        config: PathBuf,
+        /// Output directory [default: [output] dir, else out/ beside the config].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Living-conditions index on the grid (--out .geojson, .gpkg or .tif).
     Index(GridArgs),
     /// Youth groups as proportional rings (--out .geojson or .gpkg).
@@ -217,6 +227,7 @@ fn main() -> ExitCode {
     let notes = pipeline::Notes::new(cli.quiet);
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
+        Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),
         Command::Index(args) => pipeline::index_command(&args.input(), &notes),
         Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
         Command::Footprint(args) => args.run(&notes),

@@ -66,6 +66,8 @@ impl Failure {
 pub struct Notes {
     pub quiet: bool,
     spinner: Option<indicatif::ProgressBar>,
+    /// Every warning given, for the run's summary.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Notes {
@@ -80,7 +82,11 @@ impl Notes {
             pb.enable_steady_tick(std::time::Duration::from_millis(120));
             pb
         });
-        Notes { quiet, spinner }
+        Notes {
+            quiet,
+            spinner,
+            warnings: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     /// Shows what is being done now.
@@ -91,6 +97,11 @@ impl Notes {
     }
 
     pub fn note(&self, msg: &str) {
+        if let Some(w) = msg.strip_prefix("warning: ") {
+            if let Ok(mut ws) = self.warnings.lock() {
+                ws.push(w.to_string());
+            }
+        }
         if self.quiet {
             return;
         }
@@ -98,6 +109,11 @@ impl Notes {
             Some(pb) => pb.suspend(|| eprintln!("{msg}")),
             None => eprintln!("{msg}"),
         }
+    }
+
+    /// The warnings given so far.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
     pub fn finish(&self) {

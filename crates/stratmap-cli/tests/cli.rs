@@ -72,7 +72,7 @@ fn demo_matches_golden_output_on_any_thread_count() {
         }
         assert_no_phone_ids(dir.path());
         binary_outputs.push(
-            ["stratmap.gpkg", "living_conditions.tif"]
+            ["stratmap.gpkg", "living_conditions.tif", "index.html"]
                 .iter()
                 .map(|name| std::fs::read(dir.path().join(name)).unwrap())
                 .collect(),
@@ -81,7 +81,7 @@ fn demo_matches_golden_output_on_any_thread_count() {
     // GeoPackage and GeoTIFF are byte-identical across runs and thread counts too.
     assert!(
         binary_outputs.windows(2).all(|w| w[0] == w[1]),
-        "GeoPackage or GeoTIFF bytes differ between runs"
+        "GeoPackage, GeoTIFF or viewer bytes differ between runs"
     );
 }
 
@@ -93,8 +93,11 @@ fn assert_no_phone_ids(dir: &Path) {
             assert_no_phone_ids(&path);
         } else {
             let bytes = std::fs::read(&path).unwrap();
+            // the sample town's ids are phone-0001 …
             assert!(
-                !bytes.windows(6).any(|w| w == b"phone-"),
+                !bytes
+                    .windows(7)
+                    .any(|w| &w[..6] == b"phone-" && w[6].is_ascii_digit()),
                 "{path:?} holds a phone id"
             );
         }
@@ -1009,6 +1012,176 @@ fn hotspots_find_a_cluster() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("no events of type \"arson\": the file has shooting, theft"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn sha256_of(path: &Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// `stratmap run` from a config with paths relative to it: every layer, the
+/// summary with each input's SHA-256 and row count, and the same summary on a
+/// second run apart from timings.
+#[test]
+fn run_writes_every_layer_and_a_reproducible_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in [
+        "grid.csv",
+        "areas.geojson",
+        "towers.csv",
+        "records.csv",
+        "events.csv",
+        "answers.csv",
+    ] {
+        std::fs::copy(root().join("fixtures/sample-town").join(f), data.join(f)).unwrap();
+    }
+    let config = dir.path().join("stratmap.toml");
+    std::fs::write(
+        &config,
+        "[inputs]\ngrid = \"data/grid.csv\"\nareas = \"data/areas.geojson\"\ntowers = \"data/towers.csv\"\nrecords = \"data/records.csv\"\nevents = \"data/events.csv\"\nanswers = \"data/answers.csv\"\n\n[output]\ndir = \"maps\"\n\n[footprint]\nmin_phones = 60\n",
+    )
+    .unwrap();
+    let o = stratmap(&["run", s(&config)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("maps");
+    for f in [
+        "living_conditions.geojson",
+        "youth_groups.geojson",
+        "footprint.geojson",
+        "hotspots.geojson",
+        "footprint_by_category.csv",
+        "indicators.csv",
+        "assessment.csv",
+        "stratmap.gpkg",
+        "living_conditions.tif",
+        "index.html",
+        "summary.json",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("stratmap run: 5 layers (living_conditions, youth_groups, footprint, hotspots, assessment), 3 warnings"), "{stdout}");
+    // the footprint setting from the config: Stationen (50 phones) is suppressed
+    assert!(
+        stdout.contains("4 areas, 1 suppressed (< 60 phones)"),
+        "{stdout}"
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["stratmap"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(summary["inputs"]["grid"]["path"], "data/grid.csv");
+    assert_eq!(summary["inputs"]["grid"]["rows"], 496);
+    assert_eq!(summary["inputs"]["records"]["rows"], 5315);
+    assert_eq!(summary["inputs"]["areas"]["features"], 4);
+    for f in [
+        "grid.csv",
+        "areas.geojson",
+        "towers.csv",
+        "records.csv",
+        "events.csv",
+        "answers.csv",
+    ] {
+        let key = f.split('.').next().unwrap();
+        assert_eq!(
+            summary["inputs"][key]["sha256"],
+            sha256_of(&data.join(f)),
+            "{f}"
+        );
+    }
+    assert_eq!(summary["config"]["footprint"]["min_phones"], 60);
+    assert_eq!(summary["config"]["footprint"]["tz"], "Europe/Stockholm");
+    assert_eq!(summary["counts"]["records_left_out"]["unknown_tower"], 1);
+    assert_eq!(summary["counts"]["areas_suppressed"], 1);
+    assert_eq!(summary["warnings"].as_array().unwrap().len(), 3);
+    let gpkg = summary["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["file"] == "stratmap.gpkg")
+        .unwrap();
+    assert_eq!(gpkg["sha256"], sha256_of(&out.join("stratmap.gpkg")));
+    let info = ogrinfo(&out.join("stratmap.gpkg"), "footprint");
+    assert!(info.contains("Feature Count: 4"), "{info}");
+
+    // the same again: the same summary but for the timings
+    let o = stratmap(&["run", s(&config)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let mut first = summary.clone();
+    first.as_object_mut().unwrap().remove("timings_s");
+    again.as_object_mut().unwrap().remove("timings_s");
+    assert_eq!(first, again);
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(out.join("summary.json")).unwrap())
+            .contains("phone-0")
+    );
+}
+
+/// A layer whose inputs are absent is skipped with a note; `[output] formats`
+/// chooses what is written; an unknown format is a usage error.
+#[test]
+fn run_skips_layers_without_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/sample-town/grid.csv"),
+        dir.path().join("grid.csv"),
+    )
+    .unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[inputs]\ngrid = \"grid.csv\"\n[output]\nformats = [\"geojson\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    let o = stratmap(&["run", s(&config), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: skipped footprint: needs [inputs] areas, towers and records"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: skipped hotspots: no [inputs] events"),
+        "{err}"
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "living_conditions.geojson",
+            "summary.json",
+            "youth_groups.geojson"
+        ]
+    );
+
+    std::fs::write(
+        &config,
+        "[inputs]\ngrid = \"grid.csv\"\n[output]\nformats = [\"shp\"]\n",
+    )
+    .unwrap();
+    let o = stratmap(&["run", s(&config), "--out", s(&dir.path().join("o2"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown format \"shp\""),
         "{}",
         stderr(&o)
     );

@@ -1,0 +1,566 @@
+//! `stratmap run CONFIG.toml`: every layer the config's inputs allow, in
+//! one output directory, with `summary.json` (provenance) and the viewer.
+//! `stratmap demo` is this pipeline on the embedded sample town.
+
+use crate::analysis::{
+    assessments, config_spec, hotspot_params, hotspots, indicator_table, study_grid_covering,
+    study_grid_of,
+};
+use crate::footprint::{FootprintInputs, FootprintParams};
+use crate::pipeline::{compute_index, counted, youth_layer_of, Failure, Notes};
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use stratmap_core::index::{Group, Variable};
+use stratmap_io::areas::read_areas;
+use stratmap_io::atomic::write_atomic;
+use stratmap_io::config::Config;
+use stratmap_io::csv_out::write_csv;
+use stratmap_io::events::read_events;
+use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
+use stratmap_io::geojson_out::write_geojson;
+use stratmap_io::grid_csv::read_grid;
+use stratmap_io::layer::{Layer, Value};
+use stratmap_io::layers::{
+    assessment_layer, assessment_rows, index_raster, living_conditions_layer, ASSESSMENT_COLUMNS,
+    FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS,
+};
+use stratmap_io::{Error, Problem};
+
+/// Where an input comes from: a file, or text built into the binary.
+pub enum Source {
+    File { given: String, path: PathBuf },
+    Embedded { given: String, text: &'static str },
+}
+
+impl Source {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Source::File { path, .. } => path.display().to_string(),
+            Source::Embedded { given, .. } => format!("sample-town/{given}"),
+        }
+    }
+
+    /// The path as the config gives it.
+    fn given(&self) -> &str {
+        match self {
+            Source::File { given, .. } | Source::Embedded { given, .. } => given,
+        }
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, Error> {
+        match self {
+            Source::File { path, .. } => std::fs::read(path).map_err(|e| Error::io(path, e)),
+            Source::Embedded { text, .. } => Ok(text.as_bytes().to_vec()),
+        }
+    }
+
+    fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>), Error> {
+        match self {
+            Source::File { path, .. } => {
+                let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                let size = f.metadata().ok().map(|m| m.len());
+                Ok((Box::new(f), size))
+            }
+            Source::Embedded { text, .. } => {
+                Ok((Box::new(text.as_bytes()), Some(text.len() as u64)))
+            }
+        }
+    }
+}
+
+/// The inputs of a run, by the names of `[inputs]`.
+#[derive(Default)]
+pub struct Inputs {
+    pub grid: Option<Source>,
+    pub areas: Option<Source>,
+    pub towers: Option<Source>,
+    pub records: Option<Source>,
+    pub events: Option<Source>,
+    pub answers: Option<Source>,
+}
+
+/// The output formats of `[output] formats`.
+pub const FORMATS: [&str; 5] = ["geojson", "csv", "gpkg", "tif", "html"];
+
+/// A SHA-256 as lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: std::sync::Arc<std::sync::Mutex<Sha256>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut h) = self.hash.lock() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Data rows of a CSV text: its non-blank lines less the header.
+fn csv_rows(bytes: &[u8]) -> usize {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count()
+        .saturating_sub(1)
+}
+
+/// A table to write: file name, columns, rows.
+type Table = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
+
+/// What a run wrote and noticed, for `summary.json` and the closing lines.
+struct Record {
+    inputs: Map<String, Json>,
+    outputs: Vec<Json>,
+    counts: Map<String, Json>,
+    timings: Map<String, Json>,
+    layers: Vec<String>,
+    skipped: Vec<String>,
+    /// What to say of an output file, by file name.
+    said: std::collections::BTreeMap<String, String>,
+}
+
+impl Record {
+    fn input(&mut self, key: &str, src: &Source, sha: String, rows: usize, what: &str) {
+        self.inputs.insert(
+            key.into(),
+            json!({ "path": src.given(), "sha256": sha, what: rows }),
+        );
+    }
+
+    fn time(&mut self, step: &str, since: Instant) {
+        let secs = (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        self.timings.insert(step.into(), json!(secs));
+    }
+}
+
+/// The effective settings of a run, defaults filled in.
+fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<Json, Failure> {
+    let spec = config_spec(config)?;
+    let index = config
+        .index_params()
+        .map_err(|m| Failure::Io(Problem::file("config", m).into()))?;
+    let fp = FootprintParams::new(config, None, None, None)?;
+    let (band, fdr) = hotspot_params(config, None, false)?;
+    let columns: Map<String, Json> = Variable::ALL
+        .iter()
+        .map(|v| v.name())
+        .chain(["population", "cell_id", "x", "y"])
+        .map(|c| {
+            let (name, percent) = config.column(c);
+            (c.to_string(), json!({ "name": name, "percent": percent }))
+        })
+        .collect();
+    let youth = config.youth_params();
+    Ok(json!({
+        "output": { "dir": out.display().to_string(), "formats": formats },
+        "grid": { "crs": format!("EPSG:{}", spec.epsg), "cell_size": spec.cell_size },
+        "index": {
+            "min_population": index.min_population,
+            "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights[*g as usize]))).collect::<Map<_, _>>(),
+            "classes": match index.classes { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
+            "columns": columns,
+        },
+        "youth": {
+            "min_youth_cell": youth.min_youth_cell,
+            "min_youth_group": youth.min_youth_group,
+            "max_radius_m": youth.max_radius_m,
+        },
+        "footprint": { "radius": fp.radius, "tz": fp.tz.name(), "min_phones": fp.min_phones },
+        "hotspots": { "band": band, "fdr": fdr },
+        "indicators": { "total_area_km2": config.indicators.total_area_km2.map_or(json!("the bounding box of the grid's cells"), |v| json!(v)) },
+    }))
+}
+
+/// Runs every layer `inputs` allow and writes them into `out`.
+pub fn run(
+    config: &Config,
+    inputs: &Inputs,
+    formats: &[String],
+    out: &Path,
+    notes: &Notes,
+) -> Result<(), Failure> {
+    for f in formats {
+        if !FORMATS.contains(&f.as_str()) {
+            return Err(Failure::Usage(format!(
+                "[output] formats: unknown format {f:?}; expected some of {}",
+                FORMATS.join(", ")
+            )));
+        }
+    }
+    let wants = |f: &str| formats.iter().any(|x| x == f);
+    let settings = effective_config(config, formats, out)?;
+    let mut rec = Record {
+        inputs: Map::new(),
+        outputs: Vec::new(),
+        counts: Map::new(),
+        timings: Map::new(),
+        layers: Vec::new(),
+        skipped: Vec::new(),
+        said: Default::default(),
+    };
+    let spec = config_spec(config)?;
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut tables: Vec<Table> = Vec::new();
+    let mut raster = None;
+    let steps = 6;
+    let stage = |k: usize, what: &str| notes.stage(&format!("step {k}/{steps}: {what}"));
+
+    // 1–2. The grid: living conditions and youth groups.
+    stage(1, "living-conditions index");
+    let t = Instant::now();
+    let grid = match &inputs.grid {
+        Some(src) => {
+            let bytes = src.bytes()?;
+            rec.input("grid", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            Some(read_grid(&src.name(), &bytes, config)?)
+        }
+        None => None,
+    };
+    match &grid {
+        Some(g) if g.index_problems("grid", config).is_empty() => {
+            let (lci, summary) = compute_index(g, config)?;
+            rec.said.insert("living_conditions.geojson".into(), summary);
+            rec.counts.insert("cells".into(), json!(g.cells.len()));
+            rec.counts
+                .insert("cells_with_index".into(), json!(lci.valid));
+            if wants("tif") {
+                raster = Some(index_raster(g, &lci).map_err(|m| {
+                    Problem::file(
+                        &inputs.grid.as_ref().map(Source::name).unwrap_or_default(),
+                        m,
+                    )
+                })?);
+            }
+            layers.push(living_conditions_layer(g, &lci));
+        }
+        Some(g) => rec.skipped.push(format!(
+            "living_conditions: {}",
+            g.index_problems("grid", config)
+                .first()
+                .map_or(String::new(), |p| p.message.clone())
+        )),
+        None => rec
+            .skipped
+            .push("living_conditions: no [inputs] grid".into()),
+    }
+    rec.time("living_conditions", t);
+    stage(2, "youth groups");
+    let t = Instant::now();
+    match &grid {
+        Some(g) if g.youth_problems("grid", config).is_empty() => {
+            let layer = youth_layer_of(g, config);
+            rec.said.insert(
+                "youth_groups.geojson".into(),
+                counted(layer.features.len(), "youth group"),
+            );
+            layers.push(layer);
+        }
+        Some(_) => rec
+            .skipped
+            .push("youth_groups: the grid has no age_0_15 or age_16_19".into()),
+        None => rec.skipped.push("youth_groups: no [inputs] grid".into()),
+    }
+    rec.time("youth_groups", t);
+
+    // Areas, read once for the layers that need them.
+    let areas = match &inputs.areas {
+        Some(src) => {
+            let bytes = src.bytes()?;
+            let a = read_areas(&src.name(), &bytes, spec.epsg, None)?;
+            rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
+            Some((a, bytes))
+        }
+        None => None,
+    };
+
+    // 3. Footprint.
+    stage(3, "daily footprint");
+    let t = Instant::now();
+    match (&areas, &inputs.towers, &inputs.records) {
+        (Some((_, area_bytes)), Some(towers), Some(records)) => {
+            let tower_bytes = towers.bytes()?;
+            rec.input(
+                "towers",
+                towers,
+                sha256_hex(&tower_bytes),
+                csv_rows(&tower_bytes),
+                "rows",
+            );
+            let (reader, size) = records.open()?;
+            let hash = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
+            let hashing = Hashing {
+                inner: reader,
+                hash: hash.clone(),
+            };
+            let mut p = FootprintParams::new(config, None, None, None)?;
+            p.epsg = spec.epsg;
+            let (an, tn, rn) = (
+                inputs.areas.as_ref().map(Source::name).unwrap_or_default(),
+                towers.name(),
+                records.name(),
+            );
+            let fp = crate::footprint::compute(
+                FootprintInputs {
+                    areas: (&an, area_bytes),
+                    towers: (&tn, &tower_bytes),
+                    records: (&rn, hashing),
+                    records_size: size,
+                },
+                &p,
+                notes,
+            )?;
+            let sha = hash
+                .lock()
+                .map(|h| format!("{:x}", h.clone().finalize()))
+                .unwrap_or_default();
+            rec.input("records", records, sha, (fp.stats.read) as usize, "rows");
+            rec.said
+                .insert("footprint.geojson".into(), fp.summary.clone());
+            let skipped: Map<String, Json> = fp
+                .stats
+                .kinds()
+                .iter()
+                .map(|(k, s)| (k.replace(' ', "_"), json!(s.count)))
+                .collect();
+            rec.counts
+                .insert("records_used".into(), json!(fp.stats.used));
+            rec.counts
+                .insert("records_left_out".into(), Json::Object(skipped));
+            rec.counts.insert("phone_days".into(), json!(fp.phone_days));
+            rec.counts
+                .insert("areas_suppressed".into(), json!(fp.suppressed));
+            tables.push((
+                "footprint_by_category.csv",
+                &FOOTPRINT_CATEGORY_COLUMNS,
+                fp.rows,
+            ));
+            layers.push(fp.layer);
+        }
+        _ => rec
+            .skipped
+            .push("footprint: needs [inputs] areas, towers and records".into()),
+    }
+    rec.time("footprint", t);
+
+    // 4–5. Events: hot spots and indicators.
+    let events = match &inputs.events {
+        Some(src) => {
+            let bytes = src.bytes()?;
+            rec.input("events", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            Some(read_events(&src.name(), &bytes, spec.epsg, spec.epsg)?)
+        }
+        None => None,
+    };
+    stage(4, "hot spots");
+    let t = Instant::now();
+    let study = match (&grid, &areas) {
+        (Some(g), _) => Some(study_grid_of(g)),
+        (None, Some((a, _))) => Some(study_grid_covering(a, spec)),
+        _ => None,
+    };
+    match (&events, &study) {
+        (Some(ev), Some(study)) => {
+            let (band, fdr) = hotspot_params(config, None, false)?;
+            let (layer, summary, outside) = hotspots(study, ev, band, fdr, notes);
+            rec.said.insert("hotspots.geojson".into(), summary);
+            rec.counts
+                .insert("events".into(), json!(ev.positions.len()));
+            rec.counts
+                .insert("events_outside_study_grid".into(), json!(outside));
+            layers.push(layer);
+        }
+        (None, _) => rec.skipped.push("hotspots: no [inputs] events".into()),
+        (Some(_), None) => rec
+            .skipped
+            .push("hotspots: needs [inputs] grid or areas as the study grid".into()),
+    }
+    rec.time("hotspots", t);
+    stage(5, "indicators");
+    let t = Instant::now();
+    match (&events, &areas, &grid) {
+        (Some(ev), Some((a, _)), Some(g)) if g.has_population => {
+            let (rows, summary) = indicator_table(ev, a, g, config.indicators.total_area_km2)?;
+            rec.said.insert("indicators.csv".into(), summary);
+            tables.push(("indicators.csv", &INDICATOR_COLUMNS, rows));
+        }
+        _ => rec
+            .skipped
+            .push("indicators: needs [inputs] events, areas and a grid with population".into()),
+    }
+    rec.time("indicators", t);
+
+    // 6. Assessment.
+    stage(6, "assessment");
+    let t = Instant::now();
+    match &inputs.answers {
+        Some(src) => {
+            let bytes = src.bytes()?;
+            rec.input("answers", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            let rows = assessments(&src.name(), &bytes, areas.as_ref().map(|(a, _)| a), notes)?;
+            rec.counts
+                .insert("area_years_assessed".into(), json!(rows.len()));
+            rec.said
+                .insert("assessment.csv".into(), counted(rows.len(), "area-year"));
+            if let Some((a, _)) = &areas {
+                layers.push(assessment_layer(a, &rows));
+            }
+            tables.push((
+                "assessment.csv",
+                &ASSESSMENT_COLUMNS,
+                assessment_rows(&rows),
+            ));
+        }
+        None => rec.skipped.push("assessment: no [inputs] answers".into()),
+    }
+    rec.time("assessment", t);
+
+    // Writing.
+    notes.stage(&format!("writing to {}", out.display()));
+    let t = Instant::now();
+    let mut written: Vec<(String, String, usize, &str)> = Vec::new();
+    for layer in &layers {
+        rec.layers.push(layer.name.clone());
+        // the assessment layer is the areas with a table joined: in the GeoPackage only
+        if wants("geojson") && layer.name != "assessment" {
+            let file = format!("{}.geojson", layer.name);
+            write_geojson(layer, &out.join(&file))?;
+            written.push((file, layer.name.clone(), layer.features.len(), "features"));
+        }
+    }
+    if wants("csv") {
+        for (file, columns, rows) in &tables {
+            write_csv(columns, rows, &out.join(file))?;
+            written.push((
+                file.to_string(),
+                file.trim_end_matches(".csv").to_string(),
+                rows.len(),
+                "rows",
+            ));
+        }
+    }
+    if wants("gpkg") && !layers.is_empty() {
+        let refs: Vec<&Layer> = layers.iter().collect();
+        write_gpkg(&refs, &out.join("stratmap.gpkg"))?;
+        let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+        rec.said.insert(
+            "stratmap.gpkg".into(),
+            format!("layers {} in EPSG:{}", names.join(", "), spec.epsg),
+        );
+        written.push((
+            "stratmap.gpkg".into(),
+            names.join(", "),
+            layers.len(),
+            "layers",
+        ));
+    }
+    if let Some(r) = &raster {
+        write_geotiff(r, &out.join("living_conditions.tif"))?;
+        rec.said.insert(
+            "living_conditions.tif".into(),
+            format!("{} × {} pixels of {} m", r.width, r.height, r.cell_size),
+        );
+        written.push((
+            "living_conditions.tif".into(),
+            "living_conditions".into(),
+            r.width * r.height,
+            "pixels",
+        ));
+    }
+    if wants("html") && !layers.is_empty() {
+        let html = crate::viewer::html(&layers)?;
+        write_atomic(&out.join("index.html"), |w| w.write_all(html.as_bytes()))?;
+        rec.said.insert(
+            "index.html".into(),
+            "the map viewer: open it in a browser, it works offline".into(),
+        );
+        written.push(("index.html".into(), "viewer".into(), layers.len(), "layers"));
+    }
+    rec.time("writing", t);
+    for (file, what, n, unit) in &written {
+        let path = out.join(file);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        rec.outputs.push(json!({ "file": file, "content": what, *unit: n, "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
+        let said = rec
+            .said
+            .get(file)
+            .cloned()
+            .unwrap_or_else(|| counted(*n, unit.trim_end_matches('s')));
+        println!("wrote {} ({said})", path.display());
+    }
+
+    let warnings = notes.warnings();
+    let summary = json!({
+        "stratmap": { "version": env!("CARGO_PKG_VERSION") },
+        "config": settings,
+        "inputs": rec.inputs,
+        "outputs": rec.outputs,
+        "layers_skipped": rec.skipped,
+        "counts": rec.counts,
+        "warnings": warnings,
+        "timings_s": rec.timings,
+    });
+    let path = out.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+    write_atomic(&path, |w| writeln!(w, "{text}"))?;
+    println!(
+        "wrote {} (provenance: inputs with SHA-256, settings, counts)",
+        path.display()
+    );
+    for s in &rec.skipped {
+        notes.note(&format!("note: skipped {s}"));
+    }
+    println!(
+        "stratmap run: {} ({}), {}; outputs in {}",
+        counted(rec.layers.len(), "layer"),
+        rec.layers.join(", "),
+        counted(warnings.len(), "warning"),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
+/// to it.
+pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<(), Failure> {
+    let config = crate::pipeline::load_config(Some(config_path))?;
+    let base = config_path.parent().unwrap_or(Path::new("."));
+    let src = |p: &Option<PathBuf>| {
+        p.as_ref().map(|p| Source::File {
+            given: p.display().to_string(),
+            path: base.join(p),
+        })
+    };
+    let i = &config.inputs;
+    let inputs = Inputs {
+        grid: src(&i.grid),
+        areas: src(&i.areas),
+        towers: src(&i.towers),
+        records: src(&i.records),
+        events: src(&i.events),
+        answers: src(&i.answers),
+    };
+    let out = match (out, &config.output.dir) {
+        (Some(o), _) => o.to_path_buf(),
+        (None, Some(d)) => base.join(d),
+        (None, None) => base.join("out"),
+    };
+    let formats = config
+        .output
+        .formats
+        .clone()
+        .unwrap_or_else(|| FORMATS.iter().map(|f| f.to_string()).collect());
+    run(&config, &inputs, &formats, &out, notes)
+}
