@@ -614,7 +614,11 @@ fn gdal_reads_every_layer() {
     assert!(
         info.contains("Size is 28, 24")
             && info.contains("Pixel Size = (250.000000000000000,-250.000000000000000)")
-            && info.contains("NoData Value=-9999"),
+            && info.contains("NoData Value=-9999")
+            && info.contains("Band 1 Block=256x256 Type=Float32")
+            && info.contains("Description = index")
+            && info.contains("Description = class")
+            && info.contains("ID[\"EPSG\",3006]"),
         "{info}"
     );
 }

@@ -10,7 +10,7 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{
     Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
 };
-use gdal::DriverManager;
+use gdal::{DriverManager, Metadata};
 use std::path::Path;
 
 /// Builds `path` with `build` at a temporary path beside it, then renames it
@@ -139,7 +139,8 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
     })
 }
 
-/// Writes a one-band Float64 GeoTIFF with nodata set.
+/// Writes a Float32 GeoTIFF, one band per raster band (named in its
+/// description), with nodata set.
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
     atomically(path, |file| {
         let driver = DriverManager::get_driver_by_name("GTiff")?;
@@ -152,11 +153,11 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
         ]
         .into_iter()
         .collect();
-        let mut ds = driver.create_with_band_type_with_options::<f64, _>(
+        let mut ds = driver.create_with_band_type_with_options::<f32, _>(
             file,
             raster.width,
             raster.height,
-            1,
+            raster.bands.len(),
             &options,
         )?;
         ds.set_geo_transform(&[
@@ -168,10 +169,14 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             -raster.cell_size,
         ])?;
         ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg)?)?;
-        let mut band = ds.rasterband(1)?;
-        band.set_no_data_value(Some(raster.nodata))?;
-        let mut buf = Buffer::new((raster.width, raster.height), raster.data.clone());
-        band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+        for (k, (name, data)) in raster.bands.iter().enumerate() {
+            let mut band = ds.rasterband(k + 1)?;
+            band.set_no_data_value(Some(raster.nodata))?;
+            band.set_description(name)?;
+            let values: Vec<f32> = data.iter().map(|v| *v as f32).collect();
+            let mut buf = Buffer::new((raster.width, raster.height), values);
+            band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+        }
         Ok(())
     })
 }

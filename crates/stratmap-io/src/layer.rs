@@ -64,7 +64,7 @@ pub struct Layer {
     pub features: Vec<Feature>,
 }
 
-/// A single-band raster in a projected CRS, north up.
+/// A raster in a projected CRS, north up, of one or more named bands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raster {
     pub name: String,
@@ -74,7 +74,8 @@ pub struct Raster {
     pub cell_size: f64,
     pub width: usize,
     pub height: usize,
-    /// Row-major, the top row first; `nodata` where there is no value.
-    pub data: Vec<f64>,
+    /// Each band's name and values: row-major, the top row first; `nodata`
+    /// where there is no value.
+    pub bands: Vec<(String, Vec<f64>)>,
     pub nodata: f64,
 }

@@ -421,8 +421,9 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
 /// is about 16 million.
 pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
 
-/// The index as a raster over the grid's bounding box, one pixel per cell,
-/// [`INDEX_NODATA`] where there is no cell or no index. A problem when there
+/// The index as a raster over the grid's bounding box, one pixel per cell:
+/// band 1 the index, band 2 its class (1–5), [`INDEX_NODATA`] where there is
+/// no cell or no index. A problem when there
 /// is no cell, or when the box would exceed [`MAX_RASTER_PIXELS`].
 pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Raster, String> {
     let s = i128::from(grid.spec.cell_size);
@@ -439,11 +440,15 @@ pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Ras
     }
     let (width, height) = (w as usize, h as usize);
     let mut data = vec![INDEX_NODATA; width * height];
+    let mut classes = vec![INDEX_NODATA; width * height];
     for (&(x, y), r) in grid.cells.iter().zip(&lci.cells) {
         if let Some(v) = r.index {
             let col = ((i128::from(x) - xmin) / s) as usize;
             let row = ((ymax - i128::from(y)) / s) as usize;
             data[row * width + col] = v;
+            if let Some(c) = r.class {
+                classes[row * width + col] = f64::from(c);
+            }
         }
     }
     Ok(Raster {
@@ -453,7 +458,7 @@ pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Ras
         cell_size: s as f64,
         width,
         height,
-        data,
+        bands: vec![("index".into(), data), ("class".into(), classes)],
         nodata: INDEX_NODATA,
     })
 }
@@ -498,7 +503,13 @@ mod tests {
         assert_eq!((r.width, r.height), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         // Top row first: only the middle pixel of the top row has a cell.
-        let has: Vec<bool> = r.data.iter().map(|v| *v != INDEX_NODATA).collect();
+        let has: Vec<bool> = r.bands[0].1.iter().map(|v| *v != INDEX_NODATA).collect();
+        let classes: Vec<bool> = r.bands[1]
+            .1
+            .iter()
+            .map(|v| (1.0..=5.0).contains(v))
+            .collect();
+        assert_eq!(has, classes);
         assert_eq!(has, [false, true, false, true, false, true]);
     }
 
