@@ -8,7 +8,7 @@ use stratmap_core::geom::rect_overlap;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::hotspot::{gi_bins, gi_star_grid};
 use stratmap_core::indicators::{indicators, IndicatorInput};
-use stratmap_io::areas::{read_areas, AreaTable};
+use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_answers, read_events, Events};
@@ -164,7 +164,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         }
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
-            let areas = read_areas(&ar.display().to_string(), &read_file(ar)?, spec.epsg, None)?;
+            let areas = read_areas_file(ar, spec.epsg, None)?;
             study_grid_covering(&areas, spec)
         }
         _ => {
@@ -276,12 +276,7 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
         ));
     }
     let epsg = grid.spec.epsg;
-    let areas = read_areas(
-        &a.areas.display().to_string(),
-        &read_file(a.areas)?,
-        epsg,
-        None,
-    )?;
+    let areas = read_areas_file(a.areas, epsg, None)?;
     let name = a.events.display().to_string();
     let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?.select(&name, a.types)?;
     notes.stage("apportioning population and counting events");
@@ -335,12 +330,7 @@ pub fn assess_command(
         Some(format_of(out, false)?)
     };
     let areas = match areas {
-        Some(p) => Some(read_areas(
-            &p.display().to_string(),
-            &read_file(p)?,
-            config_spec(config)?.epsg,
-            None,
-        )?),
+        Some(p) => Some(read_areas_file(p, config_spec(config)?.epsg, None)?),
         None if format.is_some() => {
             return Err(Failure::Usage(format!(
                 "--out {}: a map layer needs --areas to join the assessment onto; or write .csv",

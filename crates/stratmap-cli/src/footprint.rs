@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use std::io::Read;
 use std::path::Path;
 use stratmap_core::footprint::{category_numbers, FootprintAreas, FootprintReport};
-use stratmap_io::areas::{read_areas, AreaTable};
+use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::connections::{
     parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats,
@@ -73,7 +73,7 @@ pub struct FootprintOutput {
 
 /// Where the inputs come from: names for messages and their contents.
 pub struct FootprintInputs<'a, R: Read> {
-    pub areas: (&'a str, &'a [u8]),
+    pub areas: &'a AreaTable,
     pub towers: (&'a str, &'a [u8]),
     pub records: (&'a str, R),
     /// Size of the records in bytes, for progress, when known.
@@ -85,8 +85,7 @@ pub fn compute<R: Read + Send>(
     p: &FootprintParams,
     notes: &Notes,
 ) -> Result<FootprintOutput, Failure> {
-    notes.stage(&format!("reading {}", input.areas.0));
-    let areas = read_areas(input.areas.0, input.areas.1, p.epsg, p.areas_crs)?;
+    let areas = input.areas;
     let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
     notes.stage("computing each tower's disc over the areas");
     let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
@@ -231,19 +230,19 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
             files.out.display()
         )));
     }
-    let areas = read_file(files.areas)?;
+    notes.stage(&format!("reading {}", files.areas.display()));
+    let areas = read_areas_file(files.areas, p.epsg, p.areas_crs)?;
     let towers = read_file(files.towers)?;
     let records =
         std::fs::File::open(files.records).map_err(|e| stratmap_io::Error::io(files.records, e))?;
     let size = records.metadata().ok().map(|m| m.len());
-    let (an, tn, rn) = (
-        files.areas.display().to_string(),
+    let (tn, rn) = (
         files.towers.display().to_string(),
         files.records.display().to_string(),
     );
     let out = compute(
         FootprintInputs {
-            areas: (&an, &areas),
+            areas: &areas,
             towers: (&tn, &towers),
             records: (&rn, records),
             records_size: size,

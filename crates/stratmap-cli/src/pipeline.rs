@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
 use stratmap_core::youth::{youth_groups, YouthCell};
-use stratmap_io::areas::read_areas;
+use stratmap_io::areas::read_areas_file;
 use stratmap_io::config::Config;
 use stratmap_io::connections::read_towers;
 use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
@@ -329,11 +329,24 @@ pub fn validate_command(
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if matches!(ext.as_str(), "gpkg" | "shp" | "tif" | "tiff" | "toml") {
+        if matches!(ext.as_str(), "tif" | "tiff" | "toml") {
             println!(
-                "{name}: validate checks grid statistics, towers (CSV) and areas (GeoJSON), and this is a .{ext} file"
+                "{name}: validate checks grid statistics, towers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
             );
             total += 1;
+            continue;
+        }
+        if matches!(ext.as_str(), "gpkg" | "shp") {
+            match read_areas_file(path, epsg, None) {
+                Ok(a) => println!("{name}: ok, {}", counted(a.names.len(), "area")),
+                Err(Error::Input(problems)) => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    total += problems.len();
+                }
+                Err(e) => return Err(e.into()),
+            }
             continue;
         }
         let bytes = match read_file(path) {
@@ -351,7 +364,7 @@ pub fn validate_command(
             .unwrap_or_default();
         let has = |col: &str| header.split([',', ';']).any(|h| h.trim() == col);
         let result = if matches!(ext.as_str(), "geojson" | "json") {
-            read_areas(&name, &bytes, epsg, None)
+            stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
                 .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
         } else if has("phone_id") {
             println!(

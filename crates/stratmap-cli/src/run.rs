@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use stratmap_core::index::{Group, Variable};
-use stratmap_io::areas::read_areas;
+use stratmap_io::areas::{read_areas, read_areas_file};
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
@@ -278,7 +278,10 @@ pub fn run(
     let areas = match &inputs.areas {
         Some(src) => {
             let bytes = src.bytes()?;
-            let a = read_areas(&src.name(), &bytes, spec.epsg, None)?;
+            let a = match src {
+                Source::File { path, .. } => read_areas_file(path, spec.epsg, None)?,
+                Source::Embedded { .. } => read_areas(&src.name(), &bytes, spec.epsg, None)?,
+            };
             rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
             Some((a, bytes))
         }
@@ -289,7 +292,7 @@ pub fn run(
     stage(3, "daily footprint");
     let t = Instant::now();
     match (&areas, &inputs.towers, &inputs.records) {
-        (Some((_, area_bytes)), Some(towers), Some(records)) => {
+        (Some((area_table, _)), Some(towers), Some(records)) => {
             let tower_bytes = towers.bytes()?;
             rec.input(
                 "towers",
@@ -306,14 +309,10 @@ pub fn run(
             };
             let mut p = FootprintParams::new(config, None, None, None)?;
             p.epsg = spec.epsg;
-            let (an, tn, rn) = (
-                inputs.areas.as_ref().map(Source::name).unwrap_or_default(),
-                towers.name(),
-                records.name(),
-            );
+            let (tn, rn) = (towers.name(), records.name());
             let fp = crate::footprint::compute(
                 FootprintInputs {
-                    areas: (&an, area_bytes),
+                    areas: area_table,
                     towers: (&tn, &tower_bytes),
                     records: (&rn, hashing),
                     records_size: size,

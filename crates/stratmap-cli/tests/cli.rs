@@ -1190,3 +1190,42 @@ fn run_skips_layers_without_inputs() {
         stderr(&o)
     );
 }
+
+/// Areas from a GeoPackage or a Shapefile (through GDAL) give the same
+/// footprint as the same areas in GeoJSON.
+#[test]
+fn areas_from_geopackage_and_shapefile() {
+    let dir = tempfile::tempdir().unwrap();
+    let town = root().join("fixtures/sample-town");
+    let run = |areas: &Path, out: &Path| {
+        let o = stratmap(&[
+            "footprint",
+            "--areas",
+            s(areas),
+            "--towers",
+            s(&town.join("towers.csv")),
+            "--records",
+            s(&town.join("records.csv")),
+            "--out",
+            s(out),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(out.join("footprint.geojson")).unwrap()
+    };
+    let want = run(&town.join("areas.geojson"), &dir.path().join("o"));
+    for (ext, driver) in [("gpkg", "GPKG"), ("shp", "ESRI Shapefile")] {
+        let areas = dir.path().join(format!("areas.{ext}"));
+        let ok = Command::new("ogr2ogr")
+            .args(["-f", driver])
+            .arg(&areas)
+            .arg(town.join("areas.geojson"))
+            .status()
+            .expect("ogr2ogr");
+        assert!(ok.success());
+        let got = run(&areas, &dir.path().join(ext));
+        assert!(
+            got == want,
+            "{ext}: footprint differs from the GeoJSON areas'"
+        );
+    }
+}

@@ -212,6 +212,107 @@ pub fn read_areas(
     Ok(t)
 }
 
+/// Reads areas from a file: GeoJSON by its text, anything else (GeoPackage,
+/// Shapefile, …) through GDAL, from its first layer.
+pub fn read_areas_file(
+    path: &std::path::Path,
+    epsg: u32,
+    file_crs: Option<u32>,
+) -> Result<AreaTable, Error> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(ext.as_str(), "geojson" | "json") {
+        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        read_areas(&name, &data, epsg, file_crs)
+    } else {
+        read_areas_gdal(path, epsg, file_crs)
+    }
+}
+
+/// Areas from the first layer of a GDAL vector file (GeoPackage, Shapefile,
+/// …) with fields `name` and `category`. The features are checked exactly as
+/// GeoJSON areas are; problems name the feature by its FID.
+pub fn read_areas_gdal(
+    path: &std::path::Path,
+    epsg: u32,
+    file_crs: Option<u32>,
+) -> Result<AreaTable, Error> {
+    use gdal::vector::LayerAccess;
+    let name = path.display().to_string();
+    let gdal_err = |e: gdal::errors::GdalError| Error::Gdal {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let ds = gdal::Dataset::open(path).map_err(gdal_err)?;
+    let mut layer = ds.layer(0).map_err(|_| {
+        Problem::file(
+            &name,
+            "the file has no layer: expected one layer of area polygons",
+        )
+    })?;
+    let source = match file_crs {
+        Some(c) => c,
+        None => match layer.spatial_ref() {
+            Some(srs) => srs.auth_code().map(|c| c as u32).map_err(|_| {
+                Problem::file(
+                    &name,
+                    "the layer's CRS has no EPSG code: name it with --areas-crs",
+                )
+            })?,
+            None => WGS84,
+        },
+    };
+    // One feature per line of a GeoJSON text, so line k + 2 is feature k.
+    let mut text = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
+    let mut fids = Vec::new();
+    for (k, f) in layer.features().enumerate() {
+        let field = |n: &str| {
+            f.field_index(n)
+                .ok()
+                .and_then(|i| f.field_as_string(i).ok().flatten())
+                .map_or(serde_json::Value::Null, serde_json::Value::String)
+        };
+        let geometry = match f.geometry().map(|g| g.json()) {
+            Some(Ok(j)) => j,
+            Some(Err(e)) => return Err(gdal_err(e)),
+            None => "null".into(),
+        };
+        if k > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&format!(
+            "{{\"type\":\"Feature\",\"properties\":{{\"name\":{},\"category\":{}}},\"geometry\":{geometry}}}",
+            field("name"),
+            field("category")
+        ));
+        fids.push(f.fid().unwrap_or(k as u64));
+    }
+    text.push_str("\n]}");
+    read_areas(&name, text.as_bytes(), epsg, Some(source)).map_err(|e| match e {
+        Error::Input(problems) => Error::Input(
+            problems
+                .into_iter()
+                .map(|mut p| {
+                    if let Some(line) = p.line.take() {
+                        let fid = fids
+                            .get((line as usize).saturating_sub(2))
+                            .copied()
+                            .unwrap_or_default();
+                        p.message = format!("feature FID {fid}: {}", p.message);
+                        p.column = None;
+                    }
+                    p
+                })
+                .collect(),
+        ),
+        other => other,
+    })
+}
+
 /// The parts of one feature, checked, transformed and validated.
 fn polygons(
     label: &str,
@@ -351,6 +452,46 @@ mod tests {
         .unwrap();
         assert_eq!(t.polygons[0].unsigned_area(), 1e6);
         assert!(t.single[0]);
+    }
+
+    #[test]
+    fn geopackage_and_shapefile_through_gdal() {
+        // write the areas with ogr2ogr, as an analyst's GIS would
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("a.geojson");
+        std::fs::write(&src, fc(&[feature("b", "SUO", SQUARE_3006), feature("a", "RO", "{\"type\":\"Polygon\",\"coordinates\":[[[602000,6600000],[603000,6600000],[603000,6601000],[602000,6600000]]]}")].join(",\n"))).unwrap();
+        for (ext, driver) in [("gpkg", "GPKG"), ("shp", "ESRI Shapefile")] {
+            let out = dir.path().join(format!("a.{ext}"));
+            let ok = std::process::Command::new("ogr2ogr")
+                .args(["-f", driver, "-a_srs", "EPSG:3006"])
+                .arg(&out)
+                .arg(&src)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let t = read_areas_file(&out, 3006, None).unwrap();
+            assert_eq!(t.names, ["a", "b"], "{ext}");
+            assert_eq!(t.polygons[1].unsigned_area(), 1e6, "{ext}");
+            assert!((t.polygons[0].unsigned_area() - 5e5).abs() < 1e-6, "{ext}");
+        }
+        // problems name the feature by FID
+        std::fs::write(&src, fc(&feature("c", "SUO", "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6601000],[601000,6600000],[600000,6601000],[600000,6600000]]]}"))).unwrap();
+        let out = dir.path().join("bad.gpkg");
+        std::process::Command::new("ogr2ogr")
+            .args(["-f", "GPKG", "-a_srs", "EPSG:3006"])
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .unwrap();
+        let Err(Error::Input(p)) = read_areas_file(&out, 3006, None) else {
+            panic!()
+        };
+        assert!(
+            p[0].to_string()
+                .contains("bad.gpkg: feature FID 1: area \"c\": invalid polygon"),
+            "{}",
+            p[0]
+        );
     }
 
     #[test]
