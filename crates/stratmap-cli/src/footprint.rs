@@ -89,7 +89,7 @@ pub fn compute<R: Read + Send>(
     let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
     notes.stage("computing each tower's disc over the areas");
     let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
-    warn_overlaps(&areas, &fa, notes);
+    warn_overlaps(areas, &fa, notes);
     let weights = tower_weights(&fa, &towers);
     let ctx = RecordContext {
         areas: &fa,
@@ -130,7 +130,7 @@ pub fn compute<R: Read + Send>(
         }
     );
     Ok(FootprintOutput {
-        layer: footprint_layer(&areas, &report),
+        layer: footprint_layer(areas, &report),
         rows: footprint_category_rows(&report.categories),
         summary,
         stats: fp.stats.clone(),
