@@ -130,6 +130,20 @@ run("hotspots", "--events", work / "events.csv", "--grid", work / "grid.csv", "-
 run("hotspots", "--events", work / "events.csv", "--grid", work / "grid.csv", "--type", "shooting", "--out", work / "hs-shooting.geojson")
 run("indicators", "--events", work / "events.csv", "--areas", work / "areas.geojson", "--grid", work / "grid.csv", "--out", work / "indicators.csv")
 run("assess", "--answers", work / "answers.csv", "--out", work / "assessment.csv")
+# the whole pipeline from a config must write the same layers as the commands
+(work / "stratmap.toml").write_text(
+    '[inputs]\ngrid = "grid.csv"\nareas = "areas.geojson"\nevents = "events.csv"\nanswers = "answers.csv"\n'
+    '[output]\ndir = "run"\n')
+run("run", work / "stratmap.toml")
+for mine, theirs in [("hs.geojson", "hotspots.geojson"), ("indicators.csv", "indicators.csv"),
+                     ("assessment.csv", "assessment.csv")]:
+    if (work / mine).read_bytes() != (work / "run" / theirs).read_bytes():
+        failures.append(f"stratmap run wrote another {theirs} than the single command")
+summary = json.loads((work / "run" / "summary.json").read_text())
+import hashlib  # noqa: E402
+for key, f in [("grid", "grid.csv"), ("areas", "areas.geojson"), ("events", "events.csv"), ("answers", "answers.csv")]:
+    if summary["inputs"][key]["sha256"] != hashlib.sha256((work / f).read_bytes()).hexdigest():
+        failures.append(f"summary.json: wrong SHA-256 for {f}")
 
 # --- hot spots against esda ----------------------------------------------------
 keys = sorted(cells)

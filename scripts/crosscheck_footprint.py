@@ -130,6 +130,14 @@ for k in KS:
                     "--towers", str(work / "towers.csv"), "--records", str(work / "records.csv"),
                     "--min-phones", str(k), "--out", str(out)], check=True)
 
+# the whole pipeline from a config writes the same layer and table
+(work / "stratmap.toml").write_text(
+    '[inputs]\nareas = "areas.geojson"\ntowers = "towers.csv"\nrecords = "records.csv"\n'
+    '[output]\ndir = "run"\n[footprint]\nmin_phones = 3\n')
+subprocess.run([binary, "--quiet", "run", str(work / "stratmap.toml")], check=True, stdout=subprocess.DEVNULL)
+run_differs = [f for f in ("footprint.geojson", "footprint_by_category.csv")
+               if (work / "run" / f).read_bytes() != (work / "out3" / f).read_bytes()]
+
 # --- the independent computation ---------------------------------------------
 polys = {}
 for n, c, g in areas:
@@ -200,7 +208,7 @@ for (phone, d), ws in days.items():
         cat_phones[polys[a][0]].add(phone)
 total = len(days)
 
-failures = []
+failures = [f"stratmap run wrote another {f} than stratmap footprint" for f in run_differs]
 
 
 def close(a, b, what):
