@@ -75,6 +75,18 @@ red = sum(1 for p in map_px if near(p, "#d7191c"))
 green = sum(1 for p in map_px if near(p, "#1a9641"))
 if red < 2000 or green < 2000:
     failures.append(f"the index classes are not visible: {red} red and {green} green pixels")
+# the static map for reports: both classes, and text in the legend panel
+png = Image.open(work / "map.png").convert("RGB")
+pw, ph = png.size
+px = list(zip(*[iter(png.tobytes())] * 3))
+map_part = [p for i, p in enumerate(px) if i % pw < pw - 420]
+legend = [p for i, p in enumerate(px) if i % pw >= pw - 420]
+png_red = sum(1 for p in map_part if near(p, "#d7191c"))
+png_green = sum(1 for p in map_part if near(p, "#1a9641"))
+text_px = sum(1 for p in legend if max(p) < 80)
+if png_red < 5000 or png_green < 5000 or text_px < 500:
+    failures.append(f"map.png: {png_red} red, {png_green} green map pixels, {text_px} dark legend pixels")
+print(f"map.png: {pw} × {ph}, {png_red} red and {png_green} green map pixels, {text_px} dark legend pixels")
 print(f"viewer check: drew {drawn}; {red} red and {green} green map pixels; "
       f"{len(console)} console messages; {len(failures)} failures")
 for f in failures:

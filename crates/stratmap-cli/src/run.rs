@@ -84,7 +84,7 @@ pub struct Inputs {
 }
 
 /// The output formats of `[output] formats`.
-pub const FORMATS: [&str; 5] = ["geojson", "csv", "gpkg", "tif", "html"];
+pub const FORMATS: [&str; 6] = ["geojson", "csv", "gpkg", "tif", "html", "png"];
 
 /// A SHA-256 as lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -485,6 +485,19 @@ pub fn run(
             "the map viewer: open it in a browser, it works offline".into(),
         );
         written.push(("index.html".into(), "viewer".into(), layers.len(), "layers"));
+    }
+    if wants("png") && !layers.is_empty() {
+        let refs: Vec<&Layer> = layers.iter().collect();
+        stratmap_io::render::write_png(
+            &refs,
+            "Living conditions, police areas and youth groups",
+            &out.join("map.png"),
+        )?;
+        rec.said.insert(
+            "map.png".into(),
+            "a static map with legend, for reports".into(),
+        );
+        written.push(("map.png".into(), "map".into(), layers.len(), "layers"));
     }
     rec.time("writing", t);
     for (file, what, n, unit) in &written {

@@ -72,10 +72,15 @@ fn demo_matches_golden_output_on_any_thread_count() {
         }
         assert_no_phone_ids(dir.path());
         binary_outputs.push(
-            ["stratmap.gpkg", "living_conditions.tif", "index.html"]
-                .iter()
-                .map(|name| std::fs::read(dir.path().join(name)).unwrap())
-                .collect(),
+            [
+                "stratmap.gpkg",
+                "living_conditions.tif",
+                "index.html",
+                "map.png",
+            ]
+            .iter()
+            .map(|name| std::fs::read(dir.path().join(name)).unwrap())
+            .collect(),
         );
     }
     // GeoPackage and GeoTIFF are byte-identical across runs and thread counts too.

@@ -28,5 +28,6 @@ pub mod layer;
 pub mod layers;
 pub mod points;
 pub mod problem;
+pub mod render;
 
 pub use problem::{Error, Problem};
