@@ -77,6 +77,16 @@ impl Canvas {
         }
     }
 
+    /// Strokes a path.
+    fn outline(&mut self, path: &tiny_skia::Path, color: Color, width: f32) {
+        let stroke = Stroke {
+            width,
+            ..Stroke::default()
+        };
+        self.pixmap
+            .stroke_path(path, &paint(color), &stroke, Transform::identity(), None);
+    }
+
     fn text_width(&self, s: &str, size: f32) -> f32 {
         let font = self.font.as_scaled(PxScale::from(size));
         s.chars().map(|c| font.h_advance(font.glyph_id(c))).sum()
@@ -87,17 +97,7 @@ impl Canvas {
             self.pixmap
                 .fill_rect(r, &paint(fill), Transform::identity(), None);
             if let Some(o) = outline {
-                let path = PathBuilder::from_rect(r);
-                self.pixmap.stroke_path(
-                    &path,
-                    &paint(o),
-                    &Stroke {
-                        width: 1.0,
-                        ..Stroke::default()
-                    },
-                    Transform::identity(),
-                    None,
-                );
+                self.outline(&PathBuilder::from_rect(r), o, 1.0);
             }
         }
     }
@@ -204,16 +204,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
     if let Some(l) = areas {
         for f in &l.features {
             if let Some(path) = polygon_path(&f.geometry) {
-                c.pixmap.stroke_path(
-                    &path,
-                    &paint(hex("#000000")),
-                    &Stroke {
-                        width: 2.5,
-                        ..Stroke::default()
-                    },
-                    Transform::identity(),
-                    None,
-                );
+                c.outline(&path, hex("#000000"), 2.5);
             }
         }
     }
@@ -226,16 +217,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
             };
             let (x, y) = to_px(p.x(), p.y());
             if let Some(path) = PathBuilder::from_circle(x, y, ((*r * scale) as f32).max(2.0)) {
-                c.pixmap.stroke_path(
-                    &path,
-                    &paint(hex("#2b6cb0")),
-                    &Stroke {
-                        width: 3.0,
-                        ..Stroke::default()
-                    },
-                    Transform::identity(),
-                    None,
-                );
+                c.outline(&path, hex("#2b6cb0"), 3.0);
             }
         }
     }
@@ -305,16 +287,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
         heading(&mut c, &mut y, "Police areas");
         if let Some(r) = tiny_skia::Rect::from_xywh(px, y - 14.0, 26.0, 18.0) {
             let path = PathBuilder::from_rect(r);
-            c.pixmap.stroke_path(
-                &path,
-                &paint(hex("#000000")),
-                &Stroke {
-                    width: 2.5,
-                    ..Stroke::default()
-                },
-                Transform::identity(),
-                None,
-            );
+            c.outline(&path, hex("#000000"), 2.5);
         }
         c.text("area outline, named", px + 36.0, y, 16.0, [30, 30, 30]);
         y += 38.0;
@@ -322,16 +295,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
     if find("youth_groups").is_some() {
         heading(&mut c, &mut y, "Youth groups");
         if let Some(path) = PathBuilder::from_circle(px + 13.0, y - 5.0, 10.0) {
-            c.pixmap.stroke_path(
-                &path,
-                &paint(hex("#2b6cb0")),
-                &Stroke {
-                    width: 3.0,
-                    ..Stroke::default()
-                },
-                Transform::identity(),
-                None,
-            );
+            c.outline(&path, hex("#2b6cb0"), 3.0);
         }
         c.text(
             "ring area ∝ children and youth",
