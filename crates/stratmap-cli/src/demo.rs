@@ -75,12 +75,33 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         .iter()
         .filter(|(n, _)| !HOLDS_PHONE_IDS.contains(n))
     {
+        // the copied config must run as it is, without the records
+        let text = if *name == "config.toml" {
+            without_records(text)
+        } else {
+            text.to_string()
+        };
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
     println!("wrote {} (the sample town's input files)", inputs.display());
     notes.note(&format!(
-        "the sample town is made up; try: stratmap index --grid {} --out living_conditions.gpkg",
-        inputs.join("grid.csv").display()
+        "the sample town is made up; try: stratmap run {}",
+        inputs.join("config.toml").display()
     ));
     Ok(())
+}
+
+/// The sample's config with the connection records commented out (they are
+/// not copied), so that `stratmap run inputs/config.toml` works.
+fn without_records(config: &str) -> String {
+    config
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("records") {
+                format!("# {l}   # not copied: connection records hold phone ids\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
 }

@@ -63,6 +63,9 @@ fn demo_matches_golden_output_on_any_thread_count() {
             let copy = dir.path().join("inputs").join(entry.file_name());
             if entry.file_name() == "records.csv" {
                 assert!(!copy.exists());
+            } else if entry.file_name() == "config.toml" {
+                let copied = std::fs::read_to_string(&copy).unwrap();
+                assert!(copied.contains("# records = \"records.csv\"   # not copied"), "{copied}");
             } else {
                 assert!(
                     std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(),
