@@ -65,7 +65,10 @@ fn demo_matches_golden_output_on_any_thread_count() {
                 assert!(!copy.exists());
             } else if entry.file_name() == "config.toml" {
                 let copied = std::fs::read_to_string(&copy).unwrap();
-                assert!(copied.contains("# records = \"records.csv\"   # not copied"), "{copied}");
+                assert!(
+                    copied.contains("# records = \"records.csv\"   # not copied"),
+                    "{copied}"
+                );
             } else {
                 assert!(
                     std::fs::read(&copy).unwrap() == std::fs::read(entry.path()).unwrap(),
