@@ -197,7 +197,7 @@ enum Command {
     Run {
         /// The run config (TOML); paths in it are relative to it.
         config: PathBuf,
-        /// Output directory [default: [output] dir, else out/ beside the config].
+        /// Output directory [default: dir in the output section, else out/ beside the config].
         #[arg(long)]
         out: Option<PathBuf>,
     },
