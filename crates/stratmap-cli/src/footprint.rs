@@ -9,7 +9,7 @@ use stratmap_core::footprint::{category_numbers, FootprintAreas, FootprintReport
 use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::connections::{
-    parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats,
+    parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
 };
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::geojson_out::write_geojson;
@@ -27,6 +27,8 @@ pub struct FootprintParams {
     pub epsg: u32,
     /// The areas file's CRS when it does not say (default WGS 84).
     pub areas_crs: Option<u32>,
+    /// Also make the tower → area weight table (`--weights-out`).
+    pub weight_table: bool,
 }
 
 impl FootprintParams {
@@ -56,6 +58,7 @@ impl FootprintParams {
             strict: false,
             epsg,
             areas_crs: None,
+            weight_table: false,
         })
     }
 }
@@ -69,6 +72,8 @@ pub struct FootprintOutput {
     pub phone_days: u64,
     /// Areas blanked by disclosure control.
     pub suppressed: usize,
+    /// `tower_id, area, category, weight` rows, when asked for.
+    pub weight_rows: Vec<Vec<Value>>,
 }
 
 /// Where the inputs come from: names for messages and their contents.
@@ -91,6 +96,11 @@ pub fn compute<R: Read + Send>(
     let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
     warn_overlaps(areas, &fa, notes);
     let weights = tower_weights(&fa, &towers);
+    let weight_rows = if p.weight_table {
+        weight_table(areas, &fa, &towers)
+    } else {
+        Vec::new()
+    };
     let ctx = RecordContext {
         areas: &fa,
         towers: &towers,
@@ -136,7 +146,30 @@ pub fn compute<R: Read + Send>(
         stats: fp.stats.clone(),
         phone_days: totals.total_phone_days,
         suppressed: report.suppressed,
+        weight_rows,
     })
+}
+
+/// The columns of the `--weights-out` table.
+pub const WEIGHT_COLUMNS: [&str; 4] = ["tower_id", "area", "category", "weight"];
+
+/// Every tower's disc fraction in every area it overlaps, exactly (not
+/// rounded as the sums are), by tower id then area name.
+fn weight_table(areas: &AreaTable, fa: &FootprintAreas, towers: &Towers) -> Vec<Vec<Value>> {
+    let mut ids: Vec<(&String, &u32)> = towers.ids.iter().collect();
+    ids.sort();
+    let mut rows = Vec::new();
+    for (id, &t) in ids {
+        for (a, f) in fa.fractions(towers.positions[t as usize]) {
+            rows.push(vec![
+                Value::Text(id.clone()),
+                Value::Text(areas.names[a].clone()),
+                Value::Text(areas.categories[a].clone()),
+                Value::Real(f),
+            ]);
+        }
+    }
+    rows
 }
 
 fn warn_overlaps(areas: &AreaTable, fa: &FootprintAreas, notes: &Notes) {
@@ -216,6 +249,8 @@ pub struct FootprintFiles<'a> {
     pub records: &'a Path,
     pub areas: &'a Path,
     pub out: &'a Path,
+    /// Where to write the tower → area weight table, if anywhere.
+    pub weights_out: Option<&'a Path>,
 }
 
 pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Result<(), Failure> {
@@ -250,5 +285,14 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
         p,
         notes,
     )?;
-    write(&out, files.out)
+    write(&out, files.out)?;
+    if let Some(path) = files.weights_out {
+        write_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
+        println!(
+            "wrote {} (tower → area weights: {})",
+            path.display(),
+            counted(out.weight_rows.len(), "row")
+        );
+    }
+    Ok(())
 }

@@ -81,6 +81,9 @@ struct FootprintArgs {
     /// TOML config (sections grid and footprint).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Also write the tower → area weight table (CSV: tower_id, area, category, weight).
+    #[arg(long)]
+    weights_out: Option<PathBuf>,
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
@@ -96,6 +99,7 @@ impl FootprintArgs {
             self.min_phones,
         )?;
         p.strict = self.strict;
+        p.weight_table = self.weights_out.is_some();
         let epsg = |flag: &str, v: &str| {
             stratmap_io::config::parse_epsg(v)
                 .map_err(|m| pipeline::Failure::Usage(format!("--{flag} {v}: {m}")))
@@ -111,6 +115,7 @@ impl FootprintArgs {
             records: &self.records,
             areas: &self.areas,
             out: &self.out,
+            weights_out: self.weights_out.as_deref(),
         };
         footprint::command(&files, &p, notes)
     }

@@ -91,14 +91,24 @@ impl FootprintAreas {
         self.len() == 0
     }
 
+    /// The areas the disc around `c` overlaps by a positive area, with the
+    /// fraction of the disc in each, |D ∩ A| / |D|, in area order.
+    pub fn fractions(&self, c: (f64, f64)) -> Vec<(usize, f64)> {
+        let disc = PI * self.radius * self.radius;
+        self.index
+            .disc_overlaps(c, self.radius)
+            .into_iter()
+            .map(|(i, a)| (i, (a / disc).min(1.0)))
+            .collect()
+    }
+
     /// The weights of the disc around `c`.
     pub fn weights(&self, c: (f64, f64)) -> DiscWeights {
         let disc = PI * self.radius * self.radius;
         let areas: Vec<(u32, u64)> = self
-            .index
-            .disc_overlaps(c, self.radius)
+            .fractions(c)
             .into_iter()
-            .map(|(i, a)| (i as u32, fixed(a / disc)))
+            .map(|(i, f)| (i as u32, fixed(f)))
             .filter(|(_, q)| *q > 0)
             .collect();
         let outside = match &self.coverage {
