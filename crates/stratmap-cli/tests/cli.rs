@@ -1240,3 +1240,122 @@ fn areas_from_geopackage_and_shapefile() {
         );
     }
 }
+
+/// Every case of the bad-input corpus (`fixtures/bad/cases.tsv`, written by
+/// `scripts/make_bad_corpus.py`): the exit code, a message naming the file,
+/// line and column and what was expected, and no output left behind when
+/// the input is refused. The other inputs of each command are the sample
+/// town's.
+#[test]
+fn bad_input_corpus() {
+    let bad = root().join("fixtures/bad");
+    let town = root().join("fixtures/sample-town");
+    let manifest = std::fs::read_to_string(bad.join("cases.tsv")).unwrap();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
+        let mut cols = line.splitn(3, '\t');
+        let (file, code, fragment) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap_or(""),
+        );
+        let code: i32 = code.parse().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let input = bad.join(file);
+        let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+        let (i, o) = (s(&input).to_string(), s(&out).to_string());
+        let args: Vec<String> = match file.split('-').next().unwrap() {
+            "grid" => vec![
+                "index".into(),
+                "--grid".into(),
+                i,
+                "--out".into(),
+                format!("{o}.geojson"),
+            ],
+            "areas" => vec![
+                "footprint".into(),
+                "--areas".into(),
+                i,
+                "--towers".into(),
+                t("towers.csv"),
+                "--records".into(),
+                t("records.csv"),
+                "--out".into(),
+                o,
+            ],
+            "towers" => vec![
+                "footprint".into(),
+                "--areas".into(),
+                t("areas.geojson"),
+                "--towers".into(),
+                i,
+                "--records".into(),
+                t("records.csv"),
+                "--out".into(),
+                o,
+            ],
+            "records" => vec![
+                "footprint".into(),
+                "--areas".into(),
+                t("areas.geojson"),
+                "--towers".into(),
+                t("towers.csv"),
+                "--records".into(),
+                i,
+                "--min-phones".into(),
+                "0".into(),
+                "--out".into(),
+                o,
+            ],
+            "events" => vec![
+                "hotspots".into(),
+                "--events".into(),
+                i,
+                "--grid".into(),
+                t("grid.csv"),
+                "--out".into(),
+                format!("{o}.geojson"),
+            ],
+            "answers" => vec![
+                "assess".into(),
+                "--answers".into(),
+                i,
+                "--out".into(),
+                format!("{o}.csv"),
+            ],
+            other => panic!("no command for {other}"),
+        };
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = stratmap(&refs);
+        let err = stderr(&r);
+        n += 1;
+        if r.status.code() != Some(code) {
+            failures.push(format!(
+                "{file}: exit {:?}, expected {code}\n{err}",
+                r.status.code()
+            ));
+        }
+        if !err.contains(fragment) {
+            failures.push(format!("{file}: stderr does not say {fragment:?}\n{err}"));
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        if code != 0 && !left.is_empty() {
+            failures.push(format!("{file}: refused, but left {left:?}"));
+        }
+        if err.contains("x-1") || err.contains("x-2") {
+            failures.push(format!("{file}: a phone id in stderr"));
+        }
+    }
+    assert!(n >= 30, "only {n} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -46,6 +46,13 @@ impl CsvTable {
         if headers.iter().all(String::is_empty) {
             return Err(Problem::file(file, "the file is empty: expected a header row").at_line(1));
         }
+        if headers.len() == 1 && headers[0].contains('\t') {
+            return Err(Problem::file(
+                file,
+                "the columns are separated by tabs: expected ',' (or ';') between columns",
+            )
+            .at_line(1));
+        }
         // The csv crate's own line count skips blank lines; count from byte offsets.
         let newlines: Vec<u64> = data
             .iter()

@@ -100,6 +100,14 @@ enum Location {
 /// returned together; nothing is returned when there is one.
 pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, Error> {
     let (table, mut problems) = CsvTable::read(file, data)?;
+    if table.records.is_empty() && problems.is_empty() {
+        return Err(Problem::file(
+            file,
+            "the file has a header but no rows: expected one row per cell",
+        )
+        .at_line(1)
+        .into());
+    }
     let col = |logical: &str| table.find(&config.column(logical).0);
 
     let location = match (col("cell_id"), col("x"), col("y")) {

@@ -44,6 +44,10 @@ pub struct PointReader {
     source: u32,
     extent: Option<Extent>,
     to: Transform,
+    /// Where the working CRS is used, to catch lon/lat given in the wrong
+    /// order (which is still a valid position, far away).
+    target: Option<Extent>,
+    working: u32,
 }
 
 impl PointReader {
@@ -52,6 +56,10 @@ impl PointReader {
             source,
             extent: (source != WGS84).then(|| area_of_use(source)).flatten(),
             to: Transform::new(source, working)?,
+            target: (source == WGS84 && working != WGS84)
+                .then(|| area_of_use(working))
+                .flatten(),
+            working,
         })
     }
 
@@ -79,7 +87,16 @@ impl PointReader {
                 ));
             }
         }
-        self.to.point(x, y).map_err(|e| e.to_string())
+        let p = self.to.point(x, y).map_err(|e| e.to_string())?;
+        if let Some(e) = &self.target {
+            if !e.contains(p.0, p.1) {
+                return Err(format!(
+                    "lon = {x}, lat = {y} lies outside {} where EPSG:{} is used: are lon and lat swapped?",
+                    e.name, self.working
+                ));
+            }
+        }
+        Ok(p)
     }
 }
 
