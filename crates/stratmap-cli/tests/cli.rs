@@ -1359,3 +1359,103 @@ fn bad_input_corpus() {
         failures.join("\n")
     );
 }
+
+/// A run that fails part-way (the place of its second layer is taken by a
+/// directory) stops with exit 3, and leaves the layers written before it
+/// whole and no temporary file; an output directory that cannot be made is
+/// exit 3 with nothing written.
+#[test]
+fn failed_writes_leave_no_partial_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("youth_groups.geojson")).unwrap();
+    let o = stratmap(&["demo", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("youth_groups.geojson"),
+        "{}",
+        stderr(&o)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["living_conditions.geojson", "youth_groups.geojson"]);
+    let whole = std::fs::read(out.join("living_conditions.geojson")).unwrap();
+    assert!(
+        whole == std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap()
+    );
+
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, "x").unwrap();
+    let grid = root().join("fixtures/sample-town/grid.csv");
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        s(&grid),
+        "--out",
+        s(&blocked.join("sub/lc.geojson")),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&blocked).unwrap(), b"x");
+}
+
+/// Killed at any moment while writing a large layer, the run leaves either
+/// no layer or the whole layer under its name, never a part of one (a
+/// killed process cannot remove its temporary file, which keeps a
+/// `.stratmap-` name).
+#[test]
+fn a_killed_run_leaves_no_partial_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    // 40 000 cells: a GeoJSON layer of about 25 MB
+    let grid = dir.path().join("grid.csv");
+    let mut text = String::from(HEADER);
+    text.push('\n');
+    for k in 0..40_000 {
+        let (x, y) = (400_000 + (k % 200) * 250, 6_500_000 + (k / 200) * 250);
+        text.push_str(&format!(
+            "{x:06}{y:07},{},200000,0.2,0.7,0.3,0.1,0.2,{},{}\n",
+            50 + k % 300,
+            k % 40,
+            k % 15
+        ));
+    }
+    std::fs::write(&grid, text).unwrap();
+    let full = dir.path().join("full.geojson");
+    assert!(stratmap(&["index", "--grid", s(&grid), "--out", s(&full)])
+        .status
+        .success());
+    let want = std::fs::read(&full).unwrap();
+    let mut outcomes = Vec::new();
+    for delay_ms in [50u64, 150, 300, 500, 800, 1200, 2000] {
+        let out = dir.path().join(format!("k{delay_ms}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let layer = out.join("lc.geojson");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stratmap"))
+            .args(["--quiet", "index", "--grid", s(&grid), "--out", s(&layer)])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        for e in std::fs::read_dir(&out).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                name == "lc.geojson" || name.starts_with(".stratmap-"),
+                "{name}"
+            );
+        }
+        let whole = layer.exists();
+        if whole {
+            assert!(
+                std::fs::read(&layer).unwrap() == want,
+                "a partial layer after {delay_ms} ms"
+            );
+        }
+        outcomes.push(whole);
+    }
+    // the kills landed before, and (at the latest) after, the layer was complete
+    assert!(outcomes.contains(&false), "{outcomes:?}");
+}
