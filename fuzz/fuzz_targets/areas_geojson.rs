@@ -1,0 +1,8 @@
+//! Any bytes as areas GeoJSON: read, or refused with located problems.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use stratmap_io::areas::read_areas;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = read_areas("fuzz.geojson", data, 3006, Some(3006));
+});
