@@ -104,7 +104,7 @@ w, m = measure(peer("index", f"""
     df = pd.read_csv("{grid}", dtype={{"cell_id": str}})
     vars_ = ["income","low_education","employment_rate","foreign_background","overcrowding","single_parents","age_0_15","age_16_19"]
     sign = np.array([-1,1,-1,1,1,1,1,1.0])
-    valid = df.population >= 20
+    valid = (df.population >= 20).to_numpy()
     X = df[vars_].to_numpy(float)
     z = np.where(valid[:, None], (X - np.nanmean(X[valid], 0)) / np.nanstd(X[valid], 0), np.nan) * sign
     g = [np.nanmean(z[:, i], 1) for i in ([0,1,2],[3,4],[5,6,7])]
@@ -132,7 +132,7 @@ w, m = measure([sys.executable, root / "benches/footprint_peer.py", areas, tower
 row("footprint", "geopandas + shapely", "1 M records (slice)", w, m, f"{SLICE / w / 1e6:.2f} M records/s")
 
 w, m = measure([bin_, "--quiet", "hotspots", "--events", events, "--grid", grid, "--out", work / "hs.geojson"])
-row("hot spots → GeoJSON", "stratmap", "500 000 cells, 200 000 events", w, m)
+row("hot spots", "stratmap (to GeoJSON)", "500 000 cells, 200 000 events", w, m)
 w, m = measure(peer("hotspots", f"""
     import numpy as np, pandas as pd, libpysal, esda, warnings
     warnings.filterwarnings("ignore")
@@ -173,7 +173,7 @@ for r in rows:
     by_step.setdefault(r[0], []).append(r)
 lines = ["| step | tool | data | wall | peak memory | note | time vs stratmap |", "|---|---|---|---:|---:|---|---:|"]
 for step, rs in by_step.items():
-    base = {r[2]: r[3] for r in rs if r[1] == "stratmap"}
+    base = {r[2]: r[3] for r in rs if r[1].startswith("stratmap")}
     for step_, who, n, wall, mem, note in rs:
         ratio = f"{wall / base[n]:.1f}" if n in base else ""
         lines.append(f"| {step_} | {who} | {n} | {wall:.2f} s | {mem:.0f} MB | {note} | {ratio} |")

@@ -1459,3 +1459,72 @@ fn a_killed_run_leaves_no_partial_layer() {
     // the kills landed before, and (at the latest) after, the layer was complete
     assert!(outcomes.contains(&false), "{outcomes:?}");
 }
+
+/// Hot spots, indicators and assessments give the same bytes from the
+/// events and answers in another order, on 1 and 3 threads.
+#[test]
+fn analysis_does_not_depend_on_row_order_or_threads() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let shuffled = |name: &str| {
+        let text = std::fs::read_to_string(town.join(name)).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        let third = lines.len() / 3;
+        lines.rotate_left(third);
+        let path = dir.path().join(format!("shuffled-{name}"));
+        std::fs::write(&path, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        path
+    };
+    let (events2, answers2) = (shuffled("events.csv"), shuffled("answers.csv"));
+    let run = |threads: &str, events: &Path, answers: &Path, tag: &str| {
+        let out = dir.path().join(tag);
+        std::fs::create_dir_all(&out).unwrap();
+        let g = town.join("grid.csv");
+        let a = town.join("areas.geojson");
+        for args in [
+            vec![
+                "hotspots",
+                "--events",
+                s(events),
+                "--grid",
+                s(&g),
+                "--out",
+                s(&out.join("h.geojson")),
+            ],
+            vec![
+                "indicators",
+                "--events",
+                s(events),
+                "--areas",
+                s(&a),
+                "--grid",
+                s(&g),
+                "--out",
+                s(&out.join("i.csv")),
+            ],
+            vec![
+                "assess",
+                "--answers",
+                s(answers),
+                "--areas",
+                s(&a),
+                "--out",
+                s(&out.join("a.geojson")),
+            ],
+        ] {
+            let o = stratmap_threads(threads, &args);
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        ["h.geojson", "i.csv", "a.geojson"].map(|f| std::fs::read(out.join(f)).unwrap())
+    };
+    let want = run(
+        "1",
+        &town.join("events.csv"),
+        &town.join("answers.csv"),
+        "a",
+    );
+    assert!(run("3", &events2, &answers2, "b") == want);
+    assert!(run("1", &events2, &answers2, "c") == want);
+}

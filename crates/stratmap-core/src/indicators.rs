@@ -63,6 +63,21 @@ fn population_in(
     input: &IndicatorInput,
     cells: &FxHashMap<(i64, i64), usize>,
 ) -> f64 {
+    // The parts of a union do not overlap: each part over the cells of its
+    // own bounding box (a category's parts can be spread over the country).
+    let parts: Vec<f64> = area
+        .0
+        .par_iter()
+        .map(|p| population_in_part(&MultiPolygon::new(vec![p.clone()]), input, cells))
+        .collect();
+    parts.iter().sum()
+}
+
+fn population_in_part(
+    area: &MultiPolygon<f64>,
+    input: &IndicatorInput,
+    cells: &FxHashMap<(i64, i64), usize>,
+) -> f64 {
     let Some(bb) = area.bounding_rect() else {
         return 0.0;
     };
