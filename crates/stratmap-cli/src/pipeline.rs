@@ -15,6 +15,7 @@ use stratmap_io::layers::{index_raster, living_conditions_layer, youth_layer};
 use stratmap_io::{Error, Problem};
 
 /// A failure of a command, with its exit code (SPEC §6).
+#[derive(Debug)]
 pub enum Failure {
     /// Wrong use of the command line (exit 2).
     Usage(String),

@@ -478,7 +478,13 @@ pub fn run(
         ));
     }
     if wants("html") && !layers.is_empty() {
-        let html = crate::viewer::html(&layers)?;
+        let (html, omitted) = crate::viewer::html(&layers)?;
+        for name in omitted {
+            notes.note(&format!(
+                "warning: index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
+                crate::viewer::MAX_VIEWER_FEATURES
+            ));
+        }
         write_atomic(&out.join("index.html"), |w| w.write_all(html.as_bytes()))?;
         rec.said.insert(
             "index.html".into(),
