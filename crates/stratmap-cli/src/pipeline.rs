@@ -375,6 +375,17 @@ pub fn validate_command(
         } else if has("tower_id") {
             read_towers(&name, &bytes, epsg, epsg)
                 .map(|t| format!("{name}: ok, {}", counted(t.positions.len(), "tower")))
+        } else if has("score") && has("domain") {
+            stratmap_io::events::read_answers(&name, &bytes)
+                .map(|a| format!("{name}: ok, {}", counted(a.len(), "answer")))
+        } else if has("type") {
+            stratmap_io::events::read_events(&name, &bytes, epsg, epsg).map(|e| {
+                format!(
+                    "{name}: ok, {} of {}",
+                    counted(e.positions.len(), "event"),
+                    counted(e.type_names.len(), "type")
+                )
+            })
         } else {
             load_grid(&name, &bytes, &config, true, notes).map(|grid| {
                 format!(

@@ -274,13 +274,17 @@ fn validate_lists_every_problem() {
         s(&town.join("grid.csv")),
         s(&town.join("areas.geojson")),
         s(&town.join("towers.csv")),
+        s(&town.join("events.csv")),
+        s(&town.join("answers.csv")),
     ]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let text = String::from_utf8_lossy(&ok.stdout);
     assert!(
         text.contains("ok, a grid of 496 cells")
             && text.contains("areas.geojson: ok, 4 areas")
-            && text.contains("towers.csv: ok, 20 towers"),
+            && text.contains("towers.csv: ok, 20 towers")
+            && text.contains("events.csv: ok, 385 events of 7 types")
+            && text.contains("answers.csv: ok, 560 answers"),
         "{text}"
     );
 
