@@ -417,7 +417,7 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
     }
 }
 
-/// Most pixels an index raster may have (3.2 GB of Float64); Sweden at 250 m
+/// Most pixels an index raster may have (two bands of 3.2 GB as f64 in memory); Sweden at 250 m
 /// is about 16 million.
 pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
 
