@@ -12,7 +12,7 @@ use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_answers, read_events, Events};
-use stratmap_io::grid_csv::{read_grid, GridTable, DEFAULT_CELL_SIZE};
+use stratmap_io::grid_csv::{read_grid, GridTable};
 use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{
     assessment_layer, assessment_rows, hotspots_layer, indicator_rows, StudyGrid,
@@ -21,14 +21,9 @@ use stratmap_io::layers::{
 
 /// The working grid of the config: its CRS and cell size (EPSG:3006, 250 m).
 pub fn config_spec(config: &Config) -> Result<GridSpec, Failure> {
-    let epsg = config
-        .grid_epsg()
-        .map_err(|m| Failure::Usage(format!("[grid] crs: {m}")))?
-        .unwrap_or(3006);
-    Ok(GridSpec {
-        epsg,
-        cell_size: config.grid.cell_size.unwrap_or(DEFAULT_CELL_SIZE),
-    })
+    config
+        .working_spec()
+        .map_err(|m| Failure::Usage(format!("[grid] crs: {m}")))
 }
 
 /// The study grid of a grid file: all its cells.

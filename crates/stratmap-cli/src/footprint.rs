@@ -47,10 +47,7 @@ impl FootprintParams {
         }
         let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))
             .map_err(Failure::Usage)?;
-        let epsg = config
-            .grid_epsg()
-            .map_err(|m| Failure::Usage(format!("[grid] crs: {m}")))?
-            .unwrap_or(3006);
+        let epsg = crate::analysis::config_spec(config)?.epsg;
         Ok(FootprintParams {
             radius,
             tz,

@@ -322,7 +322,9 @@ pub fn validate_command(
 ) -> Result<(), Failure> {
     let config = load_config(config)?;
     let mut total = 0;
-    let epsg = config.grid_epsg().ok().flatten().unwrap_or(3006);
+    let epsg = config
+        .working_spec()
+        .map_or(stratmap_io::config::DEFAULT_EPSG, |s| s.epsg);
     for path in files {
         let name = path.display().to_string();
         let ext = path

@@ -1,10 +1,12 @@
 //! The TOML config of SPEC §6.1. Every section is optional; unknown keys are
 //! errors, so a misspelt setting is caught rather than silently ignored.
 
+use crate::grid_csv::DEFAULT_CELL_SIZE;
 use crate::{Error, Problem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
 use stratmap_core::youth::YouthParams;
 
@@ -190,6 +192,15 @@ impl Config {
         }
     }
 
+    /// The working grid: `[grid] crs` and `cell_size`, else EPSG:3006 and
+    /// 250 m.
+    pub fn working_spec(&self) -> Result<GridSpec, String> {
+        Ok(GridSpec {
+            epsg: self.grid_epsg()?.unwrap_or(DEFAULT_EPSG),
+            cell_size: self.grid.cell_size.unwrap_or(DEFAULT_CELL_SIZE),
+        })
+    }
+
     /// `[grid] crs` as an EPSG code, when set.
     pub fn grid_epsg(&self) -> Result<Option<u32>, String> {
         self.grid.crs.as_deref().map(parse_epsg).transpose()
@@ -248,6 +259,9 @@ impl Config {
         p
     }
 }
+
+/// The working CRS when `[grid] crs` is not set: SWEREF 99 TM.
+pub const DEFAULT_EPSG: u32 = 3006;
 
 /// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code.
 pub fn parse_epsg(s: &str) -> Result<u32, String> {

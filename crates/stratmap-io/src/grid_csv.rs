@@ -140,10 +140,7 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
 
     let cfg_epsg = config.grid_epsg().map_err(|m| Problem::file(file, m))?;
     let cfg_size = config.grid.cell_size;
-    let mut spec = GridSpec {
-        epsg: cfg_epsg.unwrap_or(3006),
-        cell_size: cfg_size.unwrap_or(DEFAULT_CELL_SIZE),
-    };
+    let mut spec = config.working_spec().map_err(|m| Problem::file(file, m))?;
     let mut style: Option<IdStyle> = None;
     let mut from_id: Option<(u32, Option<u32>)> = None;
 
