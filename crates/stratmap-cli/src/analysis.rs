@@ -248,11 +248,7 @@ pub struct IndicatorArgs<'a> {
 }
 
 pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failure> {
-    if !a
-        .out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-    {
+    if stratmap_io::extension(a.out) != "csv" {
         return Err(Failure::Usage(format!(
             "--out {}: expected a file ending in .csv",
             a.out.display()
@@ -316,9 +312,7 @@ pub fn assess_command(
     out: &Path,
     notes: &Notes,
 ) -> Result<(), Failure> {
-    let csv = out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let csv = stratmap_io::extension(out) == "csv";
     let format = if csv {
         None
     } else {

@@ -251,12 +251,10 @@ pub struct FootprintFiles<'a> {
 }
 
 pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Result<(), Failure> {
-    if files.out.extension().is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().to_str(),
-            Some("geojson" | "json" | "csv" | "gpkg")
-        )
-    }) {
+    if matches!(
+        stratmap_io::extension(files.out).as_str(),
+        "geojson" | "json" | "csv" | "gpkg"
+    ) {
         return Err(Failure::Usage(format!(
             "--out {}: expected a directory (footprint.geojson and footprint_by_category.csv go in it)",
             files.out.display()

@@ -150,12 +150,7 @@ pub enum Format {
 }
 
 pub fn format_of(path: &Path, raster_ok: bool) -> Result<Format, Failure> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
+    match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(Format::GeoJson),
         "gpkg" => Ok(Format::GeoPackage),
         "tif" | "tiff" if raster_ok => Ok(Format::GeoTiff),
@@ -327,14 +322,10 @@ pub fn validate_command(
         .map_or(stratmap_io::config::DEFAULT_EPSG, |s| s.epsg);
     for path in files {
         let name = path.display().to_string();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = stratmap_io::extension(path);
         if matches!(ext.as_str(), "tif" | "tiff" | "toml") {
             println!(
-                "{name}: validate checks grid statistics, towers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
+                "{name}: validate checks grid statistics, towers, events and answers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
             );
             total += 1;
             continue;

@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use stratmap_core::index::{Group, Variable};
-use stratmap_io::areas::{read_areas, read_areas_file};
+use stratmap_io::areas::{is_geojson, read_areas, read_areas_gdal};
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
@@ -278,9 +278,13 @@ pub fn run(
     let areas = match &inputs.areas {
         Some(src) => {
             let bytes = src.bytes()?;
+            // GeoJSON from the bytes already read (and hashed); other
+            // formats through GDAL, which opens the file itself
             let a = match src {
-                Source::File { path, .. } => read_areas_file(path, spec.epsg, None)?,
-                Source::Embedded { .. } => read_areas(&src.name(), &bytes, spec.epsg, None)?,
+                Source::File { path, .. } if !is_geojson(path) => {
+                    read_areas_gdal(path, spec.epsg, None)?
+                }
+                _ => read_areas(&src.name(), &bytes, spec.epsg, None)?,
             };
             rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
             Some((a, bytes))

@@ -212,6 +212,11 @@ pub fn read_areas(
     Ok(t)
 }
 
+/// Whether a file of areas is GeoJSON (read as text) rather than a GDAL format.
+pub fn is_geojson(path: &std::path::Path) -> bool {
+    matches!(crate::extension(path).as_str(), "geojson" | "json")
+}
+
 /// Reads areas from a file: GeoJSON by its text, anything else (GeoPackage,
 /// Shapefile, …) through GDAL, from its first layer.
 pub fn read_areas_file(
@@ -219,15 +224,9 @@ pub fn read_areas_file(
     epsg: u32,
     file_crs: Option<u32>,
 ) -> Result<AreaTable, Error> {
-    let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if matches!(ext.as_str(), "geojson" | "json") {
+    if is_geojson(path) {
         let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        read_areas(&name, &data, epsg, file_crs)
+        read_areas(&path.display().to_string(), &data, epsg, file_crs)
     } else {
         read_areas_gdal(path, epsg, file_crs)
     }

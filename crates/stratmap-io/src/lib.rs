@@ -31,3 +31,12 @@ pub mod problem;
 pub mod render;
 
 pub use problem::{Error, Problem};
+
+/// A file's extension in lower case (empty when it has none): formats are
+/// chosen by it.
+pub fn extension(path: &std::path::Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
