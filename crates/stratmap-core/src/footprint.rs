@@ -83,14 +83,6 @@ impl FootprintAreas {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.index.polygons().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The areas the disc around `c` overlaps by a positive area, with the
     /// fraction of the disc in each, |D ∩ A| / |D|, in area order.
     pub fn fractions(&self, c: (f64, f64)) -> Vec<(usize, f64)> {
@@ -141,14 +133,12 @@ struct PhoneDay {
 #[derive(Debug, Clone, Default)]
 pub struct DailyFootprint {
     days: FxHashMap<(u32, i32), PhoneDay>,
-    records: u64,
 }
 
 impl DailyFootprint {
     /// Adds one record of `phone` on `day` (any day number, e.g. days since
     /// the epoch in the analysis time zone).
     pub fn add(&mut self, phone: u32, day: i32, w: &DiscWeights) {
-        self.records += 1;
         let pd = self.days.entry((phone, day)).or_default();
         pd.n = pd.n.saturating_add(1);
         pd.outside = pd.outside.saturating_add(w.outside);
@@ -158,10 +148,6 @@ impl DailyFootprint {
                 Err(k) => pd.areas.insert(k, (a, q)),
             }
         }
-    }
-
-    pub fn records(&self) -> u64 {
-        self.records
     }
 
     pub fn phone_days(&self) -> usize {
@@ -174,14 +160,12 @@ impl DailyFootprint {
         let n_areas = category.len();
         let mut t = FootprintTotals::new(n_areas, categories);
         let share = |s: u64, n: u32| ((u128::from(s) << 28) + u128::from(n / 2)) / u128::from(n);
-        let mut keys: Vec<(u32, i32)> = self.days.keys().copied().collect();
-        keys.sort_unstable();
+        // by phone, so that a phone's days come together for the unique counts
+        let mut days: Vec<(&(u32, i32), &PhoneDay)> = self.days.iter().collect();
+        days.sort_unstable_by_key(|(key, _)| **key);
         let mut seen_area: Vec<u32> = vec![u32::MAX; n_areas];
         let mut seen_cat: Vec<u32> = vec![u32::MAX; categories];
-        for (phone, day) in keys {
-            let Some(pd) = self.days.get(&(phone, day)) else {
-                continue;
-            };
+        for (&(phone, _), pd) in days {
             t.total_phone_days += 1;
             t.outside += share(pd.outside, pd.n);
             for &(a, s) in &pd.areas {
