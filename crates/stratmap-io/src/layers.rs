@@ -378,15 +378,20 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
             .map(|n| field(n, FieldType::Real)),
     );
     fields.push(field("trend", FieldType::Text));
+    // each area's latest year, found once (not a scan of every row per area)
+    let mut latest_of: std::collections::HashMap<&str, &Assessment> = Default::default();
+    for a in rows {
+        let e = latest_of.entry(a.area.as_str()).or_insert(a);
+        if a.year > e.year {
+            *e = a;
+        }
+    }
     let features = area_geometries(areas)
         .into_iter()
         .enumerate()
         .map(|(i, geometry)| {
             let name = &areas.names[i];
-            let latest = rows
-                .iter()
-                .filter(|a| &a.area == name)
-                .max_by_key(|a| a.year);
+            let latest = latest_of.get(name.as_str()).copied();
             let mut values = vec![
                 Value::Text(name.clone()),
                 Value::Text(areas.categories[i].clone()),
