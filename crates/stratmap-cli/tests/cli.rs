@@ -611,6 +611,7 @@ fn gdal_reads_every_layer() {
     let info = ogrinfo(&gpkg, "assessment");
     assert!(
         info.contains("Feature Count: 4")
+            && info.contains("area: String")
             && info.contains("problem_level: Real")
             && info.contains("trend: String"),
         "{info}"

@@ -364,12 +364,15 @@ pub fn assessment_rows(rows: &[Assessment]) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// `assessment`: the areas with their latest year's assessment joined on
-/// `name` = `area` (blank for an area without answers).
+/// `assessment`: the areas (`name`, `category`) with their latest year's
+/// assessment joined on `name` = `area`, with the properties of
+/// `assessment.csv` (blank but `area` for an area without answers).
 pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
+    // the area's own fields, then SPEC §5's assessment properties
     let mut fields = vec![
         field("name", FieldType::Text),
         field("category", FieldType::Text),
+        field("area", FieldType::Text),
         field("year", FieldType::Integer),
     ];
     fields.extend(
@@ -395,6 +398,7 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
             let mut values = vec![
                 Value::Text(name.clone()),
                 Value::Text(areas.categories[i].clone()),
+                Value::Text(name.clone()),
                 latest.map_or(Value::Null, |a| Value::Integer(i64::from(a.year))),
             ];
             match latest {
