@@ -18,11 +18,12 @@ usage: footprint_bench.py [WORK] [RECORDS] [SLICE]
 """
 import csv
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+import measuring  # noqa: E402 (beside this script)
+from measuring import measure
 
 root = Path(__file__).resolve().parent.parent
 work = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "target/footprint-bench"
@@ -40,25 +41,7 @@ if not records.exists() or sum(1 for _ in open(records)) != n_records + 1:
 
 
 def head(n):
-    path = work / f"records-{n}.csv"
-    if not path.exists():
-        with open(records) as src, open(path, "w") as dst:
-            for i, line in enumerate(src):
-                if i > n:
-                    break
-                dst.write(line)
-    return path
-
-
-def measure(args):
-    """Wall seconds and peak resident MB of one child process."""
-    t = time.perf_counter()
-    p = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    if status != 0:
-        sys.exit(f"{args[0]} failed ({status})")
-    return wall, usage.ru_maxrss / 1024
+    return measuring.head(records, n, work / f"records-{n}.csv")
 
 
 def stratmap(recs, out):

@@ -26,8 +26,10 @@ import random
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+
+import measuring  # noqa: E402 (beside this script)
+from measuring import measure
 
 root = Path(__file__).resolve().parent.parent
 work = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "target/national-bench"
@@ -48,14 +50,7 @@ if not (work / "records.csv").exists():
 
 
 def head(n, name):
-    path = work / name
-    if not path.exists():
-        with open(work / "records.csv") as src, open(path, "w") as dst:
-            for i, line in enumerate(src):
-                if i > n:
-                    break
-                dst.write(line)
-    return path
+    return measuring.head(work / "records.csv", n, work / name)
 
 
 slice_ = head(SLICE, "records-1m.csv")
@@ -71,16 +66,6 @@ if not events.exists():
             cid = rng.choice(cells)
             x, y = int(cid[:6]) + rng.uniform(0, 250), int(cid[6:]) + rng.uniform(0, 250)
             f.write(f"{rng.choice(types)},{x:.1f},{y:.1f}\n")
-
-
-def measure(args, env=None):
-    t = time.perf_counter()
-    p = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    if status != 0:
-        sys.exit(f"{args[:3]} failed ({status})")
-    return wall, usage.ru_maxrss / 1024
 
 
 def peer(name, code):
