@@ -228,8 +228,9 @@ pub fn run(
         }
         None => None,
     };
-    match &grid {
-        Some(g) if g.index_problems("grid", config).is_empty() => {
+    let index_problems = grid.as_ref().map(|g| g.index_problems("grid", config));
+    match (&grid, index_problems.as_deref()) {
+        (Some(g), Some([])) => {
             let (lci, summary) = compute_index(g, config)?;
             rec.said.insert("living_conditions.geojson".into(), summary);
             rec.counts.insert("cells".into(), json!(g.cells.len()));
@@ -245,13 +246,10 @@ pub fn run(
             }
             layers.push(living_conditions_layer(g, &lci));
         }
-        Some(g) => rec.skipped.push(format!(
-            "living_conditions: {}",
-            g.index_problems("grid", config)
-                .first()
-                .map_or(String::new(), |p| p.message.clone())
-        )),
-        None => rec
+        (_, Some([first, ..])) => rec
+            .skipped
+            .push(format!("living_conditions: {}", first.message)),
+        _ => rec
             .skipped
             .push("living_conditions: no [inputs] grid".into()),
     }
@@ -287,7 +285,7 @@ pub fn run(
                 _ => read_areas(&src.name(), &bytes, spec.epsg, None)?,
             };
             rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
-            Some((a, bytes))
+            Some(a)
         }
         None => None,
     };
@@ -296,7 +294,7 @@ pub fn run(
     stage(3, "daily footprint");
     let t = Instant::now();
     match (&areas, &inputs.towers, &inputs.records) {
-        (Some((area_table, _)), Some(towers), Some(records)) => {
+        (Some(area_table), Some(towers), Some(records)) => {
             let tower_bytes = towers.bytes()?;
             rec.input(
                 "towers",
@@ -370,7 +368,7 @@ pub fn run(
     let t = Instant::now();
     let study = match (&grid, &areas) {
         (Some(g), _) => Some(study_grid_of(g)),
-        (None, Some((a, _))) => Some(study_grid_covering(a, spec)),
+        (None, Some(a)) => Some(study_grid_covering(a, spec)),
         _ => None,
     };
     match (&events, &study) {
@@ -393,7 +391,7 @@ pub fn run(
     stage(5, "indicators");
     let t = Instant::now();
     match (&events, &areas, &grid) {
-        (Some(ev), Some((a, _)), Some(g)) if g.has_population => {
+        (Some(ev), Some(a), Some(g)) if g.has_population => {
             let (rows, summary) = indicator_table(ev, a, g, config.indicators.total_area_km2)?;
             rec.said.insert("indicators.csv".into(), summary);
             tables.push(("indicators.csv", &INDICATOR_COLUMNS, rows));
@@ -411,12 +409,12 @@ pub fn run(
         Some(src) => {
             let bytes = src.bytes()?;
             rec.input("answers", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
-            let rows = assessments(&src.name(), &bytes, areas.as_ref().map(|(a, _)| a), notes)?;
+            let rows = assessments(&src.name(), &bytes, areas.as_ref(), notes)?;
             rec.counts
                 .insert("area_years_assessed".into(), json!(rows.len()));
             rec.said
                 .insert("assessment.csv".into(), counted(rows.len(), "area-year"));
-            if let Some((a, _)) = &areas {
+            if let Some(a) = &areas {
                 layers.push(assessment_layer(a, &rows));
             }
             tables.push((
