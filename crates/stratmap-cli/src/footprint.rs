@@ -119,6 +119,9 @@ pub fn compute<R: Read + Send>(
         ));
     };
     let fp = read_records(rname, reader, &ctx, &progress)?;
+    for n in &fp.notes {
+        notes.note(n);
+    }
     report_skipped(rname, &fp.stats, p.strict, notes)?;
     notes.stage("summing per area");
     let (cat, names) = category_numbers(&areas.categories);

@@ -21,6 +21,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use std::cell::RefCell;
 use std::hash::Hasher;
 use std::io::{BufRead, BufReader, Read};
+
 use stratmap_core::footprint::{DailyFootprint, DiscWeights, FootprintAreas, FootprintTotals};
 
 /// Towers by id, with positions in the working CRS.
@@ -93,37 +94,99 @@ pub fn parse_tz(name: &str) -> Result<Tz, String> {
     })
 }
 
+/// How a timestamp was written. Unix times are told apart by their size:
+/// seconds of any date from 1970 to the year 5000 stay below 10¹¹, the same
+/// dates in milliseconds lie between 10¹¹ and 10¹⁴, and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// RFC 3339 or naive local time.
+    Text,
+    UnixSeconds,
+    UnixMilliseconds,
+    UnixMicroseconds,
+    UnixNanoseconds,
+}
+
+impl TimeUnit {
+    /// The Unix units, in the order of [`RecordStats::unix_units`].
+    pub const UNIX: [TimeUnit; 4] = [
+        TimeUnit::UnixSeconds,
+        TimeUnit::UnixMilliseconds,
+        TimeUnit::UnixMicroseconds,
+        TimeUnit::UnixNanoseconds,
+    ];
+
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Text => "text",
+            TimeUnit::UnixSeconds => "Unix seconds",
+            TimeUnit::UnixMilliseconds => "Unix milliseconds",
+            TimeUnit::UnixMicroseconds => "Unix microseconds",
+            TimeUnit::UnixNanoseconds => "Unix nanoseconds",
+        }
+    }
+}
+
+/// Why a timestamp could not be read. The messages never quote the field:
+/// in a records file a timestamp column may hold anything, a phone id too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("expected a timestamp, found an empty field")]
+    Empty,
+    #[error("expected RFC 3339 (2026-10-05T09:07:42+02:00), local time (2026-10-05 09:07[:42]) or Unix time, found something else")]
+    Format,
+    #[error("expected a Unix time in seconds, milliseconds, microseconds or nanoseconds since 1970, found a number out of range")]
+    OutOfRange,
+    #[error("the local time does not exist in {0} (clocks were put forward): expected a real local time, or an offset (RFC 3339)")]
+    Nonexistent(Tz),
+}
+
 /// The calendar day (days since 0001-01-01) of a timestamp in `tz`:
 /// RFC 3339 with an offset (`2026-10-05T09:07:42+02:00`, `…Z`), naive local
-/// time `YYYY-MM-DD HH:MM[:SS]` (also with `T`), or Unix seconds. A naive
+/// time `YYYY-MM-DD HH:MM[:SS]` (also with `T`), or Unix time. A naive
 /// time that does not exist in `tz` (in the hour skipped when clocks go
 /// forward) is refused; one that occurs twice (when clocks go back) is on
 /// the same day either way.
-pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, String> {
+pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, TimestampError> {
+    parse_timestamp(raw, tz).map(|(d, _)| d)
+}
+
+/// [`local_day`] and how the timestamp was written: Unix time in seconds,
+/// milliseconds, microseconds or nanoseconds is told by its size.
+pub fn parse_timestamp(raw: &str, tz: &Tz) -> Result<(i32, TimeUnit), TimestampError> {
     use chrono::Datelike;
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err("expected a timestamp, found an empty field".into());
+        return Err(TimestampError::Empty);
     }
     let day = |d: NaiveDate| d.num_days_from_ce();
-    if raw
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+    let b = raw.as_bytes();
+    if b.iter()
+        .all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'.')
         && !raw[1..].contains('-')
     {
-        let secs: f64 = raw
-            .parse()
-            .map_err(|_| format!("expected Unix seconds, found {raw:?}"))?;
-        let t = DateTime::from_timestamp(secs.floor() as i64, 0)
-            .filter(|_| secs.is_finite() && secs.abs() < 1e13)
-            .ok_or_else(|| format!("Unix seconds {raw} are out of range"))?;
-        return Ok(day(t.with_timezone(tz).date_naive()));
+        let value: f64 = raw.parse().map_err(|_| TimestampError::Format)?;
+        let (unit, per_second) = match value.abs() {
+            v if v < 1e11 => (TimeUnit::UnixSeconds, 1i64),
+            v if v < 1e14 => (TimeUnit::UnixMilliseconds, 1_000),
+            v if v < 1e17 => (TimeUnit::UnixMicroseconds, 1_000_000),
+            v if v < 1e20 => (TimeUnit::UnixNanoseconds, 1_000_000_000),
+            _ => return Err(TimestampError::OutOfRange),
+        };
+        // whole numbers exactly (nanoseconds pass 2⁵³); fractions by floor
+        let secs = match raw.parse::<i64>() {
+            Ok(n) => n.div_euclid(per_second),
+            Err(_) => (value / per_second as f64).floor() as i64,
+        };
+        let t = DateTime::from_timestamp(secs, 0).ok_or(TimestampError::OutOfRange)?;
+        return Ok((day(t.with_timezone(tz).date_naive()), unit));
     }
     if let Some(t) = naive_common(raw) {
-        return local_naive_day(raw, t, tz);
+        return local_naive_day(t, tz).map(|d| (d, TimeUnit::Text));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(day(t.with_timezone(tz).date_naive()));
+        return Ok((day(t.with_timezone(tz).date_naive()), TimeUnit::Text));
     }
     let naive = [
         "%Y-%m-%d %H:%M:%S%.f",
@@ -134,20 +197,16 @@ pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, String> {
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok());
     match naive {
-        Some(t) => local_naive_day(raw, t, tz),
-        None => Err(format!(
-            "expected RFC 3339 (2026-10-05T09:07:42+02:00), local time (2026-10-05 09:07[:42]) or Unix seconds, found {raw:?}"
-        )),
+        Some(t) => local_naive_day(t, tz).map(|d| (d, TimeUnit::Text)),
+        None => Err(TimestampError::Format),
     }
 }
 
 /// The day of a naive local time, refused when `tz` skips it.
-fn local_naive_day(raw: &str, t: NaiveDateTime, tz: &Tz) -> Result<i32, String> {
+fn local_naive_day(t: NaiveDateTime, tz: &Tz) -> Result<i32, TimestampError> {
     use chrono::Datelike;
     match tz.from_local_datetime(&t) {
-        LocalResult::None => Err(format!(
-            "{raw} does not exist in {tz} (clocks were put forward): expected a real local time, or an offset (RFC 3339)"
-        )),
+        LocalResult::None => Err(TimestampError::Nonexistent(*tz)),
         _ => Ok(t.date().num_days_from_ce()),
     }
 }
@@ -180,6 +239,7 @@ fn naive_common(raw: &str) -> Option<NaiveDateTime> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Skipped {
     pub count: u64,
+    /// Line and reason; a reason never quotes a field of the records.
     pub first: Vec<(u64, String)>,
 }
 
@@ -195,15 +255,28 @@ impl Skipped {
     }
 }
 
+/// Why a record was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipKind {
+    UnknownTower,
+    BadTimestamp,
+    BadPosition,
+    Malformed,
+}
+
 /// What happened to the records.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordStats {
+    /// Records read (lines that are not blank, after the header).
     pub read: u64,
     pub used: u64,
     pub unknown_tower: Skipped,
     pub bad_timestamp: Skipped,
     pub bad_position: Skipped,
     pub malformed: Skipped,
+    /// Records with Unix timestamps in seconds, milliseconds, microseconds
+    /// and nanoseconds (see [`TimeUnit::UNIX`]).
+    pub unix_units: [u64; 4],
 }
 
 impl RecordStats {
@@ -222,6 +295,15 @@ impl RecordStats {
             ("bad position", &self.bad_position),
             ("malformed row", &self.malformed),
         ]
+    }
+
+    fn of(&mut self, kind: SkipKind) -> &mut Skipped {
+        match kind {
+            SkipKind::UnknownTower => &mut self.unknown_tower,
+            SkipKind::BadTimestamp => &mut self.bad_timestamp,
+            SkipKind::BadPosition => &mut self.bad_position,
+            SkipKind::Malformed => &mut self.malformed,
+        }
     }
 }
 
@@ -251,15 +333,35 @@ pub fn tower_weights(areas: &FootprintAreas, towers: &Towers) -> Vec<DiscWeights
 const BATCH: usize = 1 << 16;
 /// Phones are spread over this many shards by a hash of their id.
 const SHARDS: usize = 64;
+/// The longest line a records file may have. A record is a phone id, a
+/// time and a tower or position: a line this long means the file is not a
+/// records file (or a stray quote), and reading on would only fill memory.
+pub const MAX_RECORD_LINE: usize = 64 * 1024;
 
 enum Source {
     Tower(u32),
     Own(DiscWeights),
 }
 
+/// A phone id: where it lies in the batch's text, or unquoted.
+enum PhoneId {
+    At(usize, usize),
+    Owned(Box<[u8]>),
+}
+
 enum Parsed {
-    Ok { hash: u64, day: i32, source: Source },
-    Skip { kind: usize, line: u64, why: String },
+    Ok {
+        hash: u64,
+        day: i32,
+        unit: TimeUnit,
+        phone: PhoneId,
+        source: Source,
+    },
+    Skip {
+        kind: SkipKind,
+        line: u64,
+        why: String,
+    },
 }
 
 /// The phones whose hash falls in one shard, numbered in order of
@@ -297,6 +399,9 @@ impl Shard {
 pub struct RecordFootprint {
     shards: Vec<DailyFootprint>,
     pub stats: RecordStats,
+    /// Notes on how the file was read (which columns, which time unit);
+    /// they name columns, never values.
+    pub notes: Vec<String>,
 }
 
 impl RecordFootprint {
@@ -324,124 +429,282 @@ struct Columns {
     timestamp: usize,
     tower: Option<usize>,
     point: Option<PointColumns>,
-    names: Vec<String>,
+    count: usize,
+    delimiter: u8,
+}
+
+/// Reads one line of at most [`MAX_RECORD_LINE`] bytes into `buf` (without
+/// its line end); `false` at the end of the input.
+fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> Result<bool, LineError> {
+    let start = buf.len();
+    loop {
+        let avail = input.fill_buf().map_err(LineError::Io)?;
+        if avail.is_empty() {
+            return Ok(buf.len() > start);
+        }
+        let (take, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i, true),
+            None => (avail.len(), false),
+        };
+        if buf.len() - start + take > MAX_RECORD_LINE {
+            return Err(LineError::TooLong);
+        }
+        buf.extend_from_slice(&avail[..take]);
+        input.consume(take + usize::from(done));
+        if done {
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            return Ok(true);
+        }
+    }
+}
+
+enum LineError {
+    Io(std::io::Error),
+    TooLong,
+}
+
+impl LineError {
+    fn at(self, file: &str, line: u64) -> Error {
+        match self {
+            LineError::Io(e) => Error::io(file, e),
+            LineError::TooLong => Problem::file(
+                file,
+                format!(
+                    "the line is longer than {} KiB: expected a records file, one short record per line (is a quote left open, or is this another kind of file?)",
+                    MAX_RECORD_LINE / 1024
+                ),
+            )
+            .at_line(line)
+            .into(),
+        }
+    }
 }
 
 /// Reads the records from `input`, calling `progress(records, bytes)` after
 /// each batch.
+///
+/// Each line is one record: a quote opened in a field must close on the same
+/// line (no phone id, time or tower spans lines), so a stray quote spoils
+/// its own line only, which is counted as malformed, never the lines after.
 pub fn read_records<R: Read + Send>(
     file: &str,
     input: R,
     ctx: &RecordContext,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RecordFootprint, Error> {
-    let mut buffered = BufReader::with_capacity(1 << 20, input);
-    let head = buffered.fill_buf().map_err(|e| Error::io(file, e))?;
-    let delimiter = detect_delimiter(head);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(buffered);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| Problem::file(file, format!("cannot read the header row: {e}")).at_line(1))?
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
-    let at = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
-        return Err(Problem::file(
-            file,
-            "expected columns phone_id and timestamp, and tower_id or lon,lat or x,y",
-        )
-        .at_line(1)
-        .into());
-    };
-    let cols = Columns {
-        phone,
-        timestamp,
-        tower: at("tower_id"),
-        point: PointColumns::find(&headers, ctx.xy_epsg),
-        names: headers.clone(),
-    };
-    if cols.tower.is_none() && cols.point.is_none() {
-        return Err(Problem::file(file, "expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position").at_line(1).into());
+    let mut input = BufReader::with_capacity(1 << 20, input);
+    let mut header = Vec::new();
+    let mut line = 0u64;
+    // the header: the first line that is not blank
+    loop {
+        header.clear();
+        line += 1;
+        match read_line(&mut input, &mut header) {
+            Ok(true) if header.iter().all(u8::is_ascii_whitespace) => continue,
+            Ok(true) => break,
+            Ok(false) => {
+                return Err(Problem::file(
+                    file,
+                    "the file is empty: expected a header row (phone_id,timestamp,tower_id) and records",
+                )
+                .at_line(line)
+                .into())
+            }
+            Err(e) => return Err(e.at(file, line)),
+        }
     }
+    let header_line = line;
+    let (cols, notes) = record_columns(file, header_line, &header, ctx.xy_epsg)?;
     let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::default()).collect();
     let mut stats = RecordStats::default();
     // Two batches: one is read from the file while the other is parsed and
     // summed, so reading (which cannot be split) overlaps the rest.
-    let mut current = Batch::new();
-    let mut next = Batch::new();
-    current.fill(&mut reader).map_err(|e| Error::io(file, e))?;
-    while current.n > 0 {
-        let more = current.n == BATCH;
+    let mut current = Batch::default();
+    let mut next = Batch::default();
+    let mut bytes = header.len() as u64;
+    current
+        .fill(&mut input, &mut line, &mut bytes)
+        .map_err(|(e, l)| e.at(file, l))?;
+    loop {
+        let more = current.lines.len() == BATCH;
         let (filled, ()) = rayon::join(
-            || if more { next.fill(&mut reader) } else { Ok(()) },
+            || {
+                if more {
+                    next.fill(&mut input, &mut line, &mut bytes)
+                } else {
+                    Ok(())
+                }
+            },
             || current.sum(&cols, ctx, &mut shards, &mut stats),
         );
-        filled.map_err(|e| Error::io(file, e))?;
+        filled.map_err(|(e, l)| e.at(file, l))?;
         progress(stats.read, current.bytes);
         if !more {
             break;
         }
         std::mem::swap(&mut current, &mut next);
     }
+    let mut notes = notes;
+    if stats.read == 0 {
+        notes.push(format!(
+            "warning: {file} has a header but no records: every area's footprint is 0"
+        ));
+    }
+    let kinds = stats.unix_units.iter().filter(|&&n| n > 0).count();
+    for (unit, &n) in TimeUnit::UNIX.iter().zip(&stats.unix_units) {
+        if n > 0 && (kinds > 1 || *unit != TimeUnit::UnixSeconds) {
+            notes.push(format!(
+                "note: {file}: {} read as {} (told by their size)",
+                counted(n, "timestamp"),
+                unit.name()
+            ));
+        }
+    }
+    if kinds > 1 {
+        notes.push(format!(
+            "warning: {file} mixes Unix time units: check that each timestamp's unit was told right"
+        ));
+    }
     Ok(RecordFootprint {
         shards: shards.into_iter().map(|s| s.footprint).collect(),
         stats,
+        notes,
     })
 }
 
-/// A batch of records as read from the file.
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The columns of a records file from its header line, and notes on
+/// columns that are there but not used. Messages name only the columns this
+/// reader knows, never other header fields: in a file without a header the
+/// "header" is a record.
+fn record_columns(
+    file: &str,
+    line: u64,
+    header: &[u8],
+    xy_epsg: u32,
+) -> Result<(Columns, Vec<String>), Error> {
+    let header = header.strip_prefix(b"\xef\xbb\xbf").unwrap_or(header);
+    let delimiter = detect_delimiter(header);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .from_reader(header);
+    let mut record = csv::ByteRecord::new();
+    let unreadable = || {
+        Error::from(
+            Problem::file(
+                file,
+                "cannot read the header row as CSV: expected column names such as phone_id,timestamp,tower_id",
+            )
+            .at_line(line),
+        )
+    };
+    if !reader.read_byte_record(&mut record).unwrap_or(false) {
+        return Err(unreadable());
+    }
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    const KNOWN: [&str; 7] = ["phone_id", "timestamp", "tower_id", "lon", "lat", "x", "y"];
+    for name in KNOWN {
+        let at: Vec<usize> = (0..headers.len())
+            .filter(|&i| headers[i].eq_ignore_ascii_case(name))
+            .collect();
+        if at.len() > 1 {
+            return Err(Problem::file(
+                file,
+                format!(
+                    "the column {name} appears {} times (columns {}): expected each column once",
+                    at.len(),
+                    at.iter()
+                        .map(|i| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .at_line(line)
+            .into());
+        }
+    }
+    let at = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
+        return Err(Problem::file(
+            file,
+            "expected a header row with columns phone_id and timestamp, and tower_id or lon,lat or x,y (is the header missing?)",
+        )
+        .at_line(line)
+        .into());
+    };
+    let tower = at("tower_id");
+    let point = PointColumns::find(&headers, xy_epsg);
+    if tower.is_none() && point.is_none() {
+        return Err(Problem::file(file, "expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position").at_line(line).into());
+    }
+    let mut notes = Vec::new();
+    if let Some(n) = point.as_ref().and_then(|pc| pc.unused_note(&headers)) {
+        notes.push(format!("warning: {file}: {n}"));
+    }
+    if let (Some(_), Some(pc)) = (tower, &point) {
+        let (x, y) = pc.names();
+        notes.push(format!(
+            "note: {file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
+        ));
+    }
+    Ok((
+        Columns {
+            phone,
+            timestamp,
+            tower,
+            point,
+            count: headers.len(),
+            delimiter,
+        },
+        notes,
+    ))
+}
+
+/// A batch of lines as read from the file.
+#[derive(Default)]
 struct Batch {
-    records: Vec<csv::ByteRecord>,
-    n: usize,
-    /// Lines that could not be read as CSV (bad quoting).
-    unreadable: Vec<u64>,
+    text: Vec<u8>,
+    /// Start, end and line number of each record.
+    lines: Vec<(usize, usize, u64)>,
     /// The byte offset reached.
     bytes: u64,
 }
 
 impl Batch {
-    fn new() -> Self {
-        Batch {
-            records: (0..BATCH).map(|_| csv::ByteRecord::new()).collect(),
-            n: 0,
-            unreadable: Vec::new(),
-            bytes: 0,
-        }
-    }
-
-    /// Reads up to [`BATCH`] records; blank lines are skipped, unreadable
-    /// rows noted.
-    fn fill<R: Read>(&mut self, reader: &mut csv::Reader<R>) -> std::io::Result<()> {
-        self.n = 0;
-        self.unreadable.clear();
-        while self.n < BATCH {
-            match reader.read_byte_record(&mut self.records[self.n]) {
-                Ok(true) => {
-                    let r = &self.records[self.n];
-                    if !(r.len() == 1 && r.get(0).is_some_and(<[u8]>::is_empty)) {
-                        self.n += 1;
-                    }
-                }
+    /// Reads up to [`BATCH`] records; blank lines are skipped.
+    fn fill<R: BufRead>(
+        &mut self,
+        input: &mut R,
+        line: &mut u64,
+        bytes: &mut u64,
+    ) -> Result<(), (LineError, u64)> {
+        self.text.clear();
+        self.lines.clear();
+        while self.lines.len() < BATCH {
+            *line += 1;
+            let start = self.text.len();
+            match read_line(input, &mut self.text) {
+                Ok(true) => {}
                 Ok(false) => break,
-                Err(e) => {
-                    if let csv::ErrorKind::Io(_) = e.kind() {
-                        return Err(std::io::Error::other(e.to_string()));
-                    }
-                    self.unreadable
-                        .push(e.position().map_or(0, csv::Position::line));
-                }
+                Err(e) => return Err((e, *line)),
+            }
+            *bytes += (self.text.len() - start + 1) as u64;
+            if self.text[start..].iter().all(u8::is_ascii_whitespace) {
+                self.text.truncate(start);
+            } else {
+                self.lines.push((start, self.text.len(), *line));
             }
         }
-        self.bytes = reader.position().byte();
+        self.bytes = *bytes;
         Ok(())
     }
 
@@ -454,50 +717,52 @@ impl Batch {
         shards: &mut [Shard],
         stats: &mut RecordStats,
     ) {
-        let records = &self.records[..self.n];
-        let parsed: Vec<Parsed> = records
+        let parsed: Vec<Parsed> = self
+            .lines
             .par_chunks(4096)
             .flat_map_iter(|chunk| {
                 chunk
                     .iter()
-                    .map(|r| parse(r, cols, ctx))
+                    .map(|&(s, e, line)| parse(&self.text[s..e], s, line, cols, ctx))
                     .collect::<Vec<_>>()
             })
             .collect();
-        stats.read += (self.n + self.unreadable.len()) as u64;
-        let mut skipped: Vec<(u64, usize, String)> = self
-            .unreadable
-            .iter()
-            .map(|&l| (l, 3, "cannot be read as CSV".to_string()))
-            .collect();
+        stats.read += self.lines.len() as u64;
         let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
         for (i, p) in parsed.iter().enumerate() {
             match p {
-                Parsed::Ok { hash, .. } => buckets[shard_of(*hash)].push(i as u32),
-                Parsed::Skip { kind, line, why } => skipped.push((*line, *kind, why.clone())),
+                Parsed::Ok { hash, unit, .. } => {
+                    buckets[shard_of(*hash)].push(i as u32);
+                    if let Some(k) = TimeUnit::UNIX.iter().position(|u| u == unit) {
+                        stats.unix_units[k] += 1;
+                    }
+                }
+                // in file order, as the lines are
+                Parsed::Skip { kind, line, why } => stats.of(*kind).push(*line, why.clone()),
             }
         }
-        skipped.sort_by_key(|s| s.0);
-        for (line, kind, why) in skipped {
-            let s = match kind {
-                0 => &mut stats.unknown_tower,
-                1 => &mut stats.bad_timestamp,
-                2 => &mut stats.bad_position,
-                _ => &mut stats.malformed,
-            };
-            s.push(line, why);
-        }
         stats.used += buckets.iter().map(|b| b.len() as u64).sum::<u64>();
+        let text = &self.text;
         shards
             .par_iter_mut()
             .zip(&buckets)
             .for_each(|(shard, idx)| {
                 for &i in idx {
-                    let i = i as usize;
-                    let Parsed::Ok { hash, day, source } = &parsed[i] else {
+                    let Parsed::Ok {
+                        hash,
+                        day,
+                        phone,
+                        source,
+                        ..
+                    } = &parsed[i as usize]
+                    else {
                         continue;
                     };
-                    let phone = shard.intern(*hash, records[i].get(cols.phone).unwrap_or_default());
+                    let id = match phone {
+                        PhoneId::At(s, e) => &text[*s..*e],
+                        PhoneId::Owned(b) => b,
+                    };
+                    let phone = shard.intern(*hash, id);
                     let w = match source {
                         Source::Tower(t) => &ctx.tower_weights[*t as usize],
                         Source::Own(w) => w,
@@ -514,7 +779,8 @@ thread_local! {
     static POINT_READER: RefCell<Option<(u32, u32, PointReader)>> = const { RefCell::new(None) };
 }
 
-/// [`PointReader::locate`] with this thread's reader from `source` to `working`.
+/// [`PointReader::locate`] with this thread's reader from `source` to
+/// `working`; the reason, when the position is refused, quotes no value.
 fn locate_here(source: u32, working: u32, x: f64, y: f64) -> Result<(f64, f64), String> {
     POINT_READER.with_borrow_mut(|slot| {
         if !matches!(slot, Some((s, w, _)) if *s == source && *w == working) {
@@ -522,7 +788,7 @@ fn locate_here(source: u32, working: u32, x: f64, y: f64) -> Result<(f64, f64), 
             *slot = Some((source, working, reader));
         }
         match slot {
-            Some((_, _, reader)) => reader.locate(x, y),
+            Some((_, _, reader)) => reader.check(x, y).map_err(|e| e.without_values()),
             None => Err(format!("cannot transform EPSG:{source} to EPSG:{working}")),
         }
     })
@@ -543,31 +809,68 @@ fn shard_of(hash: u64) -> usize {
     (hash >> 58) as usize % SHARDS
 }
 
-/// One record parsed; its phone id is only hashed, never copied into a message.
-fn parse(r: &csv::ByteRecord, cols: &Columns, ctx: &RecordContext) -> Parsed {
-    let line = r.position().map_or(0, csv::Position::line);
-    let skip = |kind: usize, why: String| Parsed::Skip { kind, line, why };
-    if r.len() != cols.names.len() {
+/// The fields of one line: split at the delimiter when it has no quote,
+/// else read as one CSV record. `None` when a quote is left open.
+fn fields(line: &[u8], delimiter: u8) -> Option<Vec<std::borrow::Cow<'_, [u8]>>> {
+    use std::borrow::Cow;
+    if memchr::memchr(b'"', line).is_none() {
+        return Some(line.split(|b| *b == delimiter).map(Cow::Borrowed).collect());
+    }
+    // an even number of quotes: every quoted field is closed ("" is one quote)
+    if line.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+        return None;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => Some(record.iter().map(|f| Cow::Owned(f.to_vec())).collect()),
+        _ => None,
+    }
+}
+
+/// One record parsed from its line (which starts at `offset` in the batch).
+/// Its phone id is only hashed, and no field of it is ever copied into a
+/// reason: the reasons say which column and what was expected.
+fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordContext) -> Parsed {
+    let skip = |kind: SkipKind, why: String| Parsed::Skip { kind, line, why };
+    let Some(f) = fields(text, cols.delimiter) else {
         return skip(
-            3,
+            SkipKind::Malformed,
+            "a quote is opened and not closed on this line: expected each record on one line"
+                .into(),
+        );
+    };
+    if f.len() != cols.count {
+        return skip(
+            SkipKind::Malformed,
             format!(
                 "expected {} fields as in the header, found {}",
-                cols.names.len(),
-                r.len()
+                cols.count,
+                f.len()
             ),
         );
     }
-    let field = |c: usize| std::str::from_utf8(r.get(c).unwrap_or_default()).map(str::trim);
-    let phone = r.get(cols.phone).unwrap_or_default();
+    let field = |c: usize| std::str::from_utf8(&f[c]).map(str::trim);
+    let phone = &f[cols.phone];
     if phone.iter().all(u8::is_ascii_whitespace) {
-        return skip(3, "the phone_id field is empty".into());
+        return skip(
+            SkipKind::Malformed,
+            "column phone_id: expected a phone id, found an empty field".into(),
+        );
     }
     let Ok(ts) = field(cols.timestamp) else {
-        return skip(1, "column timestamp: expected UTF-8 text".into());
+        return skip(
+            SkipKind::BadTimestamp,
+            "column timestamp: expected UTF-8 text".into(),
+        );
     };
-    let day = match local_day(ts, &ctx.tz) {
+    let (day, unit) = match parse_timestamp(ts, &ctx.tz) {
         Ok(d) => d,
-        Err(m) => return skip(1, format!("column timestamp: {m}")),
+        Err(m) => return skip(SkipKind::BadTimestamp, format!("column timestamp: {m}")),
     };
     let tower = cols
         .tower
@@ -576,7 +879,12 @@ fn parse(r: &csv::ByteRecord, cols: &Columns, ctx: &RecordContext) -> Parsed {
     let source = match (tower, &cols.point) {
         (Some(t), _) => match ctx.towers.ids.get(t) {
             Some(&i) => Source::Tower(i),
-            None => return skip(0, format!("column tower_id: unknown tower {t:?}")),
+            None => {
+                return skip(
+                    SkipKind::UnknownTower,
+                    "column tower_id: expected a tower of the towers file, found an id it does not list".into(),
+                )
+            }
         },
         (None, Some(pc)) => {
             let (xn, yn) = pc.names();
@@ -585,28 +893,39 @@ fn parse(r: &csv::ByteRecord, cols: &Columns, ctx: &RecordContext) -> Parsed {
                 Ok(Ok(None)) => Err(format!(
                     "column {n}: expected a coordinate, found an empty field"
                 )),
-                Ok(Err(m)) => Err(format!("column {n}: {m}")),
+                Ok(Err(_)) => Err(format!(
+                    "column {n}: expected a finite number with '.' as decimal point"
+                )),
                 Err(_) => Err(format!("column {n}: expected UTF-8 text")),
             };
             let (x, y) = match (num(pc.x, xn), num(pc.y, yn)) {
                 (Ok(x), Ok(y)) => (x, y),
-                (Err(m), _) | (_, Err(m)) => return skip(2, m),
+                (Err(m), _) | (_, Err(m)) => return skip(SkipKind::BadPosition, m),
             };
             match locate_here(pc.epsg, ctx.working, x, y) {
                 Ok(p) => Source::Own(ctx.areas.weights(p)),
-                Err(m) => return skip(2, format!("column {xn}: {m}")),
+                Err(m) => return skip(SkipKind::BadPosition, format!("columns {xn},{yn}: {m}")),
             }
         }
         (None, None) => {
             return skip(
-                0,
+                SkipKind::UnknownTower,
                 "column tower_id: expected a tower id, found an empty field".into(),
             )
         }
     };
+    let phone_id = match &f[cols.phone] {
+        std::borrow::Cow::Borrowed(b) => {
+            let s = b.as_ptr() as usize - text.as_ptr() as usize + offset;
+            PhoneId::At(s, s + b.len())
+        }
+        std::borrow::Cow::Owned(b) => PhoneId::Owned(b.clone().into_boxed_slice()),
+    };
     Parsed::Ok {
         hash: phone_hash(phone),
         day,
+        unit,
+        phone: phone_id,
         source,
     }
 }
@@ -644,9 +963,10 @@ mod tests {
         assert_eq!(day("1792969200"), Ok(date(2026, 10, 26)));
         assert_eq!(day("1792969199"), Ok(date(2026, 10, 25)));
         // 02:30 on 29 March 2026 does not exist in Stockholm; 02:30 on 25 Oct happens twice
-        assert!(day("2026-03-29 02:30")
-            .unwrap_err()
-            .contains("does not exist"));
+        assert_eq!(
+            day("2026-03-29 02:30"),
+            Err(TimestampError::Nonexistent(tz))
+        );
         assert_eq!(day("2026-10-25 02:30"), Ok(date(2026, 10, 25)));
         for bad in [
             "",
@@ -740,7 +1060,11 @@ mod tests {
         assert_eq!((s.read, s.used, s.skipped()), (7, 3, 4));
         assert_eq!(
             s.unknown_tower.first,
-            [(4, "column tower_id: unknown tower \"T99\"".to_string())]
+            [(
+                4,
+                "column tower_id: expected a tower of the towers file, found an id it does not list"
+                    .to_string()
+            )]
         );
         assert_eq!(s.bad_timestamp.first[0].0, 5);
         assert_eq!(s.malformed.count, 2);
@@ -789,5 +1113,149 @@ mod tests {
         assert!(r.stats.bad_position.first[0]
             .1
             .contains("look like longitude/latitude"));
+    }
+
+    #[test]
+    fn unix_time_units_are_told_by_size() {
+        let tz = stockholm();
+        // 1 790 000 000 s = 2026-09-21 15:33:20 UTC, in every unit
+        for (raw, unit) in [
+            ("1790000000", TimeUnit::UnixSeconds),
+            ("1790000000000", TimeUnit::UnixMilliseconds),
+            ("1790000000123", TimeUnit::UnixMilliseconds),
+            ("1790000000000000", TimeUnit::UnixMicroseconds),
+            ("1790000000000000000", TimeUnit::UnixNanoseconds),
+            ("1790000000.5", TimeUnit::UnixSeconds),
+        ] {
+            assert_eq!(
+                parse_timestamp(raw, &tz),
+                Ok((date(2026, 9, 21), unit)),
+                "{raw}"
+            );
+        }
+        // 23:00 UTC on 25 Oct 2026 is 00:00 CET on the 26th, in milliseconds too
+        assert_eq!(local_day("1792969200000", &tz), Ok(date(2026, 10, 26)));
+        assert_eq!(local_day("1792969199999", &tz), Ok(date(2026, 10, 25)));
+        assert_eq!(
+            local_day("179000000000000000000", &tz),
+            Err(TimestampError::OutOfRange)
+        );
+        // a file of milliseconds: one day, not one day per record, and said
+        let towers = read_towers(
+            "t.csv",
+            b"tower_id,x,y
+A,605000,6600000
+",
+            3006,
+            3006,
+        )
+        .unwrap();
+        let rows: String = (0..10)
+            .map(|i| format!("p1,{},A\n", 1_790_000_000_000u64 + i * 60_000))
+            .collect();
+        let r = run(&format!("phone_id,timestamp,tower_id\n{rows}"), &towers);
+        assert_eq!(r.phone_days(), 1);
+        assert_eq!(r.stats.unix_units, [0, 10, 0, 0]);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("10 timestamps read as Unix milliseconds")),
+            "{:?}",
+            r.notes
+        );
+    }
+
+    #[test]
+    fn a_stray_quote_spoils_its_own_line_only() {
+        let towers = read_towers(
+            "t.csv",
+            b"tower_id,x,y
+A,605000,6600000
+",
+            3006,
+            3006,
+        )
+        .unwrap();
+        let mut text = String::from("phone_id,timestamp,tower_id\n");
+        for i in 0..50 {
+            if i == 3 {
+                text.push_str("secret-x,2026-10-05 10:00,\"A\n");
+            } else if i == 7 {
+                text.push_str("\"secret-q\",\"2026-10-05 10:00\",\"A\"\n");
+            } else {
+                text.push_str(&format!("p{i},2026-10-05 10:00,A\n"));
+            }
+        }
+        let r = run(&text, &towers);
+        assert_eq!((r.stats.read, r.stats.used), (50, 49));
+        assert_eq!(r.stats.malformed.count, 1);
+        assert_eq!(r.stats.malformed.first[0].0, 5);
+        assert!(r.stats.malformed.first[0].1.contains("quote"));
+        let dump = format!("{:?}", r.stats);
+        assert!(!dump.contains("secret"), "{dump}");
+    }
+
+    #[test]
+    fn reasons_never_quote_a_field() {
+        let towers = read_towers(
+            "t.csv",
+            b"tower_id,x,y
+A,605000,6600000
+",
+            3006,
+            3006,
+        )
+        .unwrap();
+        // ids in every column: under timestamp, tower_id, x and y, and in fields too long or too short
+        let text = "phone_id,timestamp,tower_id,x,y\n                    A,secret-1,A,,\n                    secret-2,2026-10-05 10:00,secret-3,,\n                    secret-4,2026-10-05 10:00,,secret-5,6600000\n                    secret-6,2026-10-05 10:00,,16.5,59.5\n                    secret-7,2026-03-29 02:30,A,,\n                    secret-8,99999999999999999999,A,,\n                    secret-9,2026-10-05 10:00,A,,,secret-10\n                    secret-11,2026-10-05 10:00,,1e400,6600000\n";
+        let r = run(text, &towers);
+        assert_eq!((r.stats.read, r.stats.used), (8, 0));
+        let dump = format!("{:?} {:?}", r.stats, r.notes);
+        for n in 1..=11 {
+            assert!(!dump.contains(&format!("secret-{n}")), "{dump}");
+        }
+        assert!(!dump.contains("16.5") && !dump.contains("02:30"), "{dump}");
+        // the header of a file without one is a record: not quoted either
+        let areas = area();
+        let tw = tower_weights(&areas, &towers);
+        let ctx = RecordContext {
+            areas: &areas,
+            towers: &towers,
+            tower_weights: &tw,
+            tz: stockholm(),
+            xy_epsg: 3006,
+            working: 3006,
+        };
+        let Err(e) = read_records(
+            "r.csv",
+            &b"secret-1,2026-10-05 10:00,A\n"[..],
+            &ctx,
+            &|_, _| {},
+        ) else {
+            panic!()
+        };
+        let e = e.to_string();
+        assert!(e.contains("r.csv, line 1") && e.contains("header"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
+        // an endless line is refused at once, not read into memory
+        let zeros = std::io::repeat(0).take(1 << 30);
+        let Err(e) = read_records("zero", zeros, &ctx, &|_, _| {}) else {
+            panic!()
+        };
+        assert!(e.to_string().contains("longer than 64 KiB"), "{e}");
+        // a repeated column is refused, naming it
+        let Err(e) = read_records(
+            "r.csv",
+            &b"phone_id,timestamp,tower_id,timestamp\n"[..],
+            &ctx,
+            &|_, _| {},
+        ) else {
+            panic!()
+        };
+        assert!(
+            e.to_string()
+                .contains("the column timestamp appears 2 times (columns 2, 4)"),
+            "{e}"
+        );
     }
 }

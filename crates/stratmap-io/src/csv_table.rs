@@ -24,7 +24,28 @@ pub fn detect_delimiter(data: &[u8]) -> u8 {
     }
 }
 
+/// Whether a header row looks like a record: a field is a number or a date.
+fn looks_like_record(headers: &[String]) -> bool {
+    headers.iter().any(|h| {
+        let h = h.trim().as_bytes();
+        std::str::from_utf8(h).is_ok_and(|t| t.parse::<f64>().is_ok())
+            || (h.len() >= 10 && h[..4].iter().all(u8::is_ascii_digit) && h[4] == b'-')
+    })
+}
+
 impl CsvTable {
+    /// The header row for a message: its names, or, when it looks like a
+    /// record (a field is a number or a date), a hint that the header is
+    /// missing, without quoting it: a record may hold ids that must not be
+    /// repeated.
+    pub fn header_for_message(&self) -> String {
+        if looks_like_record(&self.headers) {
+            "line 1 looks like a record, not a header: is the header row missing?".into()
+        } else {
+            format!("the header has {}", self.headers.join(", "))
+        }
+    }
+
     /// Reads a whole CSV file. A line that cannot be read (bad UTF-8, wrong
     /// number of fields) is a problem; reading goes on so that every problem
     /// can be listed.
@@ -52,6 +73,32 @@ impl CsvTable {
                 "the columns are separated by tabs: expected ',' (or ';') between columns",
             )
             .at_line(1));
+        }
+        for (j, h) in headers.iter().enumerate() {
+            let h = h.trim_start_matches('\u{feff}');
+            if h.is_empty() {
+                continue;
+            }
+            if let Some(i) = headers[..j]
+                .iter()
+                .position(|g| g.trim_start_matches('\u{feff}').eq_ignore_ascii_case(h))
+            {
+                let named = if looks_like_record(&headers) {
+                    "have the same name (line 1 looks like a record: is the header row missing?)"
+                        .to_string()
+                } else {
+                    format!("are both named {h:?}")
+                };
+                return Err(Problem::file(
+                    file,
+                    format!(
+                        "columns {} and {} {named}: expected each column once",
+                        i + 1,
+                        j + 1
+                    ),
+                )
+                .at_line(1));
+            }
         }
         // The csv crate's own line count skips blank lines; count from byte offsets.
         let newlines: Vec<u64> = data

@@ -118,11 +118,11 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
             return Err(Problem::file(
                 file,
                 format!(
-                    "no location column: expected {:?} (a cell id) or {:?} and {:?} (lower-left corner in metres); the header has {}",
+                    "no location column: expected {:?} (a cell id) or {:?} and {:?} (lower-left corner in metres); {}",
                     names[0],
                     names[1],
                     names[2],
-                    table.headers.join(", ")
+                    table.header_for_message()
                 ),
             )
             .at_line(1)

@@ -30,6 +30,15 @@ impl PointColumns {
         }
     }
 
+    /// When the headers have both `lon,lat` and `x,y`, which is used and
+    /// which is not (a file should give one position).
+    pub fn unused_note(&self, headers: &[String]) -> Option<String> {
+        let has = |n: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(n));
+        (has("lon") && has("lat") && has("x") && has("y")).then(|| {
+            "has both lon,lat and x,y: the positions are read from lon,lat and x,y is not used (give one position)".to_string()
+        })
+    }
+
     pub fn names(&self) -> (&'static str, &'static str) {
         if self.epsg == WGS84 {
             ("lon", "lat")
@@ -65,38 +74,125 @@ impl PointReader {
 
     /// The position in the working CRS, or what is wrong with it.
     pub fn locate(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+        self.check(x, y).map_err(|e| e.to_string())
+    }
+
+    /// [`PointReader::locate`] with the reason as a [`PositionError`], which
+    /// can also be told without the coordinates (for records files, whose
+    /// values never go into a message).
+    pub fn check(&self, x: f64, y: f64) -> Result<(f64, f64), PositionError> {
         if !(x.is_finite() && y.is_finite()) {
-            return Err(format!("expected finite coordinates, found ({x}, {y})"));
+            return Err(PositionError::NotFinite { x, y });
         }
         if self.source == WGS84 {
             if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
-                return Err(format!(
-                    "lon = {x}, lat = {y} are not degrees: expected longitude −180…180 and latitude −90…90 (metres go in columns x,y)"
-                ));
+                return Err(PositionError::NotDegrees { x, y });
             }
         } else if x.abs() <= 180.0 && y.abs() <= 90.0 {
-            return Err(format!(
-                "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{} (degrees go in columns lon,lat)",
-                self.source
-            ));
+            return Err(PositionError::LooksLikeDegrees {
+                x,
+                y,
+                epsg: self.source,
+            });
         } else if let Some(e) = &self.extent {
             if !e.contains(x, y) {
-                return Err(format!(
-                    "x = {x}, y = {y} lies outside {} where EPSG:{} is used: are x and y swapped, or is the CRS wrong?",
-                    e.name, self.source
-                ));
+                return Err(PositionError::OutsideUse {
+                    x,
+                    y,
+                    place: e.name.clone(),
+                    epsg: self.source,
+                });
             }
         }
-        let p = self.to.point(x, y).map_err(|e| e.to_string())?;
+        let p = self
+            .to
+            .point(x, y)
+            .map_err(|e| PositionError::Transform(e.to_string()))?;
         if let Some(e) = &self.target {
             if !e.contains(p.0, p.1) {
-                return Err(format!(
-                    "lon = {x}, lat = {y} lies outside {} where EPSG:{} is used: are lon and lat swapped?",
-                    e.name, self.working
-                ));
+                return Err(PositionError::LonLatSwapped {
+                    x,
+                    y,
+                    place: e.name.clone(),
+                    epsg: self.working,
+                });
             }
         }
         Ok(p)
+    }
+}
+
+/// What is wrong with a position.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionError {
+    NotFinite {
+        x: f64,
+        y: f64,
+    },
+    NotDegrees {
+        x: f64,
+        y: f64,
+    },
+    LooksLikeDegrees {
+        x: f64,
+        y: f64,
+        epsg: u32,
+    },
+    OutsideUse {
+        x: f64,
+        y: f64,
+        place: String,
+        epsg: u32,
+    },
+    Transform(String),
+    LonLatSwapped {
+        x: f64,
+        y: f64,
+        place: String,
+        epsg: u32,
+    },
+}
+
+impl std::fmt::Display for PositionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PositionError::NotFinite { x, y } => {
+                write!(f, "expected finite coordinates, found ({x}, {y})")
+            }
+            PositionError::NotDegrees { x, y } => write!(
+                f,
+                "lon = {x}, lat = {y} are not degrees: expected longitude −180…180 and latitude −90…90 (metres go in columns x,y)"
+            ),
+            PositionError::LooksLikeDegrees { x, y, epsg } => write!(
+                f,
+                "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{epsg} (degrees go in columns lon,lat)"
+            ),
+            PositionError::OutsideUse { x, y, place, epsg } => write!(
+                f,
+                "x = {x}, y = {y} lies outside {place} where EPSG:{epsg} is used: are x and y swapped, or is the CRS wrong?"
+            ),
+            PositionError::Transform(m) => f.write_str(m),
+            PositionError::LonLatSwapped { x, y, place, epsg } => write!(
+                f,
+                "lon = {x}, lat = {y} lies outside {place} where EPSG:{epsg} is used: are lon and lat swapped?"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PositionError {}
+
+impl PositionError {
+    /// The reason without the coordinates.
+    pub fn without_values(&self) -> String {
+        match self {
+            PositionError::NotFinite { .. } => "expected finite coordinates".into(),
+            PositionError::NotDegrees { .. } => "expected longitude −180…180 and latitude −90…90 in degrees, found values out of range (metres go in columns x,y)".into(),
+            PositionError::LooksLikeDegrees { epsg, .. } => format!("expected metres in EPSG:{epsg}, found values that look like longitude/latitude in degrees (degrees go in columns lon,lat)"),
+            PositionError::OutsideUse { place, epsg, .. } => format!("expected a position in {place} where EPSG:{epsg} is used, found one outside it: are x and y swapped, or is the CRS wrong?"),
+            PositionError::Transform(_) => "the position cannot be transformed to the working CRS".into(),
+            PositionError::LonLatSwapped { place, epsg, .. } => format!("expected a position in {place} where EPSG:{epsg} is used, found one outside it: are lon and lat swapped?"),
+        }
     }
 }
 
