@@ -18,6 +18,7 @@ usage: crosscheck_footprint.py STRATMAP_BINARY WORK_DIR [RECORDS]
 """
 import csv
 import json
+import numpy as np
 import math
 import random
 import subprocess
@@ -229,10 +230,12 @@ for k in KS:
     shown = {}
     for a in names:
         p = got[a]
-        sup = len(phones[a]) < k
+        primary = len(phones[a]) < k
+        # secondary suppression may blank more; the audit below checks it is needed nowhere less
+        sup = primary or p["suppressed"] is True
         shown[a] = not sup
-        if p["suppressed"] != sup:
-            failures.append(f"{a} (min {k}): suppressed {p['suppressed']} vs {sup}")
+        if primary and not p["suppressed"]:
+            failures.append(f"{a} (min {k}): not suppressed with {len(phones[a])} phones")
         close(p["footprint"], None if sup else fp[a], f"{a} footprint (min {k})")
         close(p["phone_days"], None if sup else pdays[a], f"{a} phone_days (min {k})")
         close(p["unique_phones"], None if sup else len(phones[a]), f"{a} unique_phones (min {k})")
@@ -247,7 +250,10 @@ for k in KS:
         if r is None:
             failures.append(f"no row {c}")
             continue
-        sup = c != "total" and len(cat_phones[c]) < k
+        primary = c != "total" and len(cat_phones[c]) < k
+        if primary and r["footprint"] != "":
+            failures.append(f"{c} (min {k}): category row shown with {len(cat_phones[c])} phones")
+        sup = primary or (c != "total" and r["footprint"] == "")
         vis = [a for a in members if shown[a]]
         f_all = total if c == "total" else sum(fp[a] for a in members)
         ref = {
@@ -263,8 +269,35 @@ for k in KS:
         }
         for col, v in ref.items():
             close(num(r[col]), v, f"{c} {col} (min {k})")
-    close(num(table["outside"]["footprint"]), outside, f"outside footprint (min {k})")
-    close(num(table["outside"]["share_pct"]), outside / total * 100, f"outside share_pct (min {k})")
+    out_blank = table["outside"]["footprint"] == ""
+    close(num(table["outside"]["footprint"]), None if out_blank else outside, f"outside footprint (min {k})")
+    close(num(table["outside"]["share_pct"]), None if out_blank else outside / total * 100,
+          f"outside share_pct (min {k})")
+    # Audit (numpy's rank, independent of stratmap's elimination): a blanked
+    # figure x follows from the published ones by adding and subtracting iff
+    # adding the row e_x to the relations over the blanked figures leaves
+    # the rank unchanged. Relations: category = sum of its areas; total =
+    # outside + sum of categories.
+    cats = sorted(c for c in groups if c != "total")
+    cells = [("area", a) for a in names] + [("cat", c) for c in cats] + [("outside", None)]
+    blank = [not shown[a] for a in names] + [table[c]["footprint"] == "" for c in cats] + [out_blank]
+    rel = []
+    for c in cats:
+        rel.append([(-1 if (t == "area" and polys[v][0] == c) else 1 if (t == "cat" and v == c) else 0)
+                    for t, v in cells])
+    rel.append([1 if t in ("cat", "outside") else 0 for t, _ in cells])
+    A = np.array(rel, dtype=float)[:, np.array(blank, dtype=bool)]
+    hidden = [cells[i] for i in range(len(cells)) if blank[i]]
+    if hidden:
+        rank = np.linalg.matrix_rank(A)
+        for j, cell in enumerate(hidden):
+            e = np.zeros((1, len(hidden)))
+            e[0, j] = 1.0
+            if np.linalg.matrix_rank(np.vstack([A, e])) == rank:
+                failures.append(f"min {k}: blanked {cell} follows from the published figures")
+    secondary = sum(1 for a in names if not shown[a] and len(phones[a]) >= k)
+    print(f"  min_phones {k}: {sum(1 for a in names if not shown[a])} areas blanked ({secondary} secondary), "
+          f"{sum(blank) - sum(1 for a in names if not shown[a])} category/outside rows blanked; audited")
 
 print(f"footprint cross-check: {len(rows)} records ({skipped} left out), {total} phone-days, "
       f"{len(names)} areas, disclosure control at {KS}; {len(failures)} disagreements")

@@ -69,6 +69,8 @@ pub struct FootprintOutput {
     pub phone_days: u64,
     /// Areas blanked by disclosure control.
     pub suppressed: usize,
+    /// Of them, those blanked to protect others (secondary suppression).
+    pub secondary: usize,
     /// `tower_id, area, category, weight` rows, when asked for.
     pub weight_rows: Vec<Vec<Value>>,
 }
@@ -128,10 +130,14 @@ pub fn compute<R: Read + Send>(
     let totals = fp.totals(&cat, names.len());
     let report = FootprintReport::new(&totals, &cat, &names, p.min_phones);
     let summary = format!(
-        "{}, {} suppressed (< {} phones); {} → {}{}",
+        "{}, {} suppressed (< {} phones){}; {} → {}{}",
         counted(areas.names.len(), "area"),
-        report.suppressed,
+        report.suppressed - report.secondary,
         p.min_phones,
+        match report.secondary {
+            0 => String::new(),
+            n => format!(" and {n} more so that none can be worked out from the published figures"),
+        },
         counted(fp.stats.used as usize, "record"),
         counted(totals.total_phone_days as usize, "phone-day"),
         match fp.stats.skipped() {
@@ -146,6 +152,7 @@ pub fn compute<R: Read + Send>(
         stats: fp.stats.clone(),
         phone_days: totals.total_phone_days,
         suppressed: report.suppressed,
+        secondary: report.secondary,
         weight_rows,
     })
 }

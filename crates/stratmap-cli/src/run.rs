@@ -342,6 +342,8 @@ pub fn run(
             rec.counts.insert("phone_days".into(), json!(fp.phone_days));
             rec.counts
                 .insert("areas_suppressed".into(), json!(fp.suppressed));
+            rec.counts
+                .insert("areas_suppressed_secondary".into(), json!(fp.secondary));
             tables.push((
                 "footprint_by_category.csv",
                 &FOOTPRINT_CATEGORY_COLUMNS,

@@ -5,8 +5,12 @@
 //!
 //! Sums are kept in fixed point (integers), so the totals are exactly the same
 //! whatever the order of the records or the number of threads: a record's
-//! fraction of its disc is rounded to 2⁻³² and a phone-day's share of an area
-//! to 2⁻⁶⁰, far below anything a map shows.
+//! fraction of its disc is kept in units of 2⁻⁶² to 40 significant bits
+//! (a relative error below 10⁻¹², however small the overlap), and a
+//! phone-day's share of an area in units of 2⁻⁶². A disc that overlaps an
+//! area by any positive area touches it (counts in `phone_days` and
+//! `unique_phones`), however small its fraction; one that does not reach it
+//! gives it exactly nothing.
 //!
 //! The method's own example: a day of two records, one disc wholly outside
 //! every area, one half inside area A, gives A 0.25 and outside 0.75.
@@ -31,14 +35,18 @@ use geo::MultiPolygon;
 use rustc_hash::FxHashMap;
 use std::f64::consts::PI;
 
-/// One disc's fraction in fixed point: 2³² is the whole disc.
-const DISC_ONE: u64 = 1 << 32;
-/// A phone-day's share in fixed point: 2⁶⁰ is one phone-day.
-const DAY_ONE: u128 = 1 << 60;
+/// One disc's fraction in fixed point: 2⁶² is the whole disc.
+pub const DISC_ONE: u64 = 1 << 62;
+/// A phone-day's share in fixed point: 2⁶² is one phone-day.
+const DAY_ONE: u128 = 1 << 62;
+/// Significant bits kept of a disc's fraction: finer than any figure shows,
+/// coarse enough that the geometry's rounding (about 10⁻¹⁶ of a disc) does
+/// not show either (a disc centred on a straight edge is exactly one half).
+const FRACTION_BITS: u32 = 40;
 
-/// How one record's disc falls over the areas, in fixed point (2³² = the
-/// whole disc): the areas it overlaps by a positive area, in area order, and
-/// the part outside every area.
+/// How one record's disc falls over the areas, in fixed point (2⁶² = the
+/// whole disc): the areas it overlaps by a positive area, in area order (each
+/// at least 1, so a touch is never lost), and the part outside every area.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiscWeights {
     pub areas: Vec<(u32, u64)>,
@@ -55,8 +63,15 @@ impl DiscWeights {
     }
 }
 
+/// A fraction of a disc in fixed point, to [`FRACTION_BITS`] significant bits.
 fn fixed(fraction: f64) -> u64 {
-    (fraction.clamp(0.0, 1.0) * DISC_ONE as f64).round() as u64
+    let q = (fraction.clamp(0.0, 1.0) * DISC_ONE as f64).round() as u64;
+    let drop = (u64::BITS - q.leading_zeros()).saturating_sub(FRACTION_BITS);
+    if drop == 0 {
+        q
+    } else {
+        ((q + (1 << (drop - 1))) >> drop) << drop
+    }
 }
 
 /// The area polygons (in a projected CRS, metres) and the disc radius.
@@ -94,14 +109,15 @@ impl FootprintAreas {
             .collect()
     }
 
-    /// The weights of the disc around `c`.
+    /// The weights of the disc around `c`. An area the disc overlaps by a
+    /// positive area gets at least 1 (2⁻⁶² of the disc), so that it is
+    /// touched however small the overlap.
     pub fn weights(&self, c: (f64, f64)) -> DiscWeights {
         let disc = PI * self.radius * self.radius;
         let areas: Vec<(u32, u64)> = self
             .fractions(c)
             .into_iter()
-            .map(|(i, f)| (i as u32, fixed(f)))
-            .filter(|(_, q)| *q > 0)
+            .map(|(i, f)| (i as u32, fixed(f).max(1)))
             .collect();
         let outside = match &self.coverage {
             None => DISC_ONE.saturating_sub(areas.iter().map(|(_, q)| q).sum()),
@@ -111,20 +127,43 @@ impl FootprintAreas {
                     .iter()
                     .map(|(_, a)| a)
                     .sum();
-                fixed(1.0 - covered / disc)
+                fixed(((disc - covered) / disc).max(0.0))
             }
         };
         DiscWeights { areas, outside }
     }
 }
 
+/// A sum of disc weights in 96 bits (`hi`·2⁶⁴ + `lo`): 2³⁴ whole discs, so
+/// a phone's day can have billions of records. Kept with its area number in
+/// 16 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct AreaSum {
+    lo: u64,
+    hi: u32,
+    area: u32,
+}
+
+impl AreaSum {
+    fn add(&mut self, q: u64) {
+        let (lo, carry) = self.lo.overflowing_add(q);
+        self.lo = lo;
+        self.hi = self.hi.saturating_add(u32::from(carry));
+    }
+
+    fn value(&self) -> u128 {
+        (u128::from(self.hi) << 64) | u128::from(self.lo)
+    }
+}
+
 /// One phone's records on one day: how many, and the sums of their weights.
 #[derive(Debug, Clone, Default)]
 struct PhoneDay {
+    /// The part outside every area (its `area` is unused).
+    outside: AreaSum,
     n: u32,
-    outside: u64,
     /// Sorted by area.
-    areas: Vec<(u32, u64)>,
+    areas: Vec<AreaSum>,
 }
 
 /// The records of many phones and days, summed as they stream in. Memory
@@ -141,11 +180,18 @@ impl DailyFootprint {
     pub fn add(&mut self, phone: u32, day: i32, w: &DiscWeights) {
         let pd = self.days.entry((phone, day)).or_default();
         pd.n = pd.n.saturating_add(1);
-        pd.outside = pd.outside.saturating_add(w.outside);
+        pd.outside.add(w.outside);
         for &(a, q) in &w.areas {
-            match pd.areas.binary_search_by_key(&a, |e| e.0) {
-                Ok(k) => pd.areas[k].1 = pd.areas[k].1.saturating_add(q),
-                Err(k) => pd.areas.insert(k, (a, q)),
+            match pd.areas.binary_search_by_key(&a, |e| e.area) {
+                Ok(k) => pd.areas[k].add(q),
+                Err(k) => pd.areas.insert(
+                    k,
+                    AreaSum {
+                        lo: q,
+                        hi: 0,
+                        area: a,
+                    },
+                ),
             }
         }
     }
@@ -159,7 +205,8 @@ impl DailyFootprint {
     pub fn totals(&self, category: &[u32], categories: usize) -> FootprintTotals {
         let n_areas = category.len();
         let mut t = FootprintTotals::new(n_areas, categories);
-        let share = |s: u64, n: u32| ((u128::from(s) << 28) + u128::from(n / 2)) / u128::from(n);
+        // DISC_ONE = DAY_ONE: the day's share is the mean of its weights
+        let share = |s: &AreaSum, n: u32| (s.value() + u128::from(n / 2)) / u128::from(n);
         // by phone, so that a phone's days come together for the unique counts
         let mut days: Vec<(&(u32, i32), &PhoneDay)> = self.days.iter().collect();
         days.sort_unstable_by_key(|(key, _)| **key);
@@ -167,9 +214,9 @@ impl DailyFootprint {
         let mut seen_cat: Vec<u32> = vec![u32::MAX; categories];
         for (&(phone, _), pd) in days {
             t.total_phone_days += 1;
-            t.outside += share(pd.outside, pd.n);
-            for &(a, s) in &pd.areas {
-                let a = a as usize;
+            t.outside += share(&pd.outside, pd.n);
+            for s in &pd.areas {
+                let a = s.area as usize;
                 if a >= n_areas {
                     continue;
                 }
@@ -194,7 +241,7 @@ impl DailyFootprint {
 /// add up with [`FootprintTotals::merge`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FootprintTotals {
-    /// Per area, in units of 2⁻⁶⁰ phone-days.
+    /// Per area, in units of 2⁻⁶² phone-days.
     footprint: Vec<u128>,
     pub phone_days: Vec<u64>,
     pub unique_phones: Vec<u64>,
@@ -279,8 +326,11 @@ pub struct CategoryFootprint {
 pub struct FootprintReport {
     pub areas: Vec<AreaFootprint>,
     pub categories: Vec<CategoryFootprint>,
-    /// Areas blanked because fewer than `min_phones` phones touched them.
+    /// Areas blanked: because fewer than `min_phones` phones touched them,
+    /// or to protect those (secondary suppression).
     pub suppressed: usize,
+    /// Of them, the areas blanked to protect others.
+    pub secondary: usize,
 }
 
 /// The categories of the areas, numbered in report order.
@@ -302,23 +352,241 @@ pub fn category_numbers(categories: &[String]) -> (Vec<u32>, Vec<String>) {
     (numbers, names)
 }
 
+/// The cells of the published footprint tables and how they add up: the
+/// areas' footprints, each category's (the sum of its areas'), the part
+/// outside every area, and the total (outside plus the categories; the
+/// total is always published). Used to find which blanked figures could be
+/// worked out from the published ones by adding and subtracting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableCell {
+    Area(usize),
+    Category(usize),
+    Outside,
+}
+
+/// The blanked cells that the published figures give away: those a sum of
+/// published figures, with signs, equals. `blank` marks the blanked cells;
+/// `category[a]` is area a's category, of `categories`.
+///
+/// The relations are: each category = the sum of its areas; total =
+/// outside + the sum of the categories. A blanked cell x is given away
+/// exactly when the unit vector of x lies in the row space of the relations
+/// restricted to the blanked cells (reduced row echelon form: some row is x
+/// alone).
+pub fn disclosed(
+    category: &[u32],
+    categories: usize,
+    blank: &dyn Fn(TableCell) -> bool,
+) -> Vec<TableCell> {
+    let mut cells: Vec<TableCell> = (0..category.len())
+        .map(TableCell::Area)
+        .chain((0..categories).map(TableCell::Category))
+        .chain(std::iter::once(TableCell::Outside))
+        .filter(|c| blank(*c))
+        .collect();
+    cells.sort();
+    if cells.is_empty() {
+        return Vec::new();
+    }
+    let col = |c: TableCell| cells.binary_search(&c).ok();
+    // one row per relation, over the blanked cells only
+    let mut rows: Vec<Vec<f64>> = Vec::with_capacity(categories + 1);
+    for c in 0..categories {
+        let mut row = vec![0.0; cells.len()];
+        if let Some(k) = col(TableCell::Category(c)) {
+            row[k] = 1.0;
+        }
+        for (a, &ca) in category.iter().enumerate() {
+            if ca as usize == c {
+                if let Some(k) = col(TableCell::Area(a)) {
+                    row[k] = -1.0;
+                }
+            }
+        }
+        rows.push(row);
+    }
+    let mut top = vec![0.0; cells.len()];
+    for c in 0..categories {
+        if let Some(k) = col(TableCell::Category(c)) {
+            top[k] = 1.0;
+        }
+    }
+    if let Some(k) = col(TableCell::Outside) {
+        top[k] = 1.0;
+    }
+    // a category with no areas is 0 by its relation: its row says so
+    rows.push(top);
+    rows.retain(|r| r.iter().any(|v| *v != 0.0));
+    // reduced row echelon form (the entries are small integers and halves)
+    let eps = 1e-9;
+    let mut pivot_row = 0;
+    for k in 0..cells.len() {
+        let Some(p) = (pivot_row..rows.len()).find(|&i| rows[i][k].abs() > eps) else {
+            continue;
+        };
+        rows.swap(pivot_row, p);
+        let pv = rows[pivot_row][k];
+        rows[pivot_row].iter_mut().for_each(|v| *v /= pv);
+        let prow = rows[pivot_row].clone();
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i != pivot_row && row[k].abs() > eps {
+                let f = row[k];
+                row.iter_mut().zip(&prow).for_each(|(v, p)| *v -= f * p);
+            }
+        }
+        pivot_row += 1;
+        if pivot_row == rows.len() {
+            break;
+        }
+    }
+    let mut out: Vec<TableCell> = rows
+        .iter()
+        .filter_map(|r| {
+            let mut nz = r.iter().enumerate().filter(|(_, v)| v.abs() > eps);
+            match (nz.next(), nz.next()) {
+                (Some((k, _)), None) => Some(cells[k]),
+                _ => None,
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 impl FootprintReport {
-    /// Per area and category. An area touched by fewer than `min_phones`
-    /// distinct phones is blanked (footprint, phone_days, unique_phones and,
-    /// since it gives the footprint away, share_pct); so is a category whose
-    /// areas together were touched by fewer. A category's means, minima and
-    /// maxima are over its areas that are not blanked.
+    /// Per area and category, with disclosure control. Primary: an area
+    /// touched by fewer than `min_phones` distinct phones is blanked
+    /// (footprint, phone_days, unique_phones and, since it gives the
+    /// footprint away, share_pct); so is a category whose areas together
+    /// were touched by fewer. Secondary (complementary, as statistical
+    /// offices do): while a blanked figure follows from the published ones
+    /// by adding and subtracting (see [`disclosed`]), one more figure is
+    /// blanked beside it — in the same category an area, else the category
+    /// row; for a category or `outside`, another category row or `outside`
+    /// (one whose areas are all shown last, as it would need one of them
+    /// blanked too) — choosing the smallest footprint at least as large as
+    /// the one to protect (so that the pair's sum does not pin it down),
+    /// else the largest. A category's means, minima and maxima are over its areas
+    /// that are not blanked.
     pub fn new(
         totals: &FootprintTotals,
         category: &[u32],
         names: &[String],
         min_phones: u64,
     ) -> Self {
+        let n_areas = category.len();
+        let n_cat = names.len();
         let total = totals.total_phone_days as f64;
+        let members: Vec<Vec<usize>> = (0..n_cat)
+            .map(|c| {
+                (0..n_areas)
+                    .filter(|&a| category[a] as usize == c)
+                    .collect()
+            })
+            .collect();
+        let cat_fp: Vec<u128> = members
+            .iter()
+            .map(|m| m.iter().map(|&a| totals.footprint[a]).sum())
+            .collect();
+        let mut area_blank: Vec<bool> = (0..n_areas)
+            .map(|a| totals.unique_phones[a] < min_phones)
+            .collect();
+        let primary = area_blank.iter().filter(|b| **b).count();
+        let mut cat_blank: Vec<bool> = (0..n_cat)
+            .map(|c| totals.category_phones.get(c).copied().unwrap_or(0) < min_phones)
+            .collect();
+        let mut outside_blank = false;
+        let value = |c: TableCell| match c {
+            TableCell::Area(a) => totals.footprint[a],
+            TableCell::Category(k) => cat_fp[k],
+            TableCell::Outside => totals.outside,
+        };
+        loop {
+            // Blanking a category row whose areas are all shown gives it
+            // away by their sum, and an area must go too: such candidates
+            // come last. Then the smallest candidate at least `v`, else the
+            // largest; ties by order.
+            let cascades = |c: TableCell| match c {
+                TableCell::Category(k) => members[k].iter().all(|&a| !area_blank[a]),
+                _ => false,
+            };
+            let choose = |cands: Vec<TableCell>, v: u128| -> Option<TableCell> {
+                let above = cands
+                    .iter()
+                    .filter(|c| value(**c) >= v)
+                    .min_by_key(|c| (cascades(**c), value(**c), **c));
+                above
+                    .or_else(|| {
+                        cands
+                            .iter()
+                            .max_by_key(|c| (!cascades(**c), value(**c), std::cmp::Reverse(**c)))
+                    })
+                    .copied()
+            };
+            let blank = |c: TableCell| match c {
+                TableCell::Area(a) => area_blank[a],
+                TableCell::Category(k) => cat_blank[k],
+                TableCell::Outside => outside_blank,
+            };
+            // a category or outside first: protecting it often protects its areas
+            let found = disclosed(category, n_cat, &blank);
+            let Some(&x) = found
+                .iter()
+                .find(|c| !matches!(c, TableCell::Area(_)))
+                .or(found.first())
+            else {
+                break;
+            };
+            let v = value(x);
+            let open_areas = |k: usize| -> Vec<TableCell> {
+                members[k]
+                    .iter()
+                    .filter(|&&a| !area_blank[a])
+                    .map(|&a| TableCell::Area(a))
+                    .collect()
+            };
+            let open_top = |except: TableCell| -> Vec<TableCell> {
+                (0..n_cat)
+                    .filter(|&k| !cat_blank[k])
+                    .map(TableCell::Category)
+                    .chain((!outside_blank).then_some(TableCell::Outside))
+                    .filter(|c| *c != except)
+                    .collect()
+            };
+            let pick = match x {
+                TableCell::Area(a) => {
+                    let k = category[a] as usize;
+                    choose(open_areas(k), v).or((!cat_blank.get(k).copied().unwrap_or(true))
+                        .then_some(TableCell::Category(k)))
+                }
+                TableCell::Category(k) if members[k].iter().all(|&a| !area_blank[a]) => {
+                    choose(open_areas(k), v)
+                }
+                _ => choose(open_top(x), v),
+            };
+            // whatever is still published, when the rules above find nothing
+            let pick = pick.or_else(|| {
+                choose(
+                    (0..n_areas)
+                        .filter(|&a| !area_blank[a])
+                        .map(TableCell::Area)
+                        .chain(open_top(x))
+                        .collect(),
+                    v,
+                )
+            });
+            match pick {
+                Some(TableCell::Area(a)) => area_blank[a] = true,
+                Some(TableCell::Category(k)) => cat_blank[k] = true,
+                Some(TableCell::Outside) => outside_blank = true,
+                // everything is blank but the total: nothing more to do
+                None => break,
+            }
+        }
         let share = |f: f64| (total > 0.0).then(|| f / total * 100.0);
-        let areas: Vec<AreaFootprint> = (0..category.len())
+        let areas: Vec<AreaFootprint> = (0..n_areas)
             .map(|a| {
-                let suppressed = totals.unique_phones[a] < min_phones;
+                let suppressed = area_blank[a];
                 let f = totals.footprint(a);
                 AreaFootprint {
                     footprint: (!suppressed).then_some(f),
@@ -339,58 +607,39 @@ impl FootprintReport {
             let phones: Vec<u64> = shown.iter().filter_map(|a| a.unique_phones).collect();
             let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
             let phones_f: Vec<f64> = phones.iter().map(|&p| p as f64).collect();
-            let blank = suppressed;
+            let shown_if = |v: Option<f64>| if suppressed { None } else { v };
             CategoryFootprint {
                 category: name.to_string(),
                 areas: Some(members.len()),
-                footprint: (!blank).then_some(footprint),
-                share_pct: if blank { None } else { share(footprint) },
-                footprint_mean: if blank { None } else { mean(&fps) },
-                footprint_min: if blank {
-                    None
-                } else {
-                    fps.iter().copied().reduce(f64::min)
-                },
-                footprint_max: if blank {
-                    None
-                } else {
-                    fps.iter().copied().reduce(f64::max)
-                },
-                unique_phones_mean: if blank { None } else { mean(&phones_f) },
-                unique_phones_min: if blank {
-                    None
-                } else {
-                    phones.iter().copied().min()
-                },
-                unique_phones_max: if blank {
-                    None
-                } else {
-                    phones.iter().copied().max()
-                },
+                footprint: (!suppressed).then_some(footprint),
+                share_pct: shown_if(share(footprint)),
+                footprint_mean: shown_if(mean(&fps)),
+                footprint_min: shown_if(fps.iter().copied().reduce(f64::min)),
+                footprint_max: shown_if(fps.iter().copied().reduce(f64::max)),
+                unique_phones_mean: shown_if(mean(&phones_f)),
+                unique_phones_min: phones.iter().copied().min().filter(|_| !suppressed),
+                unique_phones_max: phones.iter().copied().max().filter(|_| !suppressed),
                 suppressed,
             }
         };
         let mut categories = Vec::new();
         for (c, name) in names.iter().enumerate() {
-            let members: Vec<usize> = (0..category.len())
-                .filter(|&a| category[a] as usize == c)
-                .collect();
-            let footprint = members.iter().map(|&a| totals.footprint[a]).sum::<u128>();
-            let suppressed = totals.category_phones.get(c).copied().unwrap_or(0) < min_phones;
             categories.push(row(
                 name,
-                &members,
-                footprint as f64 / DAY_ONE as f64,
-                suppressed,
+                &members[c],
+                cat_fp[c] as f64 / DAY_ONE as f64,
+                cat_blank[c],
             ));
         }
-        let mut outside = row("outside", &[], totals.outside(), false);
+        let mut outside = row("outside", &[], totals.outside(), outside_blank);
         outside.areas = None;
         categories.push(outside);
-        let all: Vec<usize> = (0..category.len()).collect();
+        let all: Vec<usize> = (0..n_areas).collect();
         categories.push(row("total", &all, total, false));
+        let suppressed = area_blank.iter().filter(|b| **b).count();
         FootprintReport {
-            suppressed: areas.iter().filter(|a| a.suppressed).count(),
+            suppressed,
+            secondary: suppressed - primary,
             areas,
             categories,
         }
@@ -514,14 +763,17 @@ mod tests {
             fp.add(phone, 0, &areas.weights((2500.0, 2500.0)));
         }
         fp.add(9, 0, &areas.weights((7500.0, 2500.0)));
+        // two phone-days wholly outside
+        fp.add(10, 0, &areas.weights((30_000.0, 2500.0)));
+        fp.add(11, 0, &areas.weights((30_000.0, 2500.0)));
         let (cat, names) = category_numbers(&["reported".into(), "SUO".into(), "SUO".into()]);
         assert_eq!(names, ["SUO", "reported"]);
         assert_eq!(cat, [1, 0, 0]);
         let t = fp.totals(&cat, names.len());
         let r = FootprintReport::new(&t, &cat, &names, 3);
-        assert_eq!(r.suppressed, 2);
+        assert_eq!((r.suppressed, r.secondary), (2, 0));
         assert_eq!(r.areas[0].footprint, Some(3.0));
-        assert_eq!(r.areas[0].share_pct, Some(75.0));
+        assert_eq!(r.areas[0].share_pct, Some(50.0));
         assert_eq!(r.areas[1].footprint, None);
         assert!(r.areas[1].suppressed);
         assert_eq!(r.areas[1].share_pct, None);
@@ -532,9 +784,10 @@ mod tests {
         assert_eq!(r.categories[0].areas, Some(2));
         assert_eq!(r.categories[1].footprint, Some(3.0));
         assert_eq!(r.categories[1].unique_phones_max, Some(3));
-        assert_eq!(r.categories[2].footprint, Some(0.0));
+        // SUO = total − outside − reported: so outside (2 ≥ SUO's 1) is blanked too
+        assert!(r.categories[2].suppressed && r.categories[2].footprint.is_none());
         assert_eq!(r.categories[2].areas, None);
-        assert_eq!(r.categories[3].footprint, Some(4.0));
+        assert_eq!(r.categories[3].footprint, Some(6.0));
         assert_eq!(r.categories[3].share_pct, Some(100.0));
         // total row statistics are over areas shown: only area 0
         assert_eq!(r.categories[3].footprint_mean, Some(3.0));
@@ -543,5 +796,146 @@ mod tests {
         assert_eq!(r.suppressed, 0);
         assert_eq!(r.areas[1].footprint, Some(1.0));
         assert_eq!(r.areas[2].footprint, Some(0.0));
+    }
+
+    /// The case: two UO areas, one touched by 1 phone. The UO row
+    /// less the published area, or total − outside − the published areas,
+    /// would give it away: a second UO area is blanked.
+    #[test]
+    fn secondary_suppression_in_a_category() {
+        let areas = town();
+        let mut fp = DailyFootprint::default();
+        for phone in 0..5 {
+            fp.add(phone, 0, &areas.weights((2500.0, 2500.0))); // area 0
+        }
+        fp.add(7, 0, &areas.weights((7500.0, 2500.0))); // area 1: 1 phone
+        for phone in 20..26 {
+            fp.add(phone, 0, &areas.weights((52_500.0, 2500.0))); // area 2
+            fp.add(phone, 1, &areas.weights((30_000.0, 2500.0))); // outside
+        }
+        let (cat, names) = category_numbers(&["UO".into(), "UO".into(), "RO".into()]);
+        let t = fp.totals(&cat, names.len());
+        let r = FootprintReport::new(&t, &cat, &names, 3);
+        assert_eq!((r.suppressed, r.secondary), (2, 1));
+        assert!(r.areas[0].suppressed && r.areas[1].suppressed && !r.areas[2].suppressed);
+        assert_eq!(r.areas[2].footprint, Some(6.0));
+        // the UO row stays: it is the sum of two blanked areas (5 + 1)
+        let uo = r.categories.iter().find(|c| c.category == "UO").unwrap();
+        assert_eq!(uo.footprint, Some(6.0));
+        assert_eq!(uo.footprint_mean, None);
+        assert!(published_give_nothing_away(&r, &cat, names.len()));
+    }
+
+    /// Tries every sum and difference of the tables' relations (each taken
+    /// −1, 0 or +1 times): if one leaves a single blanked figure, that figure
+    /// follows from published ones. Independent of [`disclosed`].
+    fn published_give_nothing_away(r: &FootprintReport, cat: &[u32], n_cat: usize) -> bool {
+        // relation rows over cells: areas, then categories, then outside
+        let n = cat.len() + n_cat + 1;
+        let mut rel: Vec<Vec<i32>> = Vec::new();
+        for c in 0..n_cat {
+            let mut row = vec![0; n];
+            row[cat.len() + c] = 1;
+            for (a, &k) in cat.iter().enumerate() {
+                if k as usize == c {
+                    row[a] = -1;
+                }
+            }
+            rel.push(row);
+        }
+        let mut top = vec![0; n];
+        top[cat.len()..].iter_mut().for_each(|v| *v = 1);
+        rel.push(top);
+        let blank: Vec<bool> = r
+            .areas
+            .iter()
+            .map(|a| a.suppressed)
+            .chain(r.categories[..n_cat + 1].iter().map(|c| c.suppressed))
+            .collect();
+        let combos = 3usize.pow(rel.len() as u32);
+        for code in 1..combos {
+            let mut sum = vec![0; n];
+            let mut k = code;
+            for row in &rel {
+                let l = (k % 3) as i32 - 1;
+                k /= 3;
+                sum.iter_mut().zip(row).for_each(|(s, v)| *s += l * v);
+            }
+            let hidden = (0..n).filter(|&i| blank[i] && sum[i] != 0).count();
+            if hidden == 1 {
+                return false;
+            }
+        }
+        true
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// On random towns of up to 12 areas in up to 4 categories, with
+        /// random phones, no blanked figure follows from the published ones,
+        /// and every area below the threshold is blanked.
+        #[test]
+        fn no_blanked_figure_can_be_worked_out(
+            area_cat in proptest::collection::vec(0u32..4, 1..12),
+            phones in proptest::collection::vec((0u32..40, 0usize..13), 0..80),
+            k in 1u64..5,
+        ) {
+            let n = area_cat.len();
+            let rects: Vec<MultiPolygon<f64>> = (0..n)
+                .map(|i| rect(i as f64 * 10_000.0, 0.0, i as f64 * 10_000.0 + 5000.0, 5000.0))
+                .collect();
+            let areas = FootprintAreas::new(rects, 500.0);
+            let mut fp = DailyFootprint::default();
+            for (phone, where_) in &phones {
+                // 12 and above: outside every area
+                let x = *where_ as f64 * 10_000.0 + 2500.0;
+                fp.add(*phone, 0, &areas.weights((x, 2500.0)));
+            }
+            let names_in: Vec<String> = area_cat.iter().map(|c| ["SUO", "RO", "UO", "reported"][*c as usize].to_string()).collect();
+            let (cat, names) = category_numbers(&names_in);
+            let t = fp.totals(&cat, names.len());
+            let r = FootprintReport::new(&t, &cat, &names, k);
+            proptest::prop_assert!(published_give_nothing_away(&r, &cat, names.len()));
+            for a in 0..n {
+                if t.unique_phones[a] < k {
+                    proptest::prop_assert!(r.areas[a].suppressed);
+                }
+            }
+            proptest::prop_assert_eq!(r.categories.last().unwrap().footprint, Some(t.total_phone_days as f64));
+        }
+    }
+
+    #[test]
+    fn a_grazing_disc_touches_and_a_missing_one_gives_exactly_nothing() {
+        let areas = town();
+        // 1 cm into area 0 across its left edge at x = 0
+        let w = areas.weights((-499.99, 2500.0));
+        assert_eq!(w.areas.len(), 1);
+        let exact = {
+            let (r, d) = (500.0f64, 499.99f64);
+            (r * r * (d / r).acos() - d * (r * r - d * d).sqrt()) / (PI * r * r)
+        };
+        let f = w.fraction(0);
+        assert!(
+            f > 0.0 && ((f - exact) / exact).abs() < 1e-6,
+            "{f} vs {exact}"
+        );
+        let mut fp = DailyFootprint::default();
+        fp.add(1, 0, &w);
+        let t = fp.totals(&[0, 0, 0], 1);
+        assert_eq!((t.phone_days[0], t.unique_phones[0]), (1, 1));
+        assert!(((t.footprint(0) - exact) / exact).abs() < 1e-6);
+        // a disc whose box meets the area's box but not the area: exactly nothing
+        let l = FootprintAreas::new(
+            vec![MultiPolygon::new(vec![
+                polygon![(x: 0.0, y: 0.0), (x: 1000.0, y: 0.0), (x: 0.0, y: 1000.0)],
+            ])],
+            500.0,
+        );
+        let w = l.weights((900.0, 900.0));
+        assert!(w.areas.is_empty());
+        assert_eq!(w.outside, DISC_ONE);
+        // wholly inside: exactly the whole disc
+        assert_eq!(areas.weights((2500.0, 2500.0)).areas, vec![(0, DISC_ONE)]);
     }
 }
