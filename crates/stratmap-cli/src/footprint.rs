@@ -11,7 +11,7 @@ use stratmap_io::config::Config;
 use stratmap_io::connections::{
     parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
 };
-use stratmap_io::csv_out::write_csv;
+use stratmap_io::csv_out::{write_csv, write_data_csv};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
@@ -292,7 +292,7 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
     )?;
     write(&out, files.out)?;
     if let Some(path) = files.weights_out {
-        write_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
+        write_data_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
         println!(
             "wrote {} (tower → area weights: {})",
             path.display(),

@@ -197,11 +197,23 @@ pub fn load_grid(
 pub fn compute_index(
     grid: &GridTable,
     config: &Config,
+    notes: &Notes,
 ) -> Result<(LivingConditionsIndex, String), Error> {
     let params = config
         .index_params()
         .map_err(|m| Problem::file("config", m))?;
     let lci = LivingConditionsIndex::compute(&grid.stats, &params);
+    for v in Variable::ALL {
+        if let Some((mean, 0.0)) = lci.standardisation[v.position()] {
+            if lci.valid > 1 {
+                notes.note(&format!(
+                    "warning: {} is the same in every valid cell ({}; sd = 0): it cannot tell cells apart, so its z is 0 in every cell",
+                    config.column(v.name()).0,
+                    if v.higher_is_worse() { mean } else { -mean }
+                ));
+            }
+        }
+    }
     let count = |s: Status| lci.cells.iter().filter(|c| c.status == s).count();
     let mut summary = format!(
         "{}: {} ok, {} low_population, {} incomplete",
@@ -274,7 +286,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let format = format_of(out, true)?;
     let (config, name, grid) = input.load(true, notes)?;
     notes.stage("computing the index");
-    let (lci, summary) = compute_index(&grid, &config)?;
+    let (lci, summary) = compute_index(&grid, &config, notes)?;
     notes.stage(&format!("writing {}", out.display()));
     if format == Format::GeoTiff {
         let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m))?;

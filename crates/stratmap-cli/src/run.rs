@@ -231,7 +231,7 @@ pub fn run(
     let index_problems = grid.as_ref().map(|g| g.index_problems("grid", config));
     match (&grid, index_problems.as_deref()) {
         (Some(g), Some([])) => {
-            let (lci, summary) = compute_index(g, config)?;
+            let (lci, summary) = compute_index(g, config, notes)?;
             rec.said.insert("living_conditions.geojson".into(), summary);
             rec.counts.insert("cells".into(), json!(g.cells.len()));
             rec.counts

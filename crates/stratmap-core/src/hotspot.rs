@@ -152,8 +152,7 @@ fn gi_from_neighbours(
     neighbours: impl Fn(usize, &mut dyn FnMut(usize)) + Sync,
 ) -> Vec<GiStar> {
     let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    let (mean, sd) = crate::stats::mean_sd_population(values.iter().copied()).unwrap_or((0.0, 0.0));
     (0..values.len())
         .into_par_iter()
         .map(|i| {

@@ -380,6 +380,37 @@ mod tests {
     /// segregation: A (−√1.5 − 1)/2, B 0 (foreign only), C (√1.5 + 1)/2.
     /// family = (z_single + z_a0 + 0)/3: A −2√1.5/3, B 0, C 2√1.5/3.
     /// index = mean of the three (equal weights).
+    /// Three identical cells: every variable is constant (0.1 is not exact
+    /// in binary, so the computed sd is rounding noise), every z is 0, the
+    /// index is exactly 0 and every cell is in class 1.
+    #[test]
+    fn identical_cells_have_index_zero() {
+        let cell = GridCell {
+            population: Some(100.0),
+            values: [
+                Some(250_000.1),
+                Some(0.1),
+                Some(0.7),
+                Some(0.3),
+                Some(0.1),
+                Some(0.1),
+                Some(13.0),
+                Some(7.0),
+            ],
+        };
+        let lci = LivingConditionsIndex::compute(
+            &[cell.clone(), cell.clone(), cell],
+            &IndexParams::default(),
+        );
+        for c in &lci.cells {
+            assert_eq!(c.index, Some(0.0));
+            assert_eq!(c.class, Some(1));
+        }
+        for s in lci.standardisation.iter().flatten() {
+            assert_eq!(s.1, 0.0);
+        }
+    }
+
     #[test]
     fn index_by_hand() {
         let row = |inc, led, emp, fb, oc: Option<f64>, sp, a0, a16| GridCell {

@@ -5,6 +5,17 @@
 /// `None` when there are none. Summation runs in slice order, so the result
 /// depends only on the order the caller gives.
 ///
+/// The sd is exactly 0 when the values are all the same up to rounding: when
+/// it is below 10⁻¹² of the values' magnitude (their largest absolute
+/// value). Three cells of 0.1 have a computed sd of about 10⁻¹⁷, not 0, and
+/// dividing by it would turn rounding noise into z = ±1.
+///
+/// ```
+/// let (m, sd) = stratmap_core::stats::mean_sd_population([0.1, 0.1, 0.1]).unwrap();
+/// assert_eq!(sd, 0.0);
+/// # let _ = m;
+/// ```
+///
 /// ```
 /// let (m, sd) = stratmap_core::stats::mean_sd_population([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
 /// assert_eq!((m, sd), (5.0, 2.0));
@@ -18,9 +29,15 @@ pub fn mean_sd_population(values: impl IntoIterator<Item = f64> + Clone) -> Opti
         return None;
     }
     let mean = sum / n as f64;
-    let ss: f64 = values.into_iter().map(|v| (v - mean) * (v - mean)).sum();
-    Some((mean, (ss / n as f64).sqrt()))
+    let (ss, scale) = values.into_iter().fold((0.0, 0.0f64), |(ss, m), v| {
+        (ss + (v - mean) * (v - mean), m.max(v.abs()))
+    });
+    let sd = (ss / n as f64).sqrt();
+    Some((mean, if sd <= SD_ZERO * scale { 0.0 } else { sd }))
 }
+
+/// Relative size below which a standard deviation is rounding noise.
+pub const SD_ZERO: f64 = 1e-12;
 
 /// The `p`-th percentile (0–100) of ascending-sorted values with linear
 /// interpolation between closest ranks: numpy's default (`method="linear"`),
@@ -45,6 +62,19 @@ pub fn percentile_linear(sorted: &[f64], p: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_values_have_sd_exactly_zero() {
+        for v in [0.1, 0.7, 1e-9, 123_456.789, -0.3] {
+            let vals = vec![v; 7];
+            let (m, sd) = mean_sd_population(vals.iter().copied()).unwrap();
+            assert_eq!(sd, 0.0, "{v}");
+            assert!((m - v).abs() <= 1e-15 * v.abs());
+        }
+        // a real spread, however small against the values, stays
+        let (_, sd) = mean_sd_population([1e6, 1e6 + 0.01]).unwrap();
+        assert!((sd - 0.005).abs() < 1e-9);
+    }
 
     #[test]
     fn percentiles_match_numpy_linear() {

@@ -1,35 +1,69 @@
 //! Tables as CSV: a header row, `,` separator, `.` decimal point, numbers in
 //! their shortest exact form, an empty field for a blank. Written atomically.
+//!
+//! Text that a spreadsheet would run as a formula (starting with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return, as OWASP lists them) gets a leading
+//! `'`, so Excel and LibreOffice show it as text; numbers are written as
+//! numbers (they are `Value::Integer`/`Value::Real`, never text).
 
 use crate::atomic::write_atomic;
 use crate::layer::Value;
 use crate::Error;
 use std::path::Path;
 
-fn text(v: &Value) -> String {
+fn text(v: &Value, for_people: bool) -> String {
     match v {
+        Value::Text(s) if !for_people => s.clone(),
         Value::Null => String::new(),
         Value::Integer(i) => i.to_string(),
         Value::Real(x) if x.is_finite() => format!("{x}"),
         Value::Real(_) => String::new(),
-        Value::Text(s) => s.clone(),
+        Value::Text(s) => neutralise(s),
         Value::Boolean(b) => b.to_string(),
     }
 }
 
-/// The CSV text of a table.
+/// A text field made safe for spreadsheets (OWASP's CSV injection advice):
+/// one that starts with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`.
+pub fn neutralise(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The CSV text of a table for people (text fields [`neutralise`]d).
 pub fn csv_bytes(columns: &[&str], rows: &[Vec<Value>]) -> Result<Vec<u8>, csv::Error> {
+    table_bytes(columns, rows, true)
+}
+
+fn table_bytes(
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    for_people: bool,
+) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(columns)?;
     for row in rows {
-        w.write_record(row.iter().map(text))?;
+        w.write_record(row.iter().map(|v| text(v, for_people)))?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// Writes a table as CSV, atomically.
+/// Writes a table for people as CSV, atomically, its text fields
+/// [`neutralise`]d.
 pub fn write_csv(columns: &[&str], rows: &[Vec<Value>], path: &Path) -> Result<(), Error> {
     let bytes = csv_bytes(columns, rows).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    write_atomic(path, |w| w.write_all(&bytes))
+}
+
+/// Writes a table for programs (a join key such as the tower → area weight
+/// table, read by SQL engines), atomically, its text exactly as it is: a
+/// `'` added to an id would break the join.
+pub fn write_data_csv(columns: &[&str], rows: &[Vec<Value>], path: &Path) -> Result<(), Error> {
+    let bytes =
+        table_bytes(columns, rows, false).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
     write_atomic(path, |w| w.write_all(&bytes))
 }
 
@@ -52,5 +86,37 @@ mod tests {
             String::from_utf8(b).unwrap(),
             "t,n,r,i,w,b\n\"a, b\",,0.1,3,2,true\n"
         );
+    }
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        let rows: Vec<Vec<Value>> = [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tTAB",
+            "\rCR",
+            "Öst=väst",
+            "safe",
+        ]
+        .iter()
+        .map(|t| {
+            vec![
+                Value::Text(t.to_string()),
+                Value::Real(-1.5),
+                Value::Integer(-3),
+            ]
+        })
+        .collect();
+        let b = String::from_utf8(csv_bytes(&["name", "r", "i"], &rows).unwrap()).unwrap();
+        let lines: Vec<&str> = b.lines().collect();
+        assert_eq!(lines[1], "\"'=HYPERLINK(\"\"http://x\"\")\",-1.5,-3");
+        assert_eq!(lines[2], "'+1,-1.5,-3");
+        assert_eq!(lines[3], "'-2+3,-1.5,-3");
+        assert_eq!(lines[4], "'@SUM(A1),-1.5,-3");
+        assert_eq!(lines[5], "'\tTAB,-1.5,-3");
+        assert!(b.contains("\"'\rCR\",-1.5,-3"), "{b:?}");
+        assert!(b.contains("\nÖst=väst,-1.5,-3\nsafe,-1.5,-3\n"), "{b:?}");
     }
 }
