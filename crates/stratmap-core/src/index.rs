@@ -398,10 +398,7 @@ mod tests {
                 Some(7.0),
             ],
         };
-        let lci = LivingConditionsIndex::compute(
-            &[cell.clone(), cell.clone(), cell],
-            &IndexParams::default(),
-        );
+        let lci = LivingConditionsIndex::compute(&[cell; 3], &IndexParams::default());
         for c in &lci.cells {
             assert_eq!(c.index, Some(0.0));
             assert_eq!(c.class, Some(1));

@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn constant_values_have_sd_exactly_zero() {
         for v in [0.1, 0.7, 1e-9, 123_456.789, -0.3] {
-            let vals = vec![v; 7];
+            let vals = [v; 7];
             let (m, sd) = mean_sd_population(vals.iter().copied()).unwrap();
             assert_eq!(sd, 0.0, "{v}");
             assert!((m - v).abs() <= 1e-15 * v.abs());
