@@ -110,6 +110,22 @@ pub fn hotspots(
     let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
     let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band);
     let bins = gi_bins(&gi, fdr);
+    let undefined = gi.iter().filter(|g| g.z.is_none()).count();
+    if undefined == gi.len() && !gi.is_empty() {
+        let why = if values.iter().all(|v| *v == values[0]) {
+            "every cell has the same count"
+        } else {
+            "every cell's band covers the whole study grid (or it has one cell)"
+        };
+        notes.note(&format!(
+            "warning: Gi* is undefined in every cell ({why}): gi_z and gi_p are null and gi_bin 0, which does not mean \"no hot spots\""
+        ));
+    } else if undefined > 0 {
+        notes.note(&format!(
+            "note: Gi* is undefined in {} (their band covers the whole grid): gi_z null, gi_bin 0",
+            counted(undefined, "cell")
+        ));
+    }
     let hot = bins.iter().filter(|b| **b > 0).count();
     let cold = bins.iter().filter(|b| **b < 0).count();
     let summary = format!(
@@ -120,6 +136,16 @@ pub fn hotspots(
         if fdr { " (FDR)" } else { "" }
     );
     (hotspots_layer(grid, &counts, &gi, &bins), summary, outside)
+}
+
+/// Warns when an events file has no events: every count would be 0, and
+/// that is not a finding.
+pub fn note_no_events(name: &str, events: &Events, notes: &Notes) {
+    if events.positions.is_empty() {
+        notes.note(&format!(
+            "warning: {name} has a header but no events: every count is 0 and no cell can be a hot spot"
+        ));
+    }
 }
 
 /// The band and FDR setting: flags over `[hotspots]` over 500 m, off.
@@ -160,6 +186,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
             let areas = read_areas_file(ar, spec.epsg, None)?;
+            crate::footprint::note_overlaps(&areas, notes);
             study_grid_covering(&areas, spec)
         }
         _ => {
@@ -169,8 +196,9 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         }
     };
     let name = a.events.display().to_string();
-    let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?
-        .select(&name, a.types)?;
+    let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?;
+    note_no_events(&name, &events, notes);
+    let events = events.select(&name, a.types)?;
     notes.stage("computing Gi*");
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes);
     write_layer(&layer, a.out, format)?;
@@ -211,6 +239,22 @@ pub fn indicator_table(
             }
         }
     };
+    // what the areas themselves cover: the total cannot be less
+    let union_m2: f64 = {
+        use geo::Area;
+        geo::unary_union(areas.polygons.iter()).unsigned_area()
+    };
+    if total_area_m2 + 1e-6 * union_m2 < union_m2 {
+        let what = match total_area_km2 {
+            Some(km2) => format!("--total-area-km2 {km2}"),
+            None => "the grid's bounding box (the default total area)".to_string(),
+        };
+        return Err(Failure::Usage(format!(
+            "{what} is {:.3} km², less than the areas' own {:.3} km²: expected a total area that holds them (for Sweden 447425)",
+            total_area_m2 / 1e6,
+            union_m2 / 1e6
+        )));
+    }
     let population: Vec<f64> = grid
         .stats
         .iter()
@@ -268,8 +312,11 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     }
     let epsg = grid.spec.epsg;
     let areas = read_areas_file(a.areas, epsg, None)?;
+    crate::footprint::note_overlaps(&areas, notes);
     let name = a.events.display().to_string();
-    let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?.select(&name, a.types)?;
+    let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?;
+    note_no_events(&name, &events, notes);
+    let events = events.select(&name, a.types)?;
     notes.stage("apportioning population and counting events");
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
@@ -319,7 +366,11 @@ pub fn assess_command(
         Some(format_of(out, false)?)
     };
     let areas = match areas {
-        Some(p) => Some(read_areas_file(p, config_spec(config)?.epsg, None)?),
+        Some(p) => {
+            let a = read_areas_file(p, config_spec(config)?.epsg, None)?;
+            crate::footprint::note_overlaps(&a, notes);
+            Some(a)
+        }
         None if format.is_some() => {
             return Err(Failure::Usage(format!(
                 "--out {}: a map layer needs --areas to join the assessment onto; or write .csv",

@@ -17,6 +17,13 @@ use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
 use stratmap_io::Problem;
 
+/// The smallest disc radius taken, in metres: below it the disc is smaller
+/// than the precision of a tower's position.
+pub const MIN_RADIUS: f64 = 1.0;
+/// The largest, in metres: no cell reaches further, and a larger disc
+/// covers a whole county, giving every area a share too small to tell apart.
+pub const MAX_RADIUS: f64 = 100_000.0;
+
 /// The method's settings, from the command line over the config over the defaults.
 pub struct FootprintParams {
     pub radius: f64,
@@ -40,9 +47,9 @@ impl FootprintParams {
     ) -> Result<Self, Failure> {
         let f = &config.footprint;
         let radius = radius.or(f.radius).unwrap_or(500.0);
-        if !(radius > 0.0 && radius.is_finite()) {
+        if !(MIN_RADIUS..=MAX_RADIUS).contains(&radius) {
             return Err(Failure::Usage(format!(
-                "radius {radius}: expected a positive number of metres"
+                "radius {radius}: expected a disc radius in metres from {MIN_RADIUS} to {MAX_RADIUS} (a tower's reach; the method's is 500)"
             )));
         }
         let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))
@@ -93,7 +100,6 @@ pub fn compute<R: Read + Send>(
     let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
     notes.stage("computing each tower's disc over the areas");
     let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
-    warn_overlaps(areas, &fa, notes);
     let weights = tower_weights(&fa, &towers);
     let weight_rows = if p.weight_table {
         weight_table(areas, &fa, &towers)
@@ -179,17 +185,21 @@ fn weight_table(areas: &AreaTable, fa: &FootprintAreas, towers: &Towers) -> Vec<
     rows
 }
 
-fn warn_overlaps(areas: &AreaTable, fa: &FootprintAreas, notes: &Notes) {
-    for &(i, j, a) in fa.overlaps.iter().take(10) {
+/// Warns about areas that overlap (SPEC §3.2: allowed, always warned
+/// about), whatever the command does with them.
+pub fn note_overlaps(areas: &AreaTable, notes: &Notes) {
+    let index = stratmap_core::geom::PolygonIndex::new(areas.polygons.clone());
+    let overlaps = stratmap_core::geom::overlapping_pairs(&index);
+    for &(i, j, a) in overlaps.iter().take(10) {
         notes.note(&format!(
-            "warning: areas {:?} and {:?} overlap by {:.0} m²; a disc over the overlap counts in both, and once in \"outside\"",
+            "warning: areas {:?} and {:?} overlap by {:.0} m²; what falls in the overlap counts in both (a footprint disc once in \"outside\")",
             areas.names[i], areas.names[j], a
         ));
     }
-    if fa.overlaps.len() > 10 {
+    if overlaps.len() > 10 {
         notes.note(&format!(
             "warning: … {} overlapping pairs of areas in all",
-            fa.overlaps.len()
+            overlaps.len()
         ));
     }
 }
@@ -272,6 +282,7 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
     }
     notes.stage(&format!("reading {}", files.areas.display()));
     let areas = read_areas_file(files.areas, p.epsg, p.areas_crs)?;
+    note_overlaps(&areas, notes);
     let towers = read_file(files.towers)?;
     let records =
         std::fs::File::open(files.records).map_err(|e| stratmap_io::Error::io(files.records, e))?;

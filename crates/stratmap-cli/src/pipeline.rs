@@ -181,6 +181,19 @@ pub fn load_grid(
     if !problems.is_empty() {
         return Err(Error::Input(problems));
     }
+    note_missing_columns(name, &grid, config, for_index, notes);
+    Ok(grid)
+}
+
+/// A note for each variable column the grid does not have, so that nothing
+/// counts as missing silently.
+pub fn note_missing_columns(
+    name: &str,
+    grid: &GridTable,
+    config: &Config,
+    for_index: bool,
+    notes: &Notes,
+) {
     for v in Variable::ALL {
         let needed = for_index || v.group() == Group::Family && v != Variable::SingleParents;
         if needed && !grid.has_variable[v.position()] {
@@ -190,7 +203,6 @@ pub fn load_grid(
             ));
         }
     }
-    Ok(grid)
 }
 
 /// The index of a grid, with a one-line summary.

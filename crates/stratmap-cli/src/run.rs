@@ -224,7 +224,9 @@ pub fn run(
         Some(src) => {
             let bytes = src.bytes()?;
             rec.input("grid", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
-            Some(read_grid(&src.name(), &bytes, config)?)
+            let g = read_grid(&src.name(), &bytes, config)?;
+            crate::pipeline::note_missing_columns(&src.name(), &g, config, true, notes);
+            Some(g)
         }
         None => None,
     };
@@ -285,6 +287,7 @@ pub fn run(
                 _ => read_areas(&src.name(), &bytes, spec.epsg, None)?,
             };
             rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
+            crate::footprint::note_overlaps(&a, notes);
             Some(a)
         }
         None => None,
@@ -362,7 +365,9 @@ pub fn run(
         Some(src) => {
             let bytes = src.bytes()?;
             rec.input("events", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
-            Some(read_events(&src.name(), &bytes, spec.epsg, spec.epsg)?)
+            let e = read_events(&src.name(), &bytes, spec.epsg, spec.epsg)?;
+            crate::analysis::note_no_events(&src.name(), &e, notes);
+            Some(e)
         }
         None => None,
     };
@@ -510,6 +515,18 @@ pub fn run(
         written.push(("map.png".into(), "map".into(), layers.len(), "layers"));
     }
     rec.time("writing", t);
+    // Outputs an earlier run left here that this run did not make would sit
+    // beside the new ones as if they were of this run: remove them, and say so.
+    for file in RUN_OUTPUTS {
+        let path = out.join(file);
+        if path.is_file() && !written.iter().any(|w| w.0 == file) {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            notes.note(&format!(
+                "note: removed {} left by an earlier run (this run does not make it)",
+                path.display()
+            ));
+        }
+    }
     for (file, what, n, unit) in &written {
         let path = out.join(file);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
@@ -554,6 +571,22 @@ pub fn run(
     Ok(())
 }
 
+/// Every file `stratmap run` can write but summary.json.
+const RUN_OUTPUTS: [&str; 12] = [
+    "living_conditions.geojson",
+    "youth_groups.geojson",
+    "footprint.geojson",
+    "hotspots.geojson",
+    "footprint_by_category.csv",
+    "indicators.csv",
+    "assessment.csv",
+    "stratmap.gpkg",
+    "living_conditions.tif",
+    "index.html",
+    "map.png",
+    "assessment.geojson",
+];
+
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
 /// to it.
 pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<(), Failure> {
@@ -566,6 +599,17 @@ pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<
         })
     };
     let i = &config.inputs;
+    if [
+        &i.grid, &i.areas, &i.towers, &i.records, &i.events, &i.answers,
+    ]
+    .iter()
+    .all(|p| p.is_none())
+    {
+        return Err(Failure::Usage(format!(
+            "{}: expected an [inputs] section naming at least one input file (grid, areas, towers, records, events, answers)",
+            config_path.display()
+        )));
+    }
     let inputs = Inputs {
         grid: src(&i.grid),
         areas: src(&i.areas),

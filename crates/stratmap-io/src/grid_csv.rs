@@ -109,6 +109,26 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
         .into());
     }
     let col = |logical: &str| table.find(&config.column(logical).0);
+    // A column the config names explicitly must be there: leaving the
+    // variable out would change the index without a word.
+    for (logical, spec) in &config.index.columns {
+        let named = match spec {
+            crate::config::ColumnSpec::Name(n) => Some(n),
+            crate::config::ColumnSpec::Full(d) => d.name.as_ref(),
+        };
+        if let Some(name) = named {
+            if table.find(name).is_none() {
+                return Err(Problem::file(
+                    file,
+                    format!(
+                        "the config's [index] columns.{logical} names the column {name:?}, which this file does not have: expected a column {name:?} (or remove the mapping)"
+                    ),
+                )
+                .at_line(1)
+                .into());
+            }
+        }
+    }
 
     let location = match (col("cell_id"), col("x"), col("y")) {
         (Some(c), _, _) => Location::Id(c),
