@@ -73,7 +73,7 @@ fn hostile_records() -> Vec<(&'static str, String)> {
         ),
         (
             "own-positions",
-            format!("phone_id,timestamp,x,y\nsecret20,2026-10-05 09:00,secret21,6600000\nsecret22,2026-10-05 09:00,16.6,59.5\nsecret23,2026-10-05 09:00,600000,secret24\n"),
+            "phone_id,timestamp,x,y\nsecret20,2026-10-05 09:00,secret21,6600000\nsecret22,2026-10-05 09:00,16.6,59.5\nsecret23,2026-10-05 09:00,600000,secret24\n".to_string(),
         ),
         (
             "bad-times",
