@@ -317,6 +317,16 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?;
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
+    let s = f64::from(grid.spec.cell_size) / 2.0;
+    crate::footprint::note_far_areas(
+        &areas,
+        grid.cells
+            .iter()
+            .map(|c| (c.0 as f64 + s, c.1 as f64 + s))
+            .chain(events.positions.iter().copied()),
+        "every cell and event",
+        notes,
+    );
     notes.stage("apportioning population and counting events");
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;

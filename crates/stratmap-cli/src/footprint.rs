@@ -98,6 +98,12 @@ pub fn compute<R: Read + Send>(
 ) -> Result<FootprintOutput, Failure> {
     let areas = input.areas;
     let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
+    note_far_areas(
+        areas,
+        towers.positions.iter().copied(),
+        "every tower",
+        notes,
+    );
     notes.stage("computing each tower's disc over the areas");
     let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
     let weights = tower_weights(&fa, &towers);
@@ -200,6 +206,58 @@ pub fn note_overlaps(areas: &AreaTable, notes: &Notes) {
         notes.note(&format!(
             "warning: … {} overlapping pairs of areas in all",
             overlaps.len()
+        ));
+    }
+}
+
+/// How far from every input point an area may lie before it is warned
+/// about: further than a footprint disc, a hot-spot band or a grid cell can
+/// reach, it most likely sits in the wrong place (a CRS mix-up).
+pub const FAR_AREA_M: f64 = 50_000.0;
+
+/// Warns about areas lying more than [`FAR_AREA_M`] from the bounding box of
+/// `points` (`what` says what the points are: "every tower", …).
+pub fn note_far_areas(
+    areas: &AreaTable,
+    points: impl Iterator<Item = (f64, f64)>,
+    what: &str,
+    notes: &Notes,
+) {
+    use geo::BoundingRect;
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for (x, y) in points {
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        return;
+    }
+    let far: Vec<(String, f64)> = areas
+        .polygons
+        .iter()
+        .zip(&areas.names)
+        .filter_map(|(p, n)| {
+            let b = p.bounding_rect()?;
+            let dx = (x0 - b.max().x).max(b.min().x - x1).max(0.0);
+            let dy = (y0 - b.max().y).max(b.min().y - y1).max(0.0);
+            let d = dx.hypot(dy);
+            (d > FAR_AREA_M).then(|| (n.clone(), d))
+        })
+        .collect();
+    if let Some((name, d)) = far.first() {
+        notes.note(&format!(
+            "warning: {} {} {} km or more from {what} (area {name:?}: {:.0} km): is a CRS wrong?",
+            crate::pipeline::counted(far.len(), "area"),
+            if far.len() == 1 { "lies" } else { "lie" },
+            FAR_AREA_M / 1000.0,
+            d / 1000.0
         ));
     }
 }

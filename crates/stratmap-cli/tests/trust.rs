@@ -492,6 +492,36 @@ fn plausible_mistakes_are_refused_or_said() {
     );
 }
 
+/// Areas 100 km from every tower (two degrees of longitude off) are said.
+#[test]
+fn areas_far_from_every_input_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let far = std::fs::read_to_string(town("areas.geojson"))
+        .unwrap()
+        .replace("[16.", "[18.");
+    let p = dir.path().join("far.geojson");
+    std::fs::write(&p, far).unwrap();
+    let out = dir.path().join("o");
+    let o = stratmap(&[
+        "footprint",
+        "--areas",
+        p.to_str().unwrap(),
+        "--towers",
+        &town("towers.csv"),
+        "--records",
+        &town("records.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o).contains(
+            "warning: 4 areas lie 50 km or more from every tower (area \"Centrum\": 109 km)"
+        ),
+        "{}",
+        text(&o)
+    );
+}
+
 /// `stratmap run`: an explicit mapping to a missing column is an error, an
 /// empty config is refused, and a re-run leaves no stale layer behind.
 #[test]
