@@ -99,7 +99,7 @@ pub fn hotspots(
     band: f64,
     fdr: bool,
     notes: &Notes,
-) -> (Layer, String, usize) {
+) -> Result<(Layer, String, usize), Failure> {
     let (counts, outside) = count_events(grid, events);
     if outside > 0 {
         notes.note(&format!(
@@ -108,7 +108,8 @@ pub fn hotspots(
         ));
     }
     let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
-    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band);
+    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let bins = gi_bins(&gi, fdr);
     let hot = bins.iter().filter(|b| **b > 0).count();
     let cold = bins.iter().filter(|b| **b < 0).count();
@@ -119,7 +120,7 @@ pub fn hotspots(
         outside,
         if fdr { " (FDR)" } else { "" }
     );
-    (hotspots_layer(grid, &counts, &gi, &bins), summary, outside)
+    Ok((hotspots_layer(grid, &counts, &gi, &bins), summary, outside))
 }
 
 /// The band and FDR setting: flags over `[hotspots]` over 500 m, off.
@@ -128,10 +129,13 @@ pub fn hotspot_params(
     band: Option<f64>,
     fdr: bool,
 ) -> Result<(f64, bool), Failure> {
-    let band = band.or(config.hotspots.band).unwrap_or(500.0);
+    let (flag, band) = match band {
+        Some(b) => ("--band", b),
+        None => ("[hotspots] band =", config.hotspots.band.unwrap_or(500.0)),
+    };
     if !(band > 0.0 && band.is_finite()) {
         return Err(Failure::Usage(format!(
-            "band {band}: expected a positive distance in metres"
+            "{flag} {band}: expected a positive distance in metres"
         )));
     }
     Ok((band, fdr || config.hotspots.fdr.unwrap_or(false)))
@@ -172,7 +176,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?
         .select(&name, a.types)?;
     notes.stage("computing Gi*");
-    let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes);
+    let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format)?;
     println!("wrote {} ({summary})", a.out.display());
     Ok(())

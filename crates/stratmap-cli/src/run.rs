@@ -374,7 +374,7 @@ pub fn run(
     match (&events, &study) {
         (Some(ev), Some(study)) => {
             let (band, fdr) = hotspot_params(config, None, false)?;
-            let (layer, summary, outside) = hotspots(study, ev, band, fdr, notes);
+            let (layer, summary, outside) = hotspots(study, ev, band, fdr, notes)?;
             rec.said.insert("hotspots.geojson".into(), summary);
             rec.counts
                 .insert("events".into(), json!(ev.positions.len()));
