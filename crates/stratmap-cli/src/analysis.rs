@@ -178,7 +178,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     notes.stage("computing Gi*");
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format)?;
-    println!("wrote {} ({summary})", a.out.display());
+    say!("wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -278,7 +278,7 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
     write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;
-    println!("wrote {} ({summary})", a.out.display());
+    say!("wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -342,7 +342,7 @@ pub fn assess_command(
         (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
         _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
     }
-    println!(
+    say!(
         "wrote {} ({})",
         out.display(),
         counted(rows.len(), "area-year")
