@@ -26,12 +26,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("Gi* on 1 M grid cells, neighbours from the grid", |b| {
         b.iter(|| {
-            let gi = gi_star_grid(&cells, 250, &counts, 500.0);
+            let gi = gi_star_grid(&cells, 250, &counts, 500.0).expect("a positive band");
             black_box(gi_bins(&gi, false))
         })
     });
     g.bench_function("Gi* on 1 M points, neighbours from an R-tree", |b| {
-        b.iter(|| black_box(gi_star(&centres, &counts, 500.0)))
+        b.iter(|| black_box(gi_star(&centres, &counts, 500.0).expect("a positive band")))
     });
     g.finish();
 }

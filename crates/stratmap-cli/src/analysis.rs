@@ -99,7 +99,7 @@ pub fn hotspots(
     band: f64,
     fdr: bool,
     notes: &Notes,
-) -> (Layer, String, usize) {
+) -> Result<(Layer, String, usize), Failure> {
     let (counts, outside) = count_events(grid, events);
     if outside > 0 {
         notes.note(&format!(
@@ -108,7 +108,8 @@ pub fn hotspots(
         ));
     }
     let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
-    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band);
+    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let bins = gi_bins(&gi, fdr);
     let undefined = gi.iter().filter(|g| g.z.is_none()).count();
     if undefined == gi.len() && !gi.is_empty() {
@@ -135,7 +136,7 @@ pub fn hotspots(
         outside,
         if fdr { " (FDR)" } else { "" }
     );
-    (hotspots_layer(grid, &counts, &gi, &bins), summary, outside)
+    Ok((hotspots_layer(grid, &counts, &gi, &bins), summary, outside))
 }
 
 /// Warns when an events file has no events: every count would be 0, and
@@ -154,10 +155,13 @@ pub fn hotspot_params(
     band: Option<f64>,
     fdr: bool,
 ) -> Result<(f64, bool), Failure> {
-    let band = band.or(config.hotspots.band).unwrap_or(500.0);
+    let (flag, band) = match band {
+        Some(b) => ("--band", b),
+        None => ("[hotspots] band =", config.hotspots.band.unwrap_or(500.0)),
+    };
     if !(band > 0.0 && band.is_finite()) {
         return Err(Failure::Usage(format!(
-            "band {band}: expected a positive distance in metres"
+            "{flag} {band}: expected a positive distance in metres"
         )));
     }
     Ok((band, fdr || config.hotspots.fdr.unwrap_or(false)))
@@ -200,9 +204,9 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
     notes.stage("computing Gi*");
-    let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes);
+    let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format)?;
-    println!("wrote {} ({summary})", a.out.display());
+    say!("wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -331,7 +335,7 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
     write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;
-    println!("wrote {} ({summary})", a.out.display());
+    say!("wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -399,7 +403,7 @@ pub fn assess_command(
         (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
         _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
     }
-    println!(
+    say!(
         "wrote {} ({})",
         out.display(),
         counted(rows.len(), "area-year")

@@ -83,7 +83,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         };
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
-    println!("wrote {} (the sample town's input files)", inputs.display());
+    say!("wrote {} (the sample town's input files)", inputs.display());
     notes.note(&format!(
         "the sample town is made up; try: stratmap run {}",
         inputs.join("config.toml").display()

@@ -1,6 +1,15 @@
 //! `stratmap`: the command-line tool. Thin: it parses arguments, reads files
 //! through `stratmap-io`, computes with `stratmap-core` and writes the layers.
 
+/// Prints a line of results on stdout like `println!`, but a closed pipe
+/// (`stratmap validate … | head`) ends the program quietly with exit 0, as
+/// ripgrep does, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::pipeline::say_line(format_args!($($arg)*))
+    };
+}
+
 mod analysis;
 mod demo;
 mod footprint;
@@ -227,7 +236,27 @@ enum Command {
     },
 }
 
+/// A `println!` that met a closed stdout panics with "failed printing to
+/// stdout: Broken pipe"; that is no failure of stratmap's, so it ends the
+/// program quietly with exit 0 like [`say!`] does.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let notes = pipeline::Notes::new(cli.quiet);
     let result = match cli.command {

@@ -124,6 +124,20 @@ impl Notes {
     }
 }
 
+/// Writes one line on stdout (see [`say!`]): a broken pipe ends the program
+/// with exit 0; any other failure to write is reported and is exit 3.
+pub fn say_line(args: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: standard output: {e}");
+        std::process::exit(3);
+    }
+}
+
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
@@ -309,7 +323,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     if lci.valid == 0 {
         notes.note("warning: no cell is valid (population and every group present), so no cell has an index");
     }
-    println!("wrote {} ({summary})", out.display());
+    say!("wrote {} ({summary})", out.display());
     Ok(())
 }
 
@@ -321,7 +335,7 @@ pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let layer = youth_layer_of(&grid, &config);
     notes.stage(&format!("writing {}", out.display()));
     write_layer(&layer, out, format)?;
-    println!(
+    say!(
         "wrote {} ({})",
         out.display(),
         counted(layer.features.len(), "youth group")
@@ -348,7 +362,7 @@ pub fn validate_command(
         let name = path.display().to_string();
         let ext = stratmap_io::extension(path);
         if matches!(ext.as_str(), "tif" | "tiff" | "toml") {
-            println!(
+            say!(
                 "{name}: validate checks grid statistics, towers, events and answers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
             );
             total += 1;
@@ -356,10 +370,10 @@ pub fn validate_command(
         }
         if matches!(ext.as_str(), "gpkg" | "shp") {
             match read_areas_file(path, epsg, None) {
-                Ok(a) => println!("{name}: ok, {}", counted(a.names.len(), "area")),
+                Ok(a) => say!("{name}: ok, {}", counted(a.names.len(), "area")),
                 Err(Error::Input(problems)) => {
                     for p in &problems {
-                        println!("{p}");
+                        say!("{p}");
                     }
                     total += problems.len();
                 }
@@ -370,7 +384,7 @@ pub fn validate_command(
         let bytes = match read_file(path) {
             Ok(b) => b,
             Err(e) => {
-                println!("{e}");
+                say!("{e}");
                 total += 1;
                 continue;
             }
@@ -385,7 +399,7 @@ pub fn validate_command(
             stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
                 .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
         } else if has("phone_id") {
-            println!(
+            say!(
                 "{name}: connection records are checked by stratmap footprint, against the towers"
             );
             continue;
@@ -413,13 +427,13 @@ pub fn validate_command(
             })
         };
         match result {
-            Ok(line) => println!("{line}"),
+            Ok(line) => say!("{line}"),
             Err(Error::Input(problems)) => {
                 let mut s = String::new();
                 for p in &problems {
                     let _ = writeln!(s, "{p}");
                 }
-                print!("{s}");
+                say!("{}", s.trim_end_matches('\n'));
                 total += problems.len();
             }
             Err(e) => return Err(e.into()),

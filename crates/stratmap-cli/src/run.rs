@@ -381,7 +381,7 @@ pub fn run(
     match (&events, &study) {
         (Some(ev), Some(study)) => {
             let (band, fdr) = hotspot_params(config, None, false)?;
-            let (layer, summary, outside) = hotspots(study, ev, band, fdr, notes);
+            let (layer, summary, outside) = hotspots(study, ev, band, fdr, notes)?;
             rec.said.insert("hotspots.geojson".into(), summary);
             rec.counts
                 .insert("events".into(), json!(ev.positions.len()));
@@ -536,7 +536,7 @@ pub fn run(
             .get(file)
             .cloned()
             .unwrap_or_else(|| counted(*n, unit.trim_end_matches('s')));
-        println!("wrote {} ({said})", path.display());
+        say!("wrote {} ({said})", path.display());
     }
 
     let warnings = notes.warnings();
@@ -554,14 +554,14 @@ pub fn run(
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     write_atomic(&path, |w| writeln!(w, "{text}"))?;
-    println!(
+    say!(
         "wrote {} (provenance: inputs with SHA-256, settings, counts)",
         path.display()
     );
     for s in &rec.skipped {
         notes.note(&format!("note: skipped {s}"));
     }
-    println!(
+    say!(
         "stratmap run: {} ({}), {}; outputs in {}",
         counted(rec.layers.len(), "layer"),
         rec.layers.join(", "),

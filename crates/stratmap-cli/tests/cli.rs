@@ -1531,3 +1531,79 @@ fn analysis_does_not_depend_on_row_order_or_threads() {
     assert!(run("3", &events2, &answers2, "b") == want);
     assert!(run("1", &events2, &answers2, "c") == want);
 }
+
+/// Runs stratmap with its stdout a pipe whose reading end is closed at once,
+/// as `stratmap validate … | head -0` does.
+fn stratmap_into_closed_pipe(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stratmap"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run stratmap");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait for stratmap")
+}
+
+/// A closed stdout ends every command quietly with exit 0 (as ripgrep does),
+/// never with a panic (exit 101).
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let town = root().join("fixtures/sample-town");
+    let bad = root().join("fixtures/bad");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        // problems found would be exit 1: the closed pipe comes first
+        vec![
+            "validate".into(),
+            bad.join("grid-ragged.csv").to_str().unwrap().into(),
+            bad.join("grid-nan.csv").to_str().unwrap().into(),
+            t("grid.csv"),
+        ],
+        vec!["validate".into(), t("grid.csv"), t("events.csv")],
+        vec![
+            "index".into(),
+            "--grid".into(),
+            t("grid.csv"),
+            "--out".into(),
+            o("lc.geojson"),
+        ],
+        vec![
+            "hotspots".into(),
+            "--events".into(),
+            t("events.csv"),
+            "--grid".into(),
+            t("grid.csv"),
+            "--out".into(),
+            o("hs.geojson"),
+        ],
+        vec![
+            "assess".into(),
+            "--answers".into(),
+            t("answers.csv"),
+            "--out".into(),
+            o("a.csv"),
+        ],
+        vec![
+            "footprint".into(),
+            "--areas".into(),
+            t("areas.geojson"),
+            "--towers".into(),
+            t("towers.csv"),
+            "--records".into(),
+            t("records.csv"),
+            "--out".into(),
+            o("fp"),
+        ],
+    ];
+    for args in runs {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = stratmap_into_closed_pipe(&refs);
+        let err = stderr(&r);
+        assert_eq!(r.status.code(), Some(0), "{args:?}\n{err}");
+        assert!(!err.contains("panicked"), "{args:?}\n{err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}\n{err}");
+    }
+}

@@ -15,7 +15,7 @@
 //!
 //! let pts = [(10.0, 10.0), (20.0, 10.0), (40.0, 10.0), (15.0, 20.0), (30.0, 20.0), (30.0, 30.0)];
 //! let y = [2.0, 3.0, 3.2, 5.0, 8.0, 7.0];
-//! let gi = gi_star(&pts, &y, 15.0);
+//! let gi = gi_star(&pts, &y, 15.0).unwrap();
 //! let z: Vec<f64> = gi.iter().map(|g| g.z.unwrap()).collect();
 //! let esda = [-1.39727626, -0.28917762, 0.65064964, -0.28917762, 1.23452088, 2.02424331];
 //! for (a, b) in z.iter().zip(esda) {
@@ -38,8 +38,22 @@ pub struct GiStar {
     pub neighbours: u32,
 }
 
+/// A distance band that is not a distance: zero, negative, NaN or infinite.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("band {0}: expected a positive, finite distance in metres")]
+pub struct BandError(pub f64);
+
+fn check_band(band: f64) -> Result<(), BandError> {
+    if band > 0.0 && band.is_finite() {
+        Ok(())
+    } else {
+        Err(BandError(band))
+    }
+}
+
 /// Gi* of every point, with neighbours found through an R-tree.
-pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Vec<GiStar> {
+pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Result<Vec<GiStar>, BandError> {
+    check_band(band)?;
     let tree = RTree::bulk_load(
         points
             .iter()
@@ -48,33 +62,175 @@ pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Vec<GiStar> 
             .collect(),
     );
     let band2 = band * band;
-    gi_from_neighbours(values, |i, f| {
+    Ok(gi_from_neighbours(values, |i, f| {
         let p = points[i];
         for n in tree.locate_within_distance([p.0, p.1], band2) {
             f(n.data);
         }
-    })
+    }))
 }
+
+/// The most offsets the grid method tries per cell before it counts
+/// neighbours another way: a band of 36 cells of 250 m (9 km) stays below it.
+const MAX_OFFSETS: usize = 4096;
 
 /// Gi* of the cells of a square grid (lower-left corners in metres, cell size
 /// `size`), with neighbours found from the grid's own structure: the offsets
 /// whose centres lie within the band, looked up in a hash of the cells.
-pub fn gi_star_grid(cells: &[(i64, i64)], size: i64, values: &[f64], band: f64) -> Vec<GiStar> {
+///
+/// The work is bounded by the grid, not by the band: a band that reaches
+/// across the cells' whole extent makes every cell a neighbour of every
+/// cell; a band wider than the offset table allows is summed per column of a
+/// dense grid, or found through an R-tree of a sparse one.
+pub fn gi_star_grid(
+    cells: &[(i64, i64)],
+    size: i64,
+    values: &[f64],
+    band: f64,
+) -> Result<Vec<GiStar>, BandError> {
+    check_band(band)?;
+    if cells.is_empty() {
+        return Ok(Vec::new());
+    }
     let at = CellLookup::new(cells, size);
-    // cell-centre offsets within the band, exactly: (dx² + dy²)·size² ≤ band²
-    let reach = (band / size as f64).floor() as i64;
-    let offsets: Vec<(i64, i64)> = (-reach..=reach)
-        .flat_map(|dx| (-reach..=reach).map(move |dy| (dx, dy)))
-        .filter(|&(dx, dy)| ((dx * dx + dy * dy) as f64) * (size * size) as f64 <= band * band)
-        .collect();
-    gi_from_neighbours(values, |i, f| {
-        let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
-        for &(dx, dy) in &offsets {
-            if let Some(j) = at.get(cx + dx, cy + dy) {
-                f(j);
+    // within the band, exactly: (dx² + dy²)·size² ≤ band², in cells
+    let (size2, band2) = ((size as f64) * (size as f64), band * band);
+    let within = move |dx: i64, dy: i64| {
+        let (dx, dy) = (dx as f64, dy as f64);
+        (dx * dx + dy * dy) * size2 <= band2
+    };
+    let (cols, rows) = extent(cells, size);
+    // no two cells are further apart than the extent's diagonal
+    let reach = ((band / size as f64).floor() as i64).min(cols.max(rows));
+    if within(cols - 1, rows - 1) {
+        // every cell is a neighbour of every cell
+        let total: f64 = values.iter().sum();
+        return Ok(all_neighbours(values, total, cells.len() as u32));
+    }
+    let side = 2 * reach as i128 + 1;
+    if side * side <= MAX_OFFSETS.max(cells.len()) as i128 {
+        let offsets: Vec<(i64, i64)> = (-reach..=reach)
+            .flat_map(|dx| (-reach..=reach).map(move |dy| (dx, dy)))
+            .filter(|&(dx, dy)| within(dx, dy))
+            .collect();
+        return Ok(gi_from_neighbours(values, |i, f| {
+            let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
+            for &(dx, dy) in &offsets {
+                if let Some(j) = at.get(cx + dx, cy + dy) {
+                    f(j);
+                }
             }
+        }));
+    }
+    Ok(match &at {
+        CellLookup::Dense {
+            c0,
+            r0,
+            cols,
+            rows,
+            index,
+        } => {
+            // half the height of the band's disc at each column offset: |dy| ≤ half[|dx|]
+            let half: Vec<i64> = (0..=reach)
+                .map(|dx| {
+                    let r = band / size as f64;
+                    let mut k = (r * r - (dx as f64) * (dx as f64)).max(0.0).sqrt().floor() as i64;
+                    while k > 0 && !within(dx, k) {
+                        k -= 1;
+                    }
+                    while within(dx, k + 1) {
+                        k += 1;
+                    }
+                    if within(dx, k) {
+                        k
+                    } else {
+                        -1
+                    }
+                })
+                .collect();
+            // per column, running sums of the values and the cells below each row
+            let (cols, rows) = (*cols as usize, *rows as usize);
+            let mut sum = vec![0.0; cols * (rows + 1)];
+            let mut count = vec![0u32; cols * (rows + 1)];
+            for c in 0..cols {
+                for r in 0..rows {
+                    let (s, n) = match index[c * rows + r] {
+                        u32::MAX => (0.0, 0),
+                        i => (values[i as usize], 1),
+                    };
+                    sum[c * (rows + 1) + r + 1] = sum[c * (rows + 1) + r] + s;
+                    count[c * (rows + 1) + r + 1] = count[c * (rows + 1) + r] + n;
+                }
+            }
+            let (c0, r0) = (*c0, *r0);
+            let column_sums = |i: usize| {
+                let (c, r) = (
+                    cells[i].0.div_euclid(size) - c0,
+                    cells[i].1.div_euclid(size) - r0,
+                );
+                let (mut w, mut s) = (0u32, 0.0);
+                let lo_c = (c - reach).max(0);
+                let hi_c = (c + reach).min(cols as i64 - 1);
+                for cc in lo_c..=hi_c {
+                    let h = half[(cc - c).unsigned_abs() as usize];
+                    if h < 0 {
+                        continue;
+                    }
+                    let lo = (r - h).max(0) as usize;
+                    let hi = ((r + h).min(rows as i64 - 1) + 1) as usize;
+                    if lo >= hi {
+                        continue;
+                    }
+                    let base = cc as usize * (rows + 1);
+                    w += count[base + hi] - count[base + lo];
+                    s += sum[base + hi] - sum[base + lo];
+                }
+                (w, s)
+            };
+            gi_from_sums(values, column_sums)
+        }
+        CellLookup::Sparse(_) => {
+            // an R-tree of the cells' columns and rows, with the exact test
+            let tree = RTree::bulk_load(
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(x, y))| {
+                        GeomWithData::new([x.div_euclid(size) as f64, y.div_euclid(size) as f64], i)
+                    })
+                    .collect(),
+            );
+            let r = band / size as f64 + 1.0;
+            gi_from_neighbours(values, |i, f| {
+                let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
+                for n in tree.locate_within_distance([cx as f64, cy as f64], r * r) {
+                    let (x, y) = cells[n.data];
+                    if within(x.div_euclid(size) - cx, y.div_euclid(size) - cy) {
+                        f(n.data);
+                    }
+                }
+            })
         }
     })
+}
+
+/// Gi* when every point is a neighbour of every point: undefined everywhere
+/// (n Wᵢ − Wᵢ² = 0), but each point's neighbours are counted.
+fn all_neighbours(values: &[f64], total: f64, w: u32) -> Vec<GiStar> {
+    gi_from_sums(values, |_| (w, total))
+}
+
+/// The columns and rows of the cells' bounding box.
+fn extent(cells: &[(i64, i64)], size: i64) -> (i64, i64) {
+    let (mut c0, mut c1, mut r0, mut r1) = (i64::MAX, i64::MIN, i64::MAX, i64::MIN);
+    for &(x, y) in cells {
+        let (c, r) = (x.div_euclid(size), y.div_euclid(size));
+        (c0, c1, r0, r1) = (c0.min(c), c1.max(c), r0.min(r), r1.max(r));
+    }
+    (
+        c1.saturating_sub(c0).saturating_add(1),
+        r1.saturating_sub(r0).saturating_add(1),
+    )
 }
 
 /// Cells by column and row: a dense table over the bounding box when the
@@ -151,16 +307,24 @@ fn gi_from_neighbours(
     values: &[f64],
     neighbours: impl Fn(usize, &mut dyn FnMut(usize)) + Sync,
 ) -> Vec<GiStar> {
+    gi_from_sums(values, |i| {
+        let (mut w, mut sum) = (0u32, 0.0);
+        neighbours(i, &mut |j| {
+            w += 1;
+            sum += values[j];
+        });
+        (w, sum)
+    })
+}
+
+/// Gi* from each point's neighbour count Wᵢ and the sum of their values.
+fn gi_from_sums(values: &[f64], sums: impl Fn(usize) -> (u32, f64) + Sync) -> Vec<GiStar> {
     let n = values.len() as f64;
     let (mean, sd) = crate::stats::mean_sd_population(values.iter().copied()).unwrap_or((0.0, 0.0));
     (0..values.len())
         .into_par_iter()
         .map(|i| {
-            let (mut w, mut sum) = (0u32, 0.0);
-            neighbours(i, &mut |j| {
-                w += 1;
-                sum += values[j];
-            });
+            let (w, sum) = sums(i);
             let wi = f64::from(w);
             let var = (n * wi - wi * wi) / (n - 1.0);
             let z = (sd > 0.0 && var > 0.0).then(|| (sum - mean * wi) / (sd * var.sqrt()));
@@ -229,8 +393,8 @@ mod tests {
         let mut sparse = cells.clone();
         sparse.push((250_000_000, 0));
         let values: Vec<f64> = (0..51).map(|k| f64::from(k % 5)).collect();
-        let a = gi_star_grid(&cells, 250, &values[..50], 500.0);
-        let b = gi_star_grid(&sparse, 250, &values, 500.0);
+        let a = gi_star_grid(&cells, 250, &values[..50], 500.0).unwrap();
+        let b = gi_star_grid(&sparse, 250, &values, 500.0).unwrap();
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.neighbours, y.neighbours);
         }
@@ -245,8 +409,8 @@ mod tests {
             .iter()
             .map(|&(x, y)| (x as f64 + 125.0, y as f64 + 125.0))
             .collect();
-        let a = gi_star_grid(&cells, 250, &values, 500.0);
-        let b = gi_star(&centres, &values, 500.0);
+        let a = gi_star_grid(&cells, 250, &values, 500.0).unwrap();
+        let b = gi_star(&centres, &values, 500.0).unwrap();
         assert_eq!(a[40].neighbours, 13); // the centre cell: itself, 4 + 4 + 4
         assert_eq!(a[0].neighbours, 6); // a corner: itself, 2 at 250 m, 1 at 354 m, 2 at 500 m
         for (x, y) in a.iter().zip(&b) {
@@ -280,9 +444,88 @@ mod tests {
         assert_eq!(fdr, [2, 0, 0, 0, 0]);
     }
 
+    /// The grid's cells, their centres and varied values.
+    fn block(side: i64, step: i64) -> (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>) {
+        let cells: Vec<(i64, i64)> = (0..side * side)
+            .map(|k| (k % side * step * 250, k / side * step * 250))
+            .collect();
+        let centres = cells
+            .iter()
+            .map(|&(x, y)| (x as f64 + 125.0, y as f64 + 125.0))
+            .collect();
+        let values = (0..side * side).map(|k| (k * 37 % 11) as f64).collect();
+        (cells, centres, values)
+    }
+
+    fn assert_agree(a: &[GiStar], b: &[GiStar]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.neighbours, y.neighbours);
+            match (x.z, y.z) {
+                (Some(p), Some(q)) => assert!((p - q).abs() < 1e-9, "{p} {q}"),
+                (p, q) => assert_eq!(p, q),
+            }
+        }
+    }
+
+    #[test]
+    fn wide_bands_on_a_dense_grid_are_summed_per_column() {
+        // 60 × 60 cells, a band of 40 cells: 81² offsets are more than the cells
+        let (cells, centres, values) = block(60, 1);
+        for band in [10_050.0, 14_142.0] {
+            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            assert_agree(&a, &gi_star(&centres, &values, band).unwrap());
+        }
+        let a = gi_star_grid(&cells, 250, &values, 10_000.0).unwrap();
+        assert_eq!(a[0].neighbours, 1_297); // a corner: the lattice points of a quarter disc of radius 40
+    }
+
+    #[test]
+    fn wide_bands_on_a_sparse_grid_use_the_r_tree() {
+        // every third cell in each direction: a ninth of the bounding box
+        let (cells, centres, values) = block(40, 3);
+        for band in [20_000.0, 21_100.0] {
+            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            assert_agree(&a, &gi_star(&centres, &values, band).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_band_beyond_the_grid_makes_every_cell_a_neighbour() {
+        let (cells, _, values) = block(30, 1);
+        for band in [1e6, 1e9, 1e30, f64::MAX] {
+            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            assert!(a.iter().all(|g| g.neighbours == 900 && g.z.is_none()));
+        }
+        // a band just short of the diagonal leaves the far corner out
+        let diagonal = 29.0 * 250.0 * 2f64.sqrt();
+        let a = gi_star_grid(&cells, 250, &values, diagonal - 1.0).unwrap();
+        assert_eq!(a[0].neighbours, 899);
+        // two cells a thousand kilometres apart, far beyond any offset table
+        let far = [(0, 0), (1_000_000_000, 0)];
+        let a = gi_star_grid(&far, 250, &[1.0, 2.0], 1e9).unwrap();
+        assert_eq!(a.iter().map(|g| g.neighbours).collect::<Vec<_>>(), [2, 2]);
+        let a = gi_star_grid(&far, 250, &[1.0, 2.0], 1e8).unwrap();
+        assert_eq!(a.iter().map(|g| g.neighbours).collect::<Vec<_>>(), [1, 1]);
+    }
+
+    #[test]
+    fn a_band_that_is_no_distance_is_refused() {
+        let (cells, centres, values) = block(3, 1);
+        for band in [0.0, -500.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let want = format!("band {band}: expected a positive, finite distance in metres");
+            let e = gi_star_grid(&cells, 250, &values, band).unwrap_err();
+            assert_eq!(e.to_string(), want);
+            assert_eq!(
+                gi_star(&centres, &values, band).unwrap_err().to_string(),
+                want
+            );
+        }
+    }
+
     #[test]
     fn constant_values_have_no_z() {
-        let gi = gi_star(&[(0.0, 0.0), (1.0, 0.0), (5.0, 0.0)], &[2.0; 3], 1.5);
+        let gi = gi_star(&[(0.0, 0.0), (1.0, 0.0), (5.0, 0.0)], &[2.0; 3], 1.5).unwrap();
         assert!(gi.iter().all(|g| g.z.is_none() && g.p.is_none()));
     }
 }
