@@ -307,10 +307,10 @@ fn report_skipped(
 pub fn write(out: &FootprintOutput, dir: &Path) -> Result<(), Failure> {
     let layer_path = dir.join("footprint.geojson");
     write_geojson(&out.layer, &layer_path)?;
-    println!("wrote {} ({})", layer_path.display(), out.summary);
+    say!("wrote {} ({})", layer_path.display(), out.summary);
     let table = dir.join("footprint_by_category.csv");
     write_csv(&FOOTPRINT_CATEGORY_COLUMNS, &out.rows, &table)?;
-    println!(
+    say!(
         "wrote {} ({})",
         table.display(),
         counted(out.rows.len(), "row")
@@ -362,7 +362,7 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
     write(&out, files.out)?;
     if let Some(path) = files.weights_out {
         write_data_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
-        println!(
+        say!(
             "wrote {} (tower → area weights: {})",
             path.display(),
             counted(out.weight_rows.len(), "row")
