@@ -35,10 +35,32 @@ pub fn study_grid_of(grid: &GridTable) -> StudyGrid {
     }
 }
 
-/// The cells of `spec` that overlap some area by a positive area.
-pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> StudyGrid {
+/// The most cells the bounding boxes of the areas may span when the study
+/// grid is made of the cells covering them (SPEC §4.4): 2 million cells,
+/// 125 000 km² of 250 m cells (a box of 350 × 350 km). A hot-spot layer
+/// takes about 700 bytes a cell, so this keeps a run under 1.5 GB. Beyond it
+/// the command is refused with a note to give the study grid as a file.
+pub const MAX_COVERING_CELLS: u64 = 2_000_000;
+
+/// The cells of `spec` that overlap some area by a positive area; refused
+/// (usage, exit 2) when the areas' bounding boxes span more than
+/// [`MAX_COVERING_CELLS`].
+pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGrid, Failure> {
     use geo::BoundingRect;
     let s = i64::from(spec.cell_size);
+    let span = |a: &geo::MultiPolygon<f64>| {
+        let bb = a.bounding_rect()?;
+        let cols = ((bb.max().x.ceil() - bb.min().x.floor()) / s as f64).floor() + 2.0;
+        let rows = ((bb.max().y.ceil() - bb.min().y.floor()) / s as f64).floor() + 2.0;
+        Some(cols * rows)
+    };
+    let spanned: f64 = areas.polygons.iter().filter_map(span).sum();
+    if spanned > MAX_COVERING_CELLS as f64 {
+        return Err(Failure::Usage(format!(
+            "the cells covering the areas: their bounding boxes span {spanned:.0} cells of {} m, more than the limit of {MAX_COVERING_CELLS}: give the study grid as a grid file (--grid FILE, or [inputs] grid in a run config), or use a coarser [grid] cell_size",
+            spec.cell_size
+        )));
+    }
     let mut cells = Vec::new();
     for a in &areas.polygons {
         let Some(bb) = a.bounding_rect() else {
@@ -64,7 +86,7 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> StudyGrid {
     let style = spec.default_style();
     cells.sort_by_cached_key(|&(x, y)| spec.format_id(&style, x, y));
     cells.dedup();
-    StudyGrid { spec, style, cells }
+    Ok(StudyGrid { spec, style, cells })
 }
 
 /// Events counted per study cell, and how many fell outside the grid.
@@ -190,8 +212,12 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
             let areas = read_areas_file(ar, spec.epsg, None)?;
+<<<<<<< HEAD
             crate::footprint::note_overlaps(&areas, notes);
             study_grid_covering(&areas, spec)
+=======
+            study_grid_covering(&areas, spec)?
+>>>>>>> robustness
         }
         _ => {
             return Err(Failure::Usage(

@@ -375,7 +375,7 @@ pub fn run(
     let t = Instant::now();
     let study = match (&grid, &areas) {
         (Some(g), _) => Some(study_grid_of(g)),
-        (None, Some(a)) => Some(study_grid_covering(a, spec)),
+        (None, Some(a)) => Some(study_grid_covering(a, spec)?),
         _ => None,
     };
     match (&events, &study) {

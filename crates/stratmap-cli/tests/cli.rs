@@ -1328,6 +1328,16 @@ fn bad_input_corpus() {
                 "--out".into(),
                 format!("{o}.csv"),
             ],
+            // areas as the study grid of hot spots
+            "study" => vec![
+                "hotspots".into(),
+                "--events".into(),
+                t("events.csv"),
+                "--areas".into(),
+                i,
+                "--out".into(),
+                format!("{o}.geojson"),
+            ],
             other => panic!("no command for {other}"),
         };
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -1605,5 +1615,48 @@ fn a_closed_stdout_ends_quietly() {
         assert_eq!(r.status.code(), Some(0), "{args:?}\n{err}");
         assert!(!err.contains("panicked"), "{args:?}\n{err}");
         assert!(!err.contains("Broken pipe"), "{args:?}\n{err}");
+    }
+}
+
+/// A band that is no distance is a usage error naming --band or the config
+/// key; a band beyond the grid finishes at once with every cell a
+/// neighbour of every cell.
+#[test]
+fn hotspot_bands_of_any_size() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hs.geojson");
+    let run = |band: &str| {
+        stratmap(&[
+            "hotspots",
+            "--events",
+            s(&town.join("events.csv")),
+            "--grid",
+            s(&town.join("grid.csv")),
+            &format!("--band={band}"),
+            "--out",
+            s(&out),
+        ])
+    };
+    for (band, shown) in [("nan", "NaN"), ("-5", "-5"), ("0", "0"), ("inf", "inf")] {
+        let o = run(band);
+        assert_eq!(o.status.code(), Some(2), "{band}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!("error: --band {shown}: expected a positive distance in metres\n")
+        );
+    }
+    for band in ["1e30", "1e9", "1e6"] {
+        let t = std::time::Instant::now();
+        let o = run(band);
+        assert_eq!(o.status.code(), Some(0), "{band}: {}", stderr(&o));
+        assert!(t.elapsed().as_secs() < 30, "{band}: {:?}", t.elapsed());
+        let layer: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let features = layer["features"].as_array().unwrap();
+        assert_eq!(features.len(), 496);
+        assert!(features
+            .iter()
+            .all(|f| f["properties"]["gi_bin"] == 0 && f["properties"]["gi_z"].is_null()));
     }
 }

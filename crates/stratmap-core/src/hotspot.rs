@@ -445,6 +445,7 @@ mod tests {
     }
 
     /// The grid's cells, their centres and varied values.
+    #[allow(clippy::type_complexity)] // three parallel test columns
     fn block(side: i64, step: i64) -> (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>) {
         let cells: Vec<(i64, i64)> = (0..side * side)
             .map(|k| (k % side * step * 250, k / side * step * 250))
