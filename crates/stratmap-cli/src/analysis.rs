@@ -212,12 +212,8 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
             let areas = read_areas_file(ar, spec.epsg, None)?;
-<<<<<<< HEAD
             crate::footprint::note_overlaps(&areas, notes);
-            study_grid_covering(&areas, spec)
-=======
             study_grid_covering(&areas, spec)?
->>>>>>> robustness
         }
         _ => {
             return Err(Failure::Usage(
