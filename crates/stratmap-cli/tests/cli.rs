@@ -1662,3 +1662,172 @@ fn hotspot_bands_of_any_size() {
             .all(|f| f["properties"]["gi_bin"] == 0 && f["properties"]["gi_z"].is_null()));
     }
 }
+
+/// /dev/zero (or any endless binary stream) as a grid, config, towers,
+/// events or answers is refused at its first byte, naming the file and the
+/// line, with exit 1; so is a CSV line over 1 MiB.
+#[test]
+fn endless_and_binary_inputs_are_refused_at_once() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let nul = "/dev/zero, line 1: a NUL byte at column 1: expected UTF-8 text (is the file binary, or UTF-16?)";
+    let z = "/dev/zero".to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "index".into(),
+            "--grid".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.geojson"),
+        ],
+        vec![
+            "index".into(),
+            "--grid".into(),
+            t("grid.csv"),
+            "--config".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.geojson"),
+        ],
+        vec![
+            "hotspots".into(),
+            "--events".into(),
+            z.clone(),
+            "--grid".into(),
+            t("grid.csv"),
+            "--out".into(),
+            o("h.geojson"),
+        ],
+        vec![
+            "assess".into(),
+            "--answers".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.csv"),
+        ],
+        vec![
+            "footprint".into(),
+            "--areas".into(),
+            t("areas.geojson"),
+            "--towers".into(),
+            z.clone(),
+            "--records".into(),
+            t("records.csv"),
+            "--out".into(),
+            o("fp"),
+        ],
+        vec!["validate".into(), z.clone()],
+    ];
+    for args in runs {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let t0 = std::time::Instant::now();
+        let r = stratmap(&refs);
+        assert!(t0.elapsed().as_secs() < 20, "{args:?}");
+        assert_eq!(r.status.code(), Some(1), "{args:?}\n{}", stderr(&r));
+        let said = format!("{}{}", String::from_utf8_lossy(&r.stdout), stderr(&r));
+        assert!(said.contains(nul), "{args:?}\n{said}");
+    }
+    // a row of 1.1 MB is no grid row
+    let long = dir.path().join("long.csv");
+    std::fs::write(&long, format!("{HEADER}\n{}\n", "1".repeat(1_100_000))).unwrap();
+    let r = stratmap(&["index", "--grid", s(&long), "--out", &o("b.geojson")]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        stderr(&r),
+        format!(
+            "error: {}, line 2: the line is longer than 1 MiB (1048576 bytes): expected a CSV row\n",
+            s(&long)
+        )
+    );
+    // a config of 5 MB is no config
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(500_000)).unwrap();
+    let r = stratmap(&[
+        "index",
+        "--grid",
+        &t("grid.csv"),
+        "--config",
+        s(&big),
+        "--out",
+        &o("c.geojson"),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        stderr(&r),
+        format!(
+            "error: {}: the file is larger than 4 MiB (4194304 bytes): expected a TOML config of a few kB\n",
+            s(&big)
+        )
+    );
+}
+
+/// A missing input is exit 3 saying "no such file" in every command and in
+/// validate; a file that is not the GeoPackage its name says is bad input
+/// (exit 1) in a sentence, not GDAL's words.
+#[test]
+fn missing_and_unreadable_inputs_name_themselves() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    for missing in ["nope.csv", "nope.geojson", "nope.gpkg", "nope.shp"] {
+        let m = o(missing);
+        let r = stratmap(&["validate", &m, &t("grid.csv")]);
+        assert_eq!(r.status.code(), Some(3), "{missing}: {}", stderr(&r));
+        assert_eq!(
+            String::from_utf8_lossy(&r.stdout),
+            format!(
+                "{m}: no such file or directory\n{}: ok, a grid of 496 cells on the EPSG:3006 grid of 250 m cells\n",
+                t("grid.csv")
+            )
+        );
+        assert_eq!(stderr(&r), "error: 1 file could not be read\n");
+        if missing.ends_with(".csv") {
+            continue;
+        }
+        let r = stratmap(&[
+            "footprint",
+            "--areas",
+            &m,
+            "--towers",
+            &t("towers.csv"),
+            "--records",
+            &t("records.csv"),
+            "--out",
+            &o("fp"),
+        ]);
+        assert_eq!(r.status.code(), Some(3), "{missing}: {}", stderr(&r));
+        assert_eq!(
+            stderr(&r),
+            format!("error: {m}: no such file or directory\n")
+        );
+    }
+    let garbage = root().join("fixtures/bad/areas-garbage.gpkg");
+    let r = stratmap(&["validate", s(&garbage)]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: cannot be read as a GeoPackage: expected an SQLite GeoPackage with a layer of area polygons\n", s(&garbage))
+    );
+    assert!(!stderr(&r).contains("NULL pointer"), "{}", stderr(&r));
+    let r = stratmap(&[
+        "assess",
+        "--answers",
+        &t("answers.csv"),
+        "--areas",
+        s(&garbage),
+        "--out",
+        &o("a.geojson"),
+    ]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    // validate sniffs a header behind a byte-order mark
+    let bom = root().join("fixtures/bad/events-bom.csv");
+    let r = stratmap(&["validate", s(&bom)]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: ok, 385 events of 7 types\n", s(&bom))
+    );
+}

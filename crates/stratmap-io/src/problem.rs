@@ -58,7 +58,7 @@ pub enum Error {
     #[error("{}", list(.0))]
     Input(Vec<Problem>),
     /// A file could not be read or written (exit code 3).
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {}", .path.display(), io_message(.source))]
     Io {
         path: PathBuf,
         #[source]
@@ -92,6 +92,15 @@ impl Error {
 impl From<Problem> for Error {
     fn from(p: Problem) -> Self {
         Error::Input(vec![p])
+    }
+}
+
+/// What went wrong reading or writing a file: "no such file or directory"
+/// rather than the system's "No such file or directory (os error 2)".
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => e.to_string(),
     }
 }
 
