@@ -101,6 +101,11 @@ struct FootprintArgs {
 impl FootprintArgs {
     fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
         let config = pipeline::load_config(self.config.as_deref())?;
+        if let Some(r) = self.radius.filter(|r| !(*r > 0.0 && r.is_finite())) {
+            return Err(pipeline::Failure::Usage(format!(
+                "--radius {r}: expected a positive number of metres"
+            )));
+        }
         let mut p = footprint::FootprintParams::new(
             &config,
             self.radius,

@@ -1330,6 +1330,16 @@ fn bad_input_corpus() {
                 "--out".into(),
                 format!("{o}.csv"),
             ],
+            // a config of the index
+            "config" => vec![
+                "index".into(),
+                "--grid".into(),
+                t("grid.csv"),
+                "--config".into(),
+                i,
+                "--out".into(),
+                format!("{o}.geojson"),
+            ],
             // areas as the study grid of hot spots
             "study" => vec![
                 "hotspots".into(),
@@ -1361,6 +1371,10 @@ fn bad_input_corpus() {
             .collect();
         if code != 0 && !left.is_empty() {
             failures.push(format!("{file}: refused, but left {left:?}"));
+        }
+        if err.contains("proj_create") || err.contains("Unknown error") || err.contains("panicked")
+        {
+            failures.push(format!("{file}: raw PROJ or panic text in stderr\n{err}"));
         }
         if err.contains("x-1") || err.contains("x-2") {
             failures.push(format!("{file}: a phone id in stderr"));
@@ -1830,4 +1844,77 @@ fn missing_and_unreadable_inputs_name_themselves() {
         String::from_utf8_lossy(&r.stdout),
         format!("{}: ok, 385 events of 7 types\n", s(&bom))
     );
+}
+
+/// An EPSG code PROJ does not know is a usage error naming the option, in
+/// stratmap's words only (no `proj_create: crs not found`).
+#[test]
+fn unknown_crs_and_bad_flags_name_the_option() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fp");
+    for (extra, said) in [
+        (
+            ["--crs", "EPSG:99999"],
+            "error: --crs EPSG:99999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n",
+        ),
+        (
+            ["--areas-crs", "EPSG:99999"],
+            "error: --areas-crs EPSG:99999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n",
+        ),
+        (
+            ["--radius", "nan"],
+            "error: --radius NaN: expected a positive number of metres\n",
+        ),
+        (
+            ["--radius=-1", "--quiet"],
+            "error: --radius -1: expected a positive number of metres\n",
+        ),
+    ] {
+        let mut args = vec![
+            "footprint".to_string(),
+            "--areas".into(),
+            t("areas.geojson"),
+            "--towers".into(),
+            t("towers.csv"),
+            "--records".into(),
+            t("records.csv"),
+            "--out".into(),
+            s(&out).into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = stratmap(&refs);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", stderr(&r));
+        assert_eq!(stderr(&r), said);
+        assert!(!out.exists());
+    }
+    let r = stratmap(&[
+        "indicators",
+        "--events",
+        &t("events.csv"),
+        "--areas",
+        &t("areas.geojson"),
+        "--grid",
+        &t("grid.csv"),
+        "--total-area-km2=-5",
+        "--out",
+        s(&dir.path().join("i.csv")),
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+    assert_eq!(
+        stderr(&r),
+        "error: --total-area-km2 -5: expected a positive number of km²\n"
+    );
+    // a GeoJSON naming an unknown CRS
+    let areas = dir.path().join("crs.geojson");
+    std::fs::write(&areas, r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::99999"}},"features":[]}"#).unwrap();
+    let r = stratmap(&["validate", s(&areas)]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: crs \"urn:ogc:def:crs:EPSG::99999\": unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n", s(&areas))
+    );
+    assert!(!stderr(&r).contains("proj_create"), "{}", stderr(&r));
 }

@@ -57,12 +57,17 @@ fn crs_member(crs: &serde_json::Value) -> Result<u32, String> {
     if name.ends_with("CRS84") {
         return Ok(WGS84);
     }
-    name.rsplit(':')
+    let code: u32 = name
+        .rsplit(':')
         .next()
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| {
             format!("crs {name:?}: expected an EPSG code such as \"urn:ogc:def:crs:EPSG::3006\"")
-        })
+        })?;
+    if !crate::crs::known_epsg(code) {
+        return Err(format!("crs {name:?}: {}", crate::crs::UNKNOWN_CRS));
+    }
+    Ok(code)
 }
 
 fn located(file: &str, data: &[u8], offset: usize, msg: String) -> Problem {

@@ -64,6 +64,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A setting of a config file is out of range or unknown: a usage
+    /// error (exit code 2) naming the file and the key.
+    #[error("{0}")]
+    Setting(Problem),
     /// A coordinate system could not be set up or a transformation failed.
     #[error("coordinate transformation: {0}")]
     Crs(String),
@@ -80,10 +84,12 @@ impl Error {
         }
     }
 
-    /// The process exit code of SPEC §6: 1 bad input, 3 I/O.
+    /// The process exit code of SPEC §6: 1 bad input, 2 usage (a config
+    /// setting), 3 I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Crs(_) => 1,
+            Error::Setting(_) => 2,
             Error::Io { .. } | Error::Gdal { .. } => 3,
         }
     }
