@@ -1918,3 +1918,63 @@ fn unknown_crs_and_bad_flags_name_the_option() {
     );
     assert!(!stderr(&r).contains("proj_create"), "{}", stderr(&r));
 }
+
+/// SIGTERM or SIGINT while a GeoPackage is written: the run removes its
+/// temporary directory (the partial GeoPackage and its journal) and exits
+/// with 128 + the signal; nothing named `.stratmap-*` is left.
+#[test]
+fn a_signalled_run_removes_its_temporaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.csv");
+    let mut text = String::from(HEADER);
+    text.push('\n');
+    for k in 0..60_000 {
+        let (x, y) = (400_000 + (k % 300) * 250, 6_500_000 + (k / 300) * 250);
+        text.push_str(&format!(
+            "{x:06}{y:07},{},200000,0.2,0.7,0.3,0.1,0.2,{},{}\n",
+            50 + k % 300,
+            k % 40,
+            k % 15
+        ));
+    }
+    std::fs::write(&grid, text).unwrap();
+    let mut codes = Vec::new();
+    for (k, delay_ms) in [200u64, 500, 900, 1400, 2000, 3000].into_iter().enumerate() {
+        let out = dir.path().join(format!("k{delay_ms}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let layer = out.join("lc.gpkg");
+        let child = Command::new(env!("CARGO_BIN_EXE_stratmap"))
+            .args(["--quiet", "index", "--grid", s(&grid), "--out", s(&layer)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let signal = if k == 1 { "-INT" } else { "-TERM" };
+        let _ = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let o = child.wait_with_output().unwrap();
+        let code = o.status.code();
+        let err = stderr(&o);
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            left.iter().all(|n| n == "lc.gpkg"),
+            "after {delay_ms} ms (exit {code:?}): {left:?}\n{err}"
+        );
+        match code {
+            Some(0) => assert!(layer.exists()),
+            Some(130) => assert_eq!(err, "stratmap: stopped by SIGINT; no partial output left\n"),
+            Some(143) => assert_eq!(
+                err,
+                "stratmap: stopped by SIGTERM; no partial output left\n"
+            ),
+            other => panic!("exit {other:?} after {delay_ms} ms\n{err}"),
+        }
+        codes.push(code);
+    }
+    assert!(codes.contains(&Some(143)), "{codes:?}");
+}
