@@ -446,7 +446,9 @@ mod tests {
     }
 
     /// The grid's cells, their centres and varied values.
-    fn block(side: i64, step: i64) -> (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>) {
+    type Block = (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>);
+
+    fn block(side: i64, step: i64) -> Block {
         let cells: Vec<(i64, i64)> = (0..side * side)
             .map(|k| (k % side * step * 250, k / side * step * 250))
             .collect();
