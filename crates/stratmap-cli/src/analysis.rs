@@ -354,6 +354,11 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
         notes,
     );
     notes.stage("apportioning population and counting events");
+    if let Some(km2) = a.total_area_km2.filter(|x| !(*x > 0.0 && x.is_finite())) {
+        return Err(Failure::Usage(format!(
+            "--total-area-km2 {km2}: expected a positive number of km²"
+        )));
+    }
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
     write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;

@@ -101,6 +101,11 @@ struct FootprintArgs {
 impl FootprintArgs {
     fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
         let config = pipeline::load_config(self.config.as_deref())?;
+        if let Some(r) = self.radius.filter(|r| !(*r > 0.0 && r.is_finite())) {
+            return Err(pipeline::Failure::Usage(format!(
+                "--radius {r}: expected a positive number of metres"
+            )));
+        }
         let mut p = footprint::FootprintParams::new(
             &config,
             self.radius,
@@ -255,8 +260,32 @@ fn quiet_on_broken_pipe() {
     }));
 }
 
+/// On SIGINT, SIGTERM or SIGHUP: removes the temporary files and
+/// directories of the writes under way (SPEC §5: an interrupted run leaves
+/// no temp file behind) and exits with 128 + the signal (130, 143, 129).
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // held locked until the exit: no write renames into place now
+            let _list = stratmap_io::atomic::remove_live_temps();
+            let name = match signal {
+                SIGINT => "SIGINT",
+                SIGTERM => "SIGTERM",
+                _ => "SIGHUP",
+            };
+            eprintln!("stratmap: stopped by {name}; no partial output left");
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
+    clean_up_on_signals();
     let cli = Cli::parse();
     let notes = pipeline::Notes::new(cli.quiet);
     let result = match cli.command {

@@ -12,6 +12,7 @@ use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::grid_csv::{read_grid, GridTable};
 use stratmap_io::layer::Layer;
 use stratmap_io::layers::{index_raster, living_conditions_layer, youth_layer};
+use stratmap_io::limited::{read_text_file, TextLimits};
 use stratmap_io::{Error, Problem};
 
 /// A failure of a command, with its exit code (SPEC §6).
@@ -23,6 +24,9 @@ pub enum Failure {
     Io(Error),
     /// Validation found problems (1); they were already printed.
     Invalid(usize),
+    /// Validation could not read some files (3), and found problems in
+    /// others; all were already printed.
+    Unreadable { files: usize, problems: usize },
 }
 
 impl From<Error> for Failure {
@@ -50,6 +54,18 @@ impl Failure {
             }
             Failure::Io(e) => format!("error: {e}"),
             Failure::Invalid(n) => format!("error: {} found", counted(*n, "problem")),
+            Failure::Unreadable { files, problems } => format!(
+                "error: {} could not be read{}",
+                counted(*files, "file"),
+                if *problems > 0 {
+                    format!(
+                        ", and {} found in the others",
+                        counted(*problems, "problem")
+                    )
+                } else {
+                    String::new()
+                }
+            ),
         }
     }
 
@@ -58,6 +74,7 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Io(e) => e.exit_code() as u8,
             Failure::Invalid(_) => 1,
+            Failure::Unreadable { .. } => 3,
         }
     }
 }
@@ -138,15 +155,17 @@ pub fn say_line(args: std::fmt::Arguments) {
     }
 }
 
+/// Reads a CSV input whole, refusing a NUL byte or a line over 1 MiB as
+/// soon as it is read (see `stratmap_io::limited`).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    read_text_file(path, &path.display().to_string(), TextLimits::CSV)
 }
 
 pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
     match path {
         None => Ok(Config::default()),
         Some(p) => {
-            let bytes = read_file(p)?;
+            let bytes = read_text_file(p, &p.display().to_string(), TextLimits::CONFIG)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| Problem::file(&p.display().to_string(), "expected UTF-8 text"))?;
             Config::parse(&p.display().to_string(), &text)
@@ -354,7 +373,7 @@ pub fn validate_command(
     notes: &Notes,
 ) -> Result<(), Failure> {
     let config = load_config(config)?;
-    let mut total = 0;
+    let (mut total, mut unreadable) = (0, 0);
     let epsg = config
         .working_spec()
         .map_or(stratmap_io::config::DEFAULT_EPSG, |s| s.epsg);
@@ -377,7 +396,10 @@ pub fn validate_command(
                     }
                     total += problems.len();
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    say!("{e}");
+                    unreadable += 1;
+                }
             }
             continue;
         }
@@ -385,16 +407,26 @@ pub fn validate_command(
             Ok(b) => b,
             Err(e) => {
                 say!("{e}");
-                total += 1;
+                match e {
+                    Error::Input(p) => total += p.len(),
+                    _ => unreadable += 1,
+                }
                 continue;
             }
         };
+        // the header, without a UTF-8 byte-order mark or quotes
         let header = bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&bytes)
             .split(|b| *b == b'\n')
             .next()
             .map(|h| String::from_utf8_lossy(h).to_ascii_lowercase())
             .unwrap_or_default();
-        let has = |col: &str| header.split([',', ';']).any(|h| h.trim() == col);
+        let has = |col: &str| {
+            header
+                .split([',', ';'])
+                .any(|h| h.trim().trim_matches('"') == col)
+        };
         let result = if matches!(ext.as_str(), "geojson" | "json") {
             stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
                 .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
@@ -439,7 +471,12 @@ pub fn validate_command(
             Err(e) => return Err(e.into()),
         }
     }
-    if total > 0 {
+    if unreadable > 0 {
+        Err(Failure::Unreadable {
+            files: unreadable,
+            problems: total,
+        })
+    } else if total > 0 {
         Err(Failure::Invalid(total))
     } else {
         Ok(())

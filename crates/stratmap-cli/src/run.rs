@@ -51,9 +51,18 @@ impl Source {
         }
     }
 
+    /// The whole input; a text input is checked as it is read (no NUL byte,
+    /// no CSV line over 1 MiB), a GeoPackage or Shapefile is read as it is.
     fn bytes(&self) -> Result<Vec<u8>, Error> {
+        use stratmap_io::limited::{read_text_file, TextLimits};
         match self {
-            Source::File { path, .. } => std::fs::read(path).map_err(|e| Error::io(path, e)),
+            Source::File { path, .. } => match stratmap_io::extension(path).as_str() {
+                "geojson" | "json" => read_text_file(path, &self.name(), TextLimits::GEOJSON),
+                "gpkg" | "shp" | "fgb" | "gml" | "kml" | "sqlite" | "zip" => {
+                    std::fs::read(path).map_err(|e| Error::io(path, e))
+                }
+                _ => read_text_file(path, &self.name(), TextLimits::CSV),
+            },
             Source::Embedded { text, .. } => Ok(text.as_bytes().to_vec()),
         }
     }

@@ -1328,6 +1328,16 @@ fn bad_input_corpus() {
                 "--out".into(),
                 format!("{o}.csv"),
             ],
+            // a config of the index
+            "config" => vec![
+                "index".into(),
+                "--grid".into(),
+                t("grid.csv"),
+                "--config".into(),
+                i,
+                "--out".into(),
+                format!("{o}.geojson"),
+            ],
             // areas as the study grid of hot spots
             "study" => vec![
                 "hotspots".into(),
@@ -1359,6 +1369,10 @@ fn bad_input_corpus() {
             .collect();
         if code != 0 && !left.is_empty() {
             failures.push(format!("{file}: refused, but left {left:?}"));
+        }
+        if err.contains("proj_create") || err.contains("Unknown error") || err.contains("panicked")
+        {
+            failures.push(format!("{file}: raw PROJ or panic text in stderr\n{err}"));
         }
         if err.contains("x-1") || err.contains("x-2") {
             failures.push(format!("{file}: a phone id in stderr"));
@@ -1659,4 +1673,306 @@ fn hotspot_bands_of_any_size() {
             .iter()
             .all(|f| f["properties"]["gi_bin"] == 0 && f["properties"]["gi_z"].is_null()));
     }
+}
+
+/// /dev/zero (or any endless binary stream) as a grid, config, towers,
+/// events or answers is refused at its first byte, naming the file and the
+/// line, with exit 1; so is a CSV line over 1 MiB.
+#[test]
+fn endless_and_binary_inputs_are_refused_at_once() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let nul = "/dev/zero, line 1: a NUL byte at column 1: expected UTF-8 text (is the file binary, or UTF-16?)";
+    let z = "/dev/zero".to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "index".into(),
+            "--grid".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.geojson"),
+        ],
+        vec![
+            "index".into(),
+            "--grid".into(),
+            t("grid.csv"),
+            "--config".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.geojson"),
+        ],
+        vec![
+            "hotspots".into(),
+            "--events".into(),
+            z.clone(),
+            "--grid".into(),
+            t("grid.csv"),
+            "--out".into(),
+            o("h.geojson"),
+        ],
+        vec![
+            "assess".into(),
+            "--answers".into(),
+            z.clone(),
+            "--out".into(),
+            o("a.csv"),
+        ],
+        vec![
+            "footprint".into(),
+            "--areas".into(),
+            t("areas.geojson"),
+            "--towers".into(),
+            z.clone(),
+            "--records".into(),
+            t("records.csv"),
+            "--out".into(),
+            o("fp"),
+        ],
+        vec!["validate".into(), z.clone()],
+    ];
+    for args in runs {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let t0 = std::time::Instant::now();
+        let r = stratmap(&refs);
+        assert!(t0.elapsed().as_secs() < 20, "{args:?}");
+        assert_eq!(r.status.code(), Some(1), "{args:?}\n{}", stderr(&r));
+        let said = format!("{}{}", String::from_utf8_lossy(&r.stdout), stderr(&r));
+        assert!(said.contains(nul), "{args:?}\n{said}");
+    }
+    // a row of 1.1 MB is no grid row
+    let long = dir.path().join("long.csv");
+    std::fs::write(&long, format!("{HEADER}\n{}\n", "1".repeat(1_100_000))).unwrap();
+    let r = stratmap(&["index", "--grid", s(&long), "--out", &o("b.geojson")]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        stderr(&r),
+        format!(
+            "error: {}, line 2: the line is longer than 1 MiB (1048576 bytes): expected a CSV row\n",
+            s(&long)
+        )
+    );
+    // a config of 5 MB is no config
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(500_000)).unwrap();
+    let r = stratmap(&[
+        "index",
+        "--grid",
+        &t("grid.csv"),
+        "--config",
+        s(&big),
+        "--out",
+        &o("c.geojson"),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        stderr(&r),
+        format!(
+            "error: {}: the file is larger than 4 MiB (4194304 bytes): expected a TOML config of a few kB\n",
+            s(&big)
+        )
+    );
+}
+
+/// A missing input is exit 3 saying "no such file" in every command and in
+/// validate; a file that is not the GeoPackage its name says is bad input
+/// (exit 1) in a sentence, not GDAL's words.
+#[test]
+fn missing_and_unreadable_inputs_name_themselves() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    for missing in ["nope.csv", "nope.geojson", "nope.gpkg", "nope.shp"] {
+        let m = o(missing);
+        let r = stratmap(&["validate", &m, &t("grid.csv")]);
+        assert_eq!(r.status.code(), Some(3), "{missing}: {}", stderr(&r));
+        assert_eq!(
+            String::from_utf8_lossy(&r.stdout),
+            format!(
+                "{m}: no such file or directory\n{}: ok, a grid of 496 cells on the EPSG:3006 grid of 250 m cells\n",
+                t("grid.csv")
+            )
+        );
+        assert_eq!(stderr(&r), "error: 1 file could not be read\n");
+        if missing.ends_with(".csv") {
+            continue;
+        }
+        let r = stratmap(&[
+            "footprint",
+            "--areas",
+            &m,
+            "--towers",
+            &t("towers.csv"),
+            "--records",
+            &t("records.csv"),
+            "--out",
+            &o("fp"),
+        ]);
+        assert_eq!(r.status.code(), Some(3), "{missing}: {}", stderr(&r));
+        assert_eq!(
+            stderr(&r),
+            format!("error: {m}: no such file or directory\n")
+        );
+    }
+    let garbage = root().join("fixtures/bad/areas-garbage.gpkg");
+    let r = stratmap(&["validate", s(&garbage)]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: cannot be read as a GeoPackage: expected an SQLite GeoPackage with a layer of area polygons\n", s(&garbage))
+    );
+    assert!(!stderr(&r).contains("NULL pointer"), "{}", stderr(&r));
+    let r = stratmap(&[
+        "assess",
+        "--answers",
+        &t("answers.csv"),
+        "--areas",
+        s(&garbage),
+        "--out",
+        &o("a.geojson"),
+    ]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    // validate sniffs a header behind a byte-order mark
+    let bom = root().join("fixtures/bad/events-bom.csv");
+    let r = stratmap(&["validate", s(&bom)]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: ok, 385 events of 7 types\n", s(&bom))
+    );
+}
+
+/// An EPSG code PROJ does not know is a usage error naming the option, in
+/// stratmap's words only (no `proj_create: crs not found`).
+#[test]
+fn unknown_crs_and_bad_flags_name_the_option() {
+    let town = root().join("fixtures/sample-town");
+    let t = |f: &str| town.join(f).to_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fp");
+    for (extra, said) in [
+        (
+            ["--crs", "EPSG:99999"],
+            "error: --crs EPSG:99999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n",
+        ),
+        (
+            ["--areas-crs", "EPSG:99999"],
+            "error: --areas-crs EPSG:99999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n",
+        ),
+        (
+            ["--radius", "nan"],
+            "error: --radius NaN: expected a positive number of metres\n",
+        ),
+        (
+            ["--radius=-1", "--quiet"],
+            "error: --radius -1: expected a positive number of metres\n",
+        ),
+    ] {
+        let mut args = vec![
+            "footprint".to_string(),
+            "--areas".into(),
+            t("areas.geojson"),
+            "--towers".into(),
+            t("towers.csv"),
+            "--records".into(),
+            t("records.csv"),
+            "--out".into(),
+            s(&out).into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = stratmap(&refs);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {}", stderr(&r));
+        assert_eq!(stderr(&r), said);
+        assert!(!out.exists());
+    }
+    let r = stratmap(&[
+        "indicators",
+        "--events",
+        &t("events.csv"),
+        "--areas",
+        &t("areas.geojson"),
+        "--grid",
+        &t("grid.csv"),
+        "--total-area-km2=-5",
+        "--out",
+        s(&dir.path().join("i.csv")),
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+    assert_eq!(
+        stderr(&r),
+        "error: --total-area-km2 -5: expected a positive number of km²\n"
+    );
+    // a GeoJSON naming an unknown CRS
+    let areas = dir.path().join("crs.geojson");
+    std::fs::write(&areas, r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::99999"}},"features":[]}"#).unwrap();
+    let r = stratmap(&["validate", s(&areas)]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("{}: crs \"urn:ogc:def:crs:EPSG::99999\": unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006\n", s(&areas))
+    );
+    assert!(!stderr(&r).contains("proj_create"), "{}", stderr(&r));
+}
+
+/// SIGTERM or SIGINT while a GeoPackage is written: the run removes its
+/// temporary directory (the partial GeoPackage and its journal) and exits
+/// with 128 + the signal; nothing named `.stratmap-*` is left.
+#[test]
+fn a_signalled_run_removes_its_temporaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.csv");
+    let mut text = String::from(HEADER);
+    text.push('\n');
+    for k in 0..60_000 {
+        let (x, y) = (400_000 + (k % 300) * 250, 6_500_000 + (k / 300) * 250);
+        text.push_str(&format!(
+            "{x:06}{y:07},{},200000,0.2,0.7,0.3,0.1,0.2,{},{}\n",
+            50 + k % 300,
+            k % 40,
+            k % 15
+        ));
+    }
+    std::fs::write(&grid, text).unwrap();
+    let mut codes = Vec::new();
+    for (k, delay_ms) in [200u64, 500, 900, 1400, 2000, 3000].into_iter().enumerate() {
+        let out = dir.path().join(format!("k{delay_ms}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let layer = out.join("lc.gpkg");
+        let child = Command::new(env!("CARGO_BIN_EXE_stratmap"))
+            .args(["--quiet", "index", "--grid", s(&grid), "--out", s(&layer)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let signal = if k == 1 { "-INT" } else { "-TERM" };
+        let _ = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let o = child.wait_with_output().unwrap();
+        let code = o.status.code();
+        let err = stderr(&o);
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            left.iter().all(|n| n == "lc.gpkg"),
+            "after {delay_ms} ms (exit {code:?}): {left:?}\n{err}"
+        );
+        match code {
+            Some(0) => assert!(layer.exists()),
+            Some(130) => assert_eq!(err, "stratmap: stopped by SIGINT; no partial output left\n"),
+            Some(143) => assert_eq!(
+                err,
+                "stratmap: stopped by SIGTERM; no partial output left\n"
+            ),
+            other => panic!("exit {other:?} after {delay_ms} ms\n{err}"),
+        }
+        codes.push(code);
+    }
+    assert!(codes.contains(&Some(143)), "{codes:?}");
 }

@@ -320,6 +320,7 @@ fn gi_from_neighbours(
 /// Gi* from each point's neighbour count Wᵢ and the sum of their values.
 fn gi_from_sums(values: &[f64], sums: impl Fn(usize) -> (u32, f64) + Sync) -> Vec<GiStar> {
     let n = values.len() as f64;
+    // sd exactly 0 when the counts are all the same up to rounding
     let (mean, sd) = crate::stats::mean_sd_population(values.iter().copied()).unwrap_or((0.0, 0.0));
     (0..values.len())
         .into_par_iter()
@@ -445,8 +446,9 @@ mod tests {
     }
 
     /// The grid's cells, their centres and varied values.
-    #[allow(clippy::type_complexity)] // three parallel test columns
-    fn block(side: i64, step: i64) -> (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>) {
+    type Block = (Vec<(i64, i64)>, Vec<(f64, f64)>, Vec<f64>);
+
+    fn block(side: i64, step: i64) -> Block {
         let cells: Vec<(i64, i64)> = (0..side * side)
             .map(|k| (k % side * step * 250, k / side * step * 250))
             .collect();

@@ -57,12 +57,17 @@ fn crs_member(crs: &serde_json::Value) -> Result<u32, String> {
     if name.ends_with("CRS84") {
         return Ok(WGS84);
     }
-    name.rsplit(':')
+    let code: u32 = name
+        .rsplit(':')
         .next()
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| {
             format!("crs {name:?}: expected an EPSG code such as \"urn:ogc:def:crs:EPSG::3006\"")
-        })
+        })?;
+    if !crate::crs::known_epsg(code) {
+        return Err(format!("crs {name:?}: {}", crate::crs::UNKNOWN_CRS));
+    }
+    Ok(code)
 }
 
 fn located(file: &str, data: &[u8], offset: usize, msg: String) -> Problem {
@@ -80,6 +85,8 @@ pub fn read_areas(
     epsg: u32,
     file_crs: Option<u32>,
 ) -> Result<AreaTable, Error> {
+    // a UTF-8 byte-order mark, as editors on Windows write, is not JSON
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let raw: RawCollection = serde_json::from_slice(data).map_err(|e| {
         let mut p = Problem::file(file, format!("expected a GeoJSON FeatureCollection: {e}"));
         if e.line() > 0 {
@@ -226,8 +233,10 @@ pub fn read_areas_file(
     file_crs: Option<u32>,
 ) -> Result<AreaTable, Error> {
     if is_geojson(path) {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        read_areas(&path.display().to_string(), &data, epsg, file_crs)
+        let name = path.display().to_string();
+        let data =
+            crate::limited::read_text_file(path, &name, crate::limited::TextLimits::GEOJSON)?;
+        read_areas(&name, &data, epsg, file_crs)
     } else {
         read_areas_gdal(path, epsg, file_crs)
     }
@@ -247,7 +256,21 @@ pub fn read_areas_gdal(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let ds = gdal::Dataset::open(path).map_err(gdal_err)?;
+    // a missing file is an I/O error, said as such, before GDAL guesses
+    std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let ds = gdal::Dataset::open_ex(
+        path,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR,
+            ..Default::default()
+        },
+    )
+    .map_err(|_| {
+        Problem::file(
+            &name,
+            format!("cannot be read as {}", gdal_format_name(path)),
+        )
+    })?;
     let mut layer = ds.layer(0).map_err(|_| {
         Problem::file(
             &name,
@@ -311,6 +334,15 @@ pub fn read_areas_gdal(
         ),
         other => other,
     })
+}
+
+/// The format a file's extension promises, for messages.
+fn gdal_format_name(path: &std::path::Path) -> &'static str {
+    match crate::extension(path).as_str() {
+        "gpkg" => "a GeoPackage: expected an SQLite GeoPackage with a layer of area polygons",
+        "shp" => "a Shapefile: expected a .shp of area polygons with its .shx and .dbf beside it",
+        _ => "a vector file: expected a GeoPackage or Shapefile of area polygons, or GeoJSON named .geojson",
+    }
 }
 
 /// The parts of one feature, checked, transformed and validated.

@@ -4,7 +4,71 @@
 
 use crate::Error;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The temporary files and directories being written now, so that a signal
+/// handler can remove them ([`remove_live_temps`]) before the process
+/// exits: an interrupted run leaves no `.stratmap-*` behind.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A temporary path on the live list while this guard holds it. Declared
+/// before the temporary itself, it is dropped after it: the path leaves the
+/// list only once the temporary is gone or renamed into place.
+#[derive(Default)]
+pub struct LiveTemp(Option<PathBuf>);
+
+impl LiveTemp {
+    /// Puts `path` (a file or a directory) on the live list.
+    pub fn hold(&mut self, path: &Path) {
+        live().push(path.to_path_buf());
+        self.0 = Some(path.to_path_buf());
+    }
+
+    /// Runs `finish` (the rename into place, the removal of a temporary
+    /// directory) with the live list locked, so that a signal handler sees
+    /// the temporary either whole and still listed or gone; then takes it
+    /// off the list.
+    pub fn finish<T>(&mut self, finish: impl FnOnce() -> T) -> T {
+        let mut list = live();
+        let out = finish();
+        if let Some(p) = self.0.take() {
+            list.retain(|q| *q != p);
+        }
+        out
+    }
+}
+
+impl Drop for LiveTemp {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            live().retain(|q| *q != p);
+        }
+    }
+}
+
+/// Removes every temporary on the live list (files and directories) and
+/// keeps the list locked, so that no write renames a temporary into place
+/// afterwards: for a signal handler that then exits the process.
+pub fn remove_live_temps() -> MutexGuard<'static, Vec<PathBuf>> {
+    let mut list = live();
+    remove_all(&mut list);
+    list
+}
+
+fn remove_all(list: &mut Vec<PathBuf>) {
+    for p in list.drain(..) {
+        if p.is_dir() {
+            let _ = std::fs::remove_dir_all(&p);
+        } else {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+}
 
 /// Writes `path` atomically with the bytes `write` produces. The parent
 /// directory is created when missing.
@@ -22,19 +86,22 @@ pub fn try_write_atomic(
     write: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let dir = parent_dir(path)?;
+    let mut held = LiveTemp::default();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".stratmap-");
     // tempfile makes files readable by the owner only; a layer is for sharing.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
+    held.hold(tmp.path());
     let mut out = BufWriter::new(tmp);
     write(&mut out)?;
     let tmp = out
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    held.finish(|| tmp.persist(path))
+        .map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
@@ -67,6 +134,42 @@ mod tests {
             0,
             "temp file left behind"
         );
+    }
+
+    #[test]
+    fn temporaries_are_listed_while_written_and_removable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.csv");
+        write_atomic(&path, |w| {
+            let listed: Vec<PathBuf> = live()
+                .iter()
+                .filter(|p| p.starts_with(dir.path()))
+                .cloned()
+                .collect();
+            assert_eq!(listed.len(), 1);
+            assert!(listed[0].exists());
+            let name = listed[0]
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(name.starts_with(".stratmap-"), "{name}");
+            w.write_all(b"a,b\n")
+        })
+        .unwrap();
+        assert!(!live().iter().any(|p| p.starts_with(dir.path())));
+        // what a signal handler removes: listed files and directories
+        let (file, sub) = (
+            dir.path().join(".stratmap-x"),
+            dir.path().join(".stratmap-d"),
+        );
+        std::fs::write(&file, b"part").unwrap();
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("out.gpkg-journal"), b"j").unwrap();
+        let mut list = vec![file.clone(), sub.clone()];
+        remove_all(&mut list);
+        assert!(list.is_empty() && !file.exists() && !sub.exists());
+        assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
     }
 
     #[test]

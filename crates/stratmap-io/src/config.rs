@@ -136,14 +136,17 @@ pub const GRID_COLUMNS: [&str; 12] = [
 impl Config {
     /// Parses and checks a config; `name` is the file name used in messages.
     pub fn parse(name: &str, text: &str) -> Result<Config, Error> {
-        let config: Config = toml::from_str(text)
-            .map_err(|e| Problem::file(name, e.to_string().trim_end().to_string()))?;
+        let syntax = |e: toml::de::Error| Problem::file(name, e.to_string().trim_end().to_string());
+        // the numbers first, by key, before a type error can hide which
+        let table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        check_numbers(name, &table)?;
+        let config: Config = toml::from_str(text).map_err(syntax)?;
         config.check(name)?;
         Ok(config)
     }
 
     fn check(&self, name: &str) -> Result<(), Error> {
-        let bad = |m: String| Error::from(Problem::file(name, m));
+        let bad = |m: String| Error::Setting(Problem::file(name, m));
         for (key, spec) in &self.index.columns {
             if !GRID_COLUMNS.contains(&key.as_str()) {
                 return Err(bad(format!(
@@ -167,15 +170,17 @@ impl Config {
         ] {
             if let Some(v) = v.filter(|v| !(*v >= 0.0 && v.is_finite())) {
                 return Err(bad(format!(
-                    "[youth] {key}: expected a number ≥ 0, found {v}"
+                    "[youth] {key} = {}: expected a number ≥ 0",
+                    toml_number(v)
                 )));
             }
         }
-        self.grid_epsg().map_err(bad)?;
-        if self.grid.cell_size == Some(0) {
-            return Err(bad(
-                "[grid] cell_size: expected a positive number of metres, found 0".into(),
-            ));
+        if let Some(crs) = &self.grid.crs {
+            parse_epsg(crs).map_err(|m| bad(format!("[grid] crs = {crs:?}: {m}")))?;
+        }
+        if let Some(tz) = &self.footprint.tz {
+            crate::connections::parse_tz(tz)
+                .map_err(|m| bad(format!("[footprint] tz = {tz:?}: {m}")))?;
         }
         Ok(())
     }
@@ -212,7 +217,8 @@ impl Config {
         if let Some(m) = ix.min_population {
             if !(m >= 0.0 && m.is_finite()) {
                 return Err(format!(
-                    "[index] min_population: expected a number ≥ 0, found {m}"
+                    "[index] min_population = {}: expected a number ≥ 0",
+                    toml_number(m)
                 ));
             }
             p.min_population = m;
@@ -226,7 +232,8 @@ impl Config {
                 };
                 if !(*v >= 0.0 && v.is_finite()) {
                     return Err(format!(
-                        "[index] weights.{k}: expected a weight ≥ 0, found {v}"
+                        "[index] weights.{k} = {}: expected a weight ≥ 0",
+                        toml_number(*v)
                     ));
                 }
                 p.weights[*g as usize] = *v;
@@ -260,19 +267,134 @@ impl Config {
     }
 }
 
+/// What a numeric setting must be.
+#[derive(Clone, Copy)]
+enum Range {
+    /// > 0 and finite, in the unit named.
+    Positive(&'static str),
+    /// ≥ 0 and finite: "a number" or "a weight".
+    NonNegative(&'static str),
+    /// A whole number from `min` up to u32::MAX, in the unit named.
+    Whole(u32, &'static str),
+}
+
+/// The numeric settings of SPEC §6.1 by section and key (`weights.*` for
+/// every weight).
+const NUMBERS: [(&str, &str, Range); 9] = [
+    (
+        "grid",
+        "cell_size",
+        Range::Whole(1, "a positive whole number of metres"),
+    ),
+    ("index", "min_population", Range::NonNegative("a number")),
+    ("index", "weights.*", Range::NonNegative("a weight")),
+    ("youth", "min_youth_cell", Range::NonNegative("a number")),
+    ("youth", "min_youth_group", Range::NonNegative("a number")),
+    ("footprint", "radius", Range::Positive("metres")),
+    (
+        "footprint",
+        "min_phones",
+        Range::Whole(0, "a whole number ≥ 0"),
+    ),
+    ("hotspots", "band", Range::Positive("metres")),
+    ("indicators", "total_area_km2", Range::Positive("km²")),
+];
+
+/// A number as TOML writes it: `nan`, `inf`, `-inf`, `500`, `0.5`.
+pub fn toml_number(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.into()
+    } else {
+        v.to_string()
+    }
+}
+
+/// A TOML value as the config wrote it, for messages.
+fn toml_value(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) => toml_number(*f),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::String(s) => format!("{s:?}"),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(_) => "[…]".into(),
+        toml::Value::Table(_) => "{…}".into(),
+    }
+}
+
+/// Checks every numeric setting against its range: a value out of range,
+/// or not a number, is a usage error naming the file, the section and the
+/// key, e.g. `run.toml: [footprint] radius = nan: expected a positive number
+/// of metres`.
+fn check_numbers(name: &str, table: &toml::Table) -> Result<(), Error> {
+    for (section, key, range) in NUMBERS {
+        let Some(toml::Value::Table(sec)) = table.get(section) else {
+            continue;
+        };
+        let values: Vec<(String, &toml::Value)> = match key.strip_suffix(".*") {
+            Some(parent) => match sec.get(parent) {
+                Some(toml::Value::Table(t)) => t
+                    .iter()
+                    .map(|(k, v)| (format!("{parent}.{k}"), v))
+                    .collect(),
+                _ => continue,
+            },
+            None => sec
+                .get(key)
+                .map(|v| (key.to_string(), v))
+                .into_iter()
+                .collect(),
+        };
+        for (key, v) in values {
+            let number = match v {
+                toml::Value::Float(f) => Some(*f),
+                toml::Value::Integer(i) => Some(*i as f64),
+                _ => None,
+            };
+            let (ok, expected) = match range {
+                Range::Positive(unit) => (
+                    number.is_some_and(|x| x > 0.0 && x.is_finite()),
+                    format!("a positive number of {unit}"),
+                ),
+                Range::NonNegative(what) => (
+                    number.is_some_and(|x| x >= 0.0 && x.is_finite()),
+                    format!("{what} ≥ 0"),
+                ),
+                Range::Whole(min, what) => (
+                    matches!(v, toml::Value::Integer(i) if *i >= i64::from(min) && *i <= i64::from(u32::MAX)),
+                    what.to_string(),
+                ),
+            };
+            if !ok {
+                return Err(Error::Setting(Problem::file(
+                    name,
+                    format!("[{section}] {key} = {}: expected {expected}", toml_value(v)),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The working CRS when `[grid] crs` is not set: SWEREF 99 TM.
 pub const DEFAULT_EPSG: u32 = 3006;
 
-/// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code.
+/// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code that PROJ knows.
 pub fn parse_epsg(s: &str) -> Result<u32, String> {
     let t = s.trim();
     let digits = t
         .strip_prefix("EPSG:")
         .or_else(|| t.strip_prefix("epsg:"))
         .unwrap_or(t);
-    digits
+    let code: u32 = digits
         .parse()
-        .map_err(|_| format!("expected a CRS as EPSG:<code>, e.g. EPSG:3006, found {s:?}"))
+        .map_err(|_| format!("expected a CRS as EPSG:<code>, e.g. EPSG:3006, found {s:?}"))?;
+    if !crate::crs::known_epsg(code) {
+        return Err(crate::crs::UNKNOWN_CRS.into());
+    }
+    Ok(code)
 }
 
 #[cfg(test)]
@@ -349,5 +471,34 @@ total_area_km2 = 447425
             .unwrap_err()
             .to_string();
         assert!(e.contains("EPSG:3006"), "{e}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_the_file_and_key_and_are_usage() {
+        for (text, said) in [
+            ("[footprint]\nradius = nan\n", "[footprint] radius = nan: expected a positive number of metres"),
+            ("[footprint]\nradius = 0\n", "[footprint] radius = 0: expected a positive number of metres"),
+            ("[hotspots]\nband = inf\n", "[hotspots] band = inf: expected a positive number of metres"),
+            ("[grid]\ncell_size = -250\n", "[grid] cell_size = -250: expected a positive whole number of metres"),
+            ("[grid]\ncell_size = 5000000000\n", "[grid] cell_size = 5000000000: expected a positive whole number of metres"),
+            ("[index]\nweights.family = -1\n", "[index] weights.family = -1: expected a weight ≥ 0"),
+            ("[index]\nmin_population = nan\n", "[index] min_population = nan: expected a number ≥ 0"),
+            ("[youth]\nmin_youth_cell = -0.5\n", "[youth] min_youth_cell = -0.5: expected a number ≥ 0"),
+            ("[indicators]\ntotal_area_km2 = -inf\n", "[indicators] total_area_km2 = -inf: expected a positive number of km²"),
+            ("[footprint]\nmin_phones = 2.5\n", "[footprint] min_phones = 2.5: expected a whole number ≥ 0"),
+            ("[grid]\ncrs = \"EPSG:99999\"\n", "[grid] crs = \"EPSG:99999\": unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006"),
+        ] {
+            let e = Config::parse("run.toml", text).unwrap_err();
+            assert_eq!(e.to_string(), format!("run.toml: {said}"));
+            assert_eq!(e.exit_code(), 2, "{said}");
+        }
+        // in range
+        let c = Config::parse(
+            "run.toml",
+            "[footprint]\nradius = 250.5\nmin_phones = 0\n[hotspots]\nband = 1e9\n[grid]\ncell_size = 1000\n",
+        )
+        .unwrap();
+        assert_eq!(c.footprint.radius, Some(250.5));
+        assert_eq!(c.hotspots.band, Some(1e9));
     }
 }

@@ -4,6 +4,41 @@
 
 use crate::Error;
 use proj::Proj;
+use std::collections::HashMap;
+use std::sync::{Mutex, Once};
+
+/// Turns PROJ's own logging on stderr off (its `proj_create: crs not
+/// found` lines): every failure is reported by stratmap in a sentence.
+/// Contexts made later copy the default context's level.
+pub fn quiet_proj() {
+    static QUIET: Once = Once::new();
+    QUIET.call_once(|| {
+        // SAFETY: a null context is PROJ's default context; setting its log
+        // level has no other effect, and it happens once, before any context
+        // is made by this crate.
+        unsafe {
+            proj_sys::proj_log_level(std::ptr::null_mut(), proj_sys::PJ_LOG_LEVEL_PJ_LOG_NONE);
+        }
+    });
+}
+
+/// Whether PROJ knows `EPSG:<code>` as a CRS (asked once per code).
+pub fn known_epsg(code: u32) -> bool {
+    static KNOWN: Mutex<Option<HashMap<u32, bool>>> = Mutex::new(None);
+    quiet_proj();
+    if let Ok(mut k) = KNOWN.lock() {
+        if let Some(&known) = k.get_or_insert_with(HashMap::new).get(&code) {
+            return known;
+        }
+        let known = Proj::new(&format!("EPSG:{code}")).is_ok();
+        k.get_or_insert_with(HashMap::new).insert(code, known);
+        return known;
+    }
+    Proj::new(&format!("EPSG:{code}")).is_ok()
+}
+
+/// What is said of an EPSG code PROJ does not know.
+pub const UNKNOWN_CRS: &str = "unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006";
 
 /// A transformation between two EPSG coordinate systems.
 pub struct Transform {
@@ -17,6 +52,11 @@ pub const WGS84: u32 = 4326;
 
 impl Transform {
     pub fn new(from: u32, to: u32) -> Result<Self, Error> {
+        for code in [from, to] {
+            if !known_epsg(code) {
+                return Err(Error::Crs(format!("EPSG:{code}: {UNKNOWN_CRS}")));
+            }
+        }
         let proj = Proj::new_known_crs(&format!("EPSG:{from}"), &format!("EPSG:{to}"), None)
             .map_err(|e| Error::Crs(format!("cannot transform EPSG:{from} to EPSG:{to}: {e}")))?;
         Ok(Transform { proj, from, to })
@@ -60,7 +100,13 @@ mod tests {
 
     #[test]
     fn unknown_crs_is_an_error() {
-        assert!(Transform::to_wgs84(999_999).is_err());
+        let e = Transform::to_wgs84(999_999).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "coordinate transformation: EPSG:999999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006"
+        );
+        assert!(!known_epsg(99_999));
+        assert!(known_epsg(3006) && known_epsg(3035) && known_epsg(4326));
     }
 }
 
@@ -84,6 +130,7 @@ impl Extent {
 /// The area of use of `epsg` in its own coordinates, widened by 10 % on each
 /// side; `None` when PROJ does not know one (then nothing is checked).
 pub fn area_of_use(epsg: u32) -> Option<Extent> {
+    quiet_proj();
     let crs = Proj::new(&format!("EPSG:{epsg}")).ok()?;
     let (area, name) = crs.area_of_use().ok()?;
     let a = area?;

@@ -20,10 +20,13 @@ fn atomically(
     build: impl FnOnce(&Path) -> gdal::errors::Result<()>,
 ) -> Result<(), Error> {
     let dir = parent_dir(path)?;
+    // listed while it lives, so that SIGINT or SIGTERM removes it
+    let mut held = crate::atomic::LiveTemp::default();
     let tmp = tempfile::Builder::new()
         .prefix(".stratmap-")
         .tempdir_in(dir)
         .map_err(|e| Error::io(path, e))?;
+    held.hold(tmp.path());
     let file = tmp
         .path()
         .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
@@ -31,7 +34,13 @@ fn atomically(
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    std::fs::rename(&file, path).map_err(|e| Error::io(path, e))
+    held.finish(|| {
+        let renamed = std::fs::rename(&file, path);
+        // the directory goes with the rename, under the same lock
+        let _ = tmp.close();
+        renamed
+    })
+    .map_err(|e| Error::io(path, e))
 }
 
 fn geometry_type(layer: &Layer) -> OGRwkbGeometryType::Type {

@@ -26,6 +26,7 @@ pub mod geojson_out;
 pub mod grid_csv;
 pub mod layer;
 pub mod layers;
+pub mod limited;
 pub mod points;
 pub mod problem;
 pub mod render;

@@ -58,12 +58,16 @@ pub enum Error {
     #[error("{}", list(.0))]
     Input(Vec<Problem>),
     /// A file could not be read or written (exit code 3).
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {}", .path.display(), io_message(.source))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    /// A setting of a config file is out of range or unknown: a usage
+    /// error (exit code 2) naming the file and the key.
+    #[error("{0}")]
+    Setting(Problem),
     /// A coordinate system could not be set up or a transformation failed.
     #[error("coordinate transformation: {0}")]
     Crs(String),
@@ -80,10 +84,12 @@ impl Error {
         }
     }
 
-    /// The process exit code of SPEC §6: 1 bad input, 3 I/O.
+    /// The process exit code of SPEC §6: 1 bad input, 2 usage (a config
+    /// setting), 3 I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Crs(_) => 1,
+            Error::Setting(_) => 2,
             Error::Io { .. } | Error::Gdal { .. } => 3,
         }
     }
@@ -92,6 +98,15 @@ impl Error {
 impl From<Problem> for Error {
     fn from(p: Problem) -> Self {
         Error::Input(vec![p])
+    }
+}
+
+/// What went wrong reading or writing a file: "no such file or directory"
+/// rather than the system's "No such file or directory (os error 2)".
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        _ => e.to_string(),
     }
 }
 
