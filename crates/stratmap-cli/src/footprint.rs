@@ -17,13 +17,6 @@ use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
 use stratmap_io::Problem;
 
-/// The smallest disc radius taken, in metres: below it the disc is smaller
-/// than the precision of a tower's position.
-pub const MIN_RADIUS: f64 = 1.0;
-/// The largest, in metres: no cell reaches further, and a larger disc
-/// covers a whole county, giving every area a share too small to tell apart.
-pub const MAX_RADIUS: f64 = 100_000.0;
-
 /// The method's settings, from the command line over the config over the defaults.
 pub struct FootprintParams {
     pub radius: f64,
@@ -47,9 +40,10 @@ impl FootprintParams {
     ) -> Result<Self, Failure> {
         let f = &config.footprint;
         let radius = radius.or(f.radius).unwrap_or(500.0);
-        if !(MIN_RADIUS..=MAX_RADIUS).contains(&radius) {
+        let (lo, hi) = stratmap_core::footprint::RADIUS_RANGE;
+        if !(lo..=hi).contains(&radius) {
             return Err(Failure::Usage(format!(
-                "radius {radius}: expected a disc radius in metres from {MIN_RADIUS} to {MAX_RADIUS} (a tower's reach; the method's is 500)"
+                "radius {radius}: expected a disc radius in metres from {lo} to {hi} (the method's is 500)"
             )));
         }
         let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))

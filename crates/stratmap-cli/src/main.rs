@@ -101,9 +101,10 @@ struct FootprintArgs {
 impl FootprintArgs {
     fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
         let config = pipeline::load_config(self.config.as_deref())?;
-        if let Some(r) = self.radius.filter(|r| !(*r > 0.0 && r.is_finite())) {
+        let (lo, hi) = stratmap_core::footprint::RADIUS_RANGE;
+        if let Some(r) = self.radius.filter(|r| !(lo..=hi).contains(r)) {
             return Err(pipeline::Failure::Usage(format!(
-                "--radius {r}: expected a positive number of metres"
+                "--radius {r}: expected a disc radius in metres from {lo} to {hi} (the method's is 500)"
             )));
         }
         let mut p = footprint::FootprintParams::new(

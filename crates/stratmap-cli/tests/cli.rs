@@ -1863,11 +1863,11 @@ fn unknown_crs_and_bad_flags_name_the_option() {
         ),
         (
             ["--radius", "nan"],
-            "error: --radius NaN: expected a positive number of metres\n",
+            "error: --radius NaN: expected a disc radius in metres from 1 to 100000 (the method's is 500)\n",
         ),
         (
             ["--radius=-1", "--quiet"],
-            "error: --radius -1: expected a positive number of metres\n",
+            "error: --radius -1: expected a disc radius in metres from 1 to 100000 (the method's is 500)\n",
         ),
     ] {
         let mut args = vec![

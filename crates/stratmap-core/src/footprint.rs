@@ -35,6 +35,11 @@ use geo::MultiPolygon;
 use rustc_hash::FxHashMap;
 use std::f64::consts::PI;
 
+/// The disc radii taken, in metres: below 1 m a disc is smaller than the
+/// precision of a tower's position; beyond 100 km no cell reaches, and a disc
+/// covering a county gives every area a share too small to tell apart.
+pub const RADIUS_RANGE: (f64, f64) = (1.0, 100_000.0);
+
 /// One disc's fraction in fixed point: 2⁶² is the whole disc.
 pub const DISC_ONE: u64 = 1 << 62;
 /// A phone-day's share in fixed point: 2⁶² is one phone-day.

@@ -276,6 +276,8 @@ enum Range {
     NonNegative(&'static str),
     /// A whole number from `min` up to u32::MAX, in the unit named.
     Whole(u32, &'static str),
+    /// From `.0` to `.1` inclusive, what it is.
+    Between((f64, f64), &'static str),
 }
 
 /// The numeric settings of SPEC §6.1 by section and key (`weights.*` for
@@ -290,7 +292,14 @@ const NUMBERS: [(&str, &str, Range); 9] = [
     ("index", "weights.*", Range::NonNegative("a weight")),
     ("youth", "min_youth_cell", Range::NonNegative("a number")),
     ("youth", "min_youth_group", Range::NonNegative("a number")),
-    ("footprint", "radius", Range::Positive("metres")),
+    (
+        "footprint",
+        "radius",
+        Range::Between(
+            stratmap_core::footprint::RADIUS_RANGE,
+            "a disc radius in metres",
+        ),
+    ),
     (
         "footprint",
         "min_phones",
@@ -361,6 +370,10 @@ fn check_numbers(name: &str, table: &toml::Table) -> Result<(), Error> {
                 Range::NonNegative(what) => (
                     number.is_some_and(|x| x >= 0.0 && x.is_finite()),
                     format!("{what} ≥ 0"),
+                ),
+                Range::Between((lo, hi), what) => (
+                    number.is_some_and(|x| (lo..=hi).contains(&x)),
+                    format!("{what} from {lo} to {hi}"),
                 ),
                 Range::Whole(min, what) => (
                     matches!(v, toml::Value::Integer(i) if *i >= i64::from(min) && *i <= i64::from(u32::MAX)),
@@ -476,8 +489,8 @@ total_area_km2 = 447425
     #[test]
     fn numbers_out_of_range_name_the_file_and_key_and_are_usage() {
         for (text, said) in [
-            ("[footprint]\nradius = nan\n", "[footprint] radius = nan: expected a positive number of metres"),
-            ("[footprint]\nradius = 0\n", "[footprint] radius = 0: expected a positive number of metres"),
+            ("[footprint]\nradius = nan\n", "[footprint] radius = nan: expected a disc radius in metres from 1 to 100000"),
+            ("[footprint]\nradius = 0\n", "[footprint] radius = 0: expected a disc radius in metres from 1 to 100000"),
             ("[hotspots]\nband = inf\n", "[hotspots] band = inf: expected a positive number of metres"),
             ("[grid]\ncell_size = -250\n", "[grid] cell_size = -250: expected a positive whole number of metres"),
             ("[grid]\ncell_size = 5000000000\n", "[grid] cell_size = 5000000000: expected a positive whole number of metres"),
