@@ -120,7 +120,8 @@ impl FootprintArgs {
                 .map_err(|m| pipeline::Failure::Usage(format!("--{flag} {v}: {m}")))
         };
         if let Some(c) = &self.crs {
-            p.epsg = epsg("crs", c)?;
+            p.epsg = stratmap_io::config::parse_working_epsg(c)
+                .map_err(|m| pipeline::Failure::Usage(format!("--crs {c}: {m}")))?;
         }
         if let Some(c) = &self.areas_crs {
             p.areas_crs = Some(epsg("areas-crs", c)?);

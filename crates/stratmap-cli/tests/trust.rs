@@ -366,6 +366,30 @@ fn plausible_mistakes_are_refused_or_said() {
             text(&o)
         );
     }
+    // degrees as the working CRS: refused, on the command line and in a config
+    let o = fp(&["--crs", "EPSG:4326"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--crs EPSG:4326: EPSG:4326 is not a projected CRS in metres"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(d("deg.toml"), "[grid]\ncrs = \"EPSG:4326\"\n").unwrap();
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        &town("grid.csv"),
+        "--config",
+        &d("deg.toml"),
+        "--out",
+        &d("i.geojson"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("[grid] crs = \"EPSG:4326\": EPSG:4326 is not a projected CRS in metres"),
+        "{}",
+        text(&o)
+    );
     // a total area smaller than the areas
     let o = stratmap(&[
         "indicators",

@@ -176,7 +176,7 @@ impl Config {
             }
         }
         if let Some(crs) = &self.grid.crs {
-            parse_epsg(crs).map_err(|m| bad(format!("[grid] crs = {crs:?}: {m}")))?;
+            parse_working_epsg(crs).map_err(|m| bad(format!("[grid] crs = {crs:?}: {m}")))?;
         }
         if let Some(tz) = &self.footprint.tz {
             crate::connections::parse_tz(tz)
@@ -208,7 +208,7 @@ impl Config {
 
     /// `[grid] crs` as an EPSG code, when set.
     pub fn grid_epsg(&self) -> Result<Option<u32>, String> {
-        self.grid.crs.as_deref().map(parse_epsg).transpose()
+        self.grid.crs.as_deref().map(parse_working_epsg).transpose()
     }
 
     pub fn index_params(&self) -> Result<IndexParams, String> {
@@ -395,6 +395,18 @@ fn check_numbers(name: &str, table: &toml::Table) -> Result<(), Error> {
 pub const DEFAULT_EPSG: u32 = 3006;
 
 /// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code that PROJ knows.
+/// [`parse_epsg`] for the working CRS, which must be projected in metres:
+/// discs, bands and cells are measured in it (SPEC §2: never in degrees).
+pub fn parse_working_epsg(s: &str) -> Result<u32, String> {
+    let code = parse_epsg(s)?;
+    match crate::crs::is_metric(code) {
+        Some(false) => Err(format!(
+            "EPSG:{code} is not a projected CRS in metres: expected one for the metric work (discs, distances, cells), such as EPSG:3006 (SWEREF 99 TM); degrees go in lon,lat columns"
+        )),
+        _ => Ok(code),
+    }
+}
+
 pub fn parse_epsg(s: &str) -> Result<u32, String> {
     let t = s.trim();
     let digits = t

@@ -37,6 +37,55 @@ pub fn known_epsg(code: u32) -> bool {
     Proj::new(&format!("EPSG:{code}")).is_ok()
 }
 
+/// Whether `EPSG:<code>` is a projected CRS whose axes are in metres, as
+/// every metric step needs (discs, distances, 250 m cells): not degrees
+/// (EPSG:4326), not feet. `None` when PROJ does not know the code.
+pub fn is_metric(code: u32) -> Option<bool> {
+    use std::ffi::CString;
+    quiet_proj();
+    let def = CString::new(format!("EPSG:{code}")).ok()?;
+    // SAFETY: every object made here is checked for null before use and
+    // destroyed before return; the context is ours alone.
+    unsafe {
+        let ctx = proj_sys::proj_context_create();
+        if ctx.is_null() {
+            return None;
+        }
+        let pj = proj_sys::proj_create(ctx, def.as_ptr());
+        if pj.is_null() {
+            proj_sys::proj_context_destroy(ctx);
+            return None;
+        }
+        let projected = proj_sys::proj_get_type(pj) == proj_sys::PJ_TYPE_PJ_TYPE_PROJECTED_CRS;
+        let cs = proj_sys::proj_crs_get_coordinate_system(ctx, pj);
+        let mut metres = false;
+        if !cs.is_null() {
+            let n = proj_sys::proj_cs_get_axis_count(ctx, cs);
+            metres = n >= 2;
+            for i in 0..n.min(2) {
+                let mut factor = 0.0;
+                let ok = proj_sys::proj_cs_get_axis_info(
+                    ctx,
+                    cs,
+                    i,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    &mut factor,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                );
+                metres &= ok == 1 && factor == 1.0;
+            }
+            proj_sys::proj_destroy(cs);
+        }
+        proj_sys::proj_destroy(pj);
+        proj_sys::proj_context_destroy(ctx);
+        Some(projected && metres)
+    }
+}
+
 /// What is said of an EPSG code PROJ does not know.
 pub const UNKNOWN_CRS: &str = "unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006";
 
@@ -96,6 +145,17 @@ mod tests {
             .point(lon, lat)
             .unwrap();
         assert!((back.0 - 500_000.0).abs() < 1e-6 && (back.1 - 6_500_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn metric_crs_are_told_from_degrees_and_feet() {
+        assert_eq!(is_metric(3006), Some(true));
+        assert_eq!(is_metric(3035), Some(true));
+        assert_eq!(is_metric(32633), Some(true));
+        assert_eq!(is_metric(4326), Some(false));
+        assert_eq!(is_metric(4619), Some(false)); // SWEREF99 geographic
+        assert_eq!(is_metric(2263), Some(false)); // NY Long Island, US feet
+        assert_eq!(is_metric(99999), None);
     }
 
     #[test]
