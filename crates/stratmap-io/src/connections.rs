@@ -39,7 +39,9 @@ pub fn read_towers(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Resul
             .at_line(1)
             .into());
     };
-    let Some(pc) = PointColumns::find(&table.headers, xy_epsg) else {
+    let found = PointColumns::find_one(&table.headers, xy_epsg)
+        .map_err(|m| Error::from(Problem::file(file, m).at_line(1)))?;
+    let Some(pc) = found else {
         return Err(Problem::file(
             file,
             "expected columns lon,lat (degrees) or x,y (metres) giving each tower's position",
@@ -642,14 +644,12 @@ fn record_columns(
         .into());
     };
     let tower = at("tower_id");
-    let point = PointColumns::find(&headers, xy_epsg);
+    let point = PointColumns::find_one(&headers, xy_epsg)
+        .map_err(|m| Error::from(Problem::file(file, m).at_line(line)))?;
     if tower.is_none() && point.is_none() {
         return Err(Problem::file(file, "expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position").at_line(line).into());
     }
     let mut notes = Vec::new();
-    if let Some(n) = point.as_ref().and_then(|pc| pc.unused_note(&headers)) {
-        notes.push(format!("warning: {file}: {n}"));
-    }
     if let (Some(_), Some(pc)) = (tower, &point) {
         let (x, y) = pc.names();
         notes.push(format!(

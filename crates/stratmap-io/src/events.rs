@@ -67,7 +67,9 @@ pub fn read_events(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Resul
                 .into(),
         );
     };
-    let Some(pc) = PointColumns::find(&table.headers, xy_epsg) else {
+    let found = PointColumns::find_one(&table.headers, xy_epsg)
+        .map_err(|m| Error::from(Problem::file(file, m).at_line(1)))?;
+    let Some(pc) = found else {
         return Err(Problem::file(
             file,
             "expected columns lon,lat (degrees) or x,y (metres) giving each event's position",

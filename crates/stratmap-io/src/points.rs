@@ -30,13 +30,15 @@ impl PointColumns {
         }
     }
 
-    /// When the headers have both `lon,lat` and `x,y`, which is used and
-    /// which is not (a file should give one position).
-    pub fn unused_note(&self, headers: &[String]) -> Option<String> {
+    /// [`PointColumns::find`], refusing headers that have both `lon,lat`
+    /// and `x,y`: two positions per row that may disagree, and no way to
+    /// tell which is meant.
+    pub fn find_one(headers: &[String], xy_epsg: u32) -> Result<Option<Self>, String> {
         let has = |n: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(n));
-        (has("lon") && has("lat") && has("x") && has("y")).then(|| {
-            "has both lon,lat and x,y: the positions are read from lon,lat and x,y is not used (give one position)".to_string()
-        })
+        if has("lon") && has("lat") && has("x") && has("y") {
+            return Err("the header has both lon,lat and x,y: expected one position per row (remove or rename one pair)".into());
+        }
+        Ok(Self::find(headers, xy_epsg))
     }
 
     pub fn names(&self) -> (&'static str, &'static str) {
@@ -242,6 +244,11 @@ mod tests {
             Some(3006)
         );
         assert_eq!(PointColumns::find(&h("id,lon,y"), 3006), None);
+        assert!(PointColumns::find_one(&h("id,lon,lat,X,y"), 3006).is_err());
+        assert_eq!(
+            PointColumns::find_one(&h("id,x,y"), 3006).map(|p| p.map(|p| p.x)),
+            Ok(Some(1))
+        );
 
         let ll = PointReader::new(WGS84, 3006).unwrap();
         let (x, y) = ll.locate(15.0, 60.0).unwrap();
