@@ -127,11 +127,21 @@ impl CsvTable {
                         continue; // a blank line
                     }
                     if r.len() != headers.len() {
+                        // a quote left open swallows the lines after it into one field
+                        let spans = r.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+                        let quote = if spans > 0 {
+                            format!(
+                                ": a quoted field runs over {} more lines (is a quote left open on this line?)",
+                                spans
+                            )
+                        } else {
+                            String::new()
+                        };
                         problems.push(
                             Problem::file(
                                 file,
                                 format!(
-                                    "expected {} fields as in the header, found {} (separator {:?})",
+                                    "expected {} fields as in the header, found {} (separator {:?}){quote}",
                                     headers.len(),
                                     r.len(),
                                     delimiter as char
