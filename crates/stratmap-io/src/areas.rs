@@ -154,6 +154,11 @@ pub fn read_areas(
             )));
             continue;
         };
+        // the police categories in any case ("uo", "Suo") are the same category
+        let category = stratmap_core::footprint::CATEGORY_ORDER
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(&category))
+            .map_or(category, |c| c.to_string());
         let parts: Vec<&geojson::PolygonType> = match feature.geometry.as_ref().map(|g| &g.value) {
             Some(geojson::GeometryValue::Polygon { coordinates }) => vec![coordinates],
             Some(geojson::GeometryValue::MultiPolygon { coordinates }) => {
@@ -676,6 +681,21 @@ mod tests {
             }
         }
         assert!((500..2900).contains(&invalid), "{invalid}");
+    }
+
+    #[test]
+    fn police_categories_in_any_case_are_one() {
+        let sq = "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.31],[18.0,59.3]]]}";
+        let far = sq.replace("18.0", "18.1").replace("18.01", "18.11");
+        let far2 = sq.replace("59.3", "59.4").replace("59.31", "59.41");
+        let text = fc(&[
+            feature("a", "uo", sq),
+            feature("b", " Suo ", &far),
+            feature("c", "Östra", &far2),
+        ]
+        .join(",\n"));
+        let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
+        assert_eq!(t.categories, ["UO", "SUO", "Östra"]);
     }
 
     #[test]
