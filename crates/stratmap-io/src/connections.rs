@@ -1116,6 +1116,23 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_shapes_seen_in_exports() {
+        let tz = stockholm();
+        for raw in [
+            "2026-10-05T09:07:42+02:00",
+            "2026-10-05 09:07:42+02:00",
+            "2026-10-05T07:07:42Z",
+            "2026-10-05T07:07:42.123456Z",
+            "2026-10-05t07:07:42z",
+            "2026-10-05 09:07",
+            "2026-10-05T09:07:42.5",
+            " 2026-10-05 09:07:42 ",
+        ] {
+            assert_eq!(local_day(raw, &tz), Ok(date(2026, 10, 5)), "{raw}");
+        }
+    }
+
+    #[test]
     fn unix_time_units_are_told_by_size() {
         let tz = stockholm();
         // 1 790 000 000 s = 2026-09-21 15:33:20 UTC, in every unit
