@@ -191,6 +191,34 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                             if let Some(msg) = id_conflicts_config(&id, cfg_epsg, cfg_size) {
                                 note(table.problem(line, c, msg), &mut problems);
                             }
+                            match crate::crs::is_metric(id.epsg) {
+                                None => {
+                                    return Err(table
+                                        .problem(
+                                            line,
+                                            c,
+                                            format!(
+                                                "the cell id names EPSG:{}: {}",
+                                                id.epsg,
+                                                crate::crs::UNKNOWN_CRS
+                                            ),
+                                        )
+                                        .into())
+                                }
+                                Some(false) => {
+                                    return Err(table
+                                        .problem(
+                                            line,
+                                            c,
+                                            format!(
+                                                "the cell id names EPSG:{}, which is not a projected CRS in metres: expected a grid in metres such as EPSG:3006 or EPSG:3035",
+                                                id.epsg
+                                            ),
+                                        )
+                                        .into())
+                                }
+                                Some(true) => {}
+                            }
                             spec.epsg = id.epsg;
                             spec.cell_size = id.cell_size.or(cfg_size).unwrap_or(DEFAULT_CELL_SIZE);
                             from_id = Some(named);
