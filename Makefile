@@ -34,6 +34,7 @@ test:
 	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
 	python3 scripts/check_viewer.py target/debug/stratmap target/viewer-check
 	python3 scripts/check_scale_sql.py target/debug/stratmap target/scale-sql
+	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory
 	$(CARGO) test --locked --workspace
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).

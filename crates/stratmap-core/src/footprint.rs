@@ -30,6 +30,9 @@
 //! assert_eq!((totals.phone_days[0], totals.unique_phones[0]), (1, 1));
 //! ```
 
+mod engine;
+pub use engine::{At, FootprintEngine, Record};
+
 use crate::geom::{overlapping_pairs, union_parts, PolygonIndex};
 use geo::MultiPolygon;
 use rustc_hash::FxHashMap;

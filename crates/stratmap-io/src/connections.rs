@@ -17,12 +17,13 @@ use crate::{Error, Problem};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::hash::Hasher;
 use std::io::{BufRead, BufReader, Read};
 
-use stratmap_core::footprint::{DailyFootprint, DiscWeights, FootprintAreas, FootprintTotals};
+use stratmap_core::footprint::{
+    At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, Record,
+};
 
 /// Towers by id, with positions in the working CRS.
 #[derive(Debug, Clone, Default)]
@@ -331,19 +332,12 @@ pub fn tower_weights(areas: &FootprintAreas, towers: &Towers) -> Vec<DiscWeights
         .collect()
 }
 
-/// Records per batch: parsed in parallel, then summed per shard in parallel.
+/// Records per batch: parsed in parallel, then summed by the engine.
 const BATCH: usize = 1 << 16;
-/// Phones are spread over this many shards by a hash of their id.
-const SHARDS: usize = 64;
 /// The longest line a records file may have. A record is a phone id, a
 /// time and a tower or position: a line this long means the file is not a
 /// records file (or a stray quote), and reading on would only fill memory.
 pub const MAX_RECORD_LINE: usize = 64 * 1024;
-
-enum Source {
-    Tower(u32),
-    Own(DiscWeights),
-}
 
 /// A phone id: where it lies in the batch's text, or unquoted.
 enum PhoneId {
@@ -353,11 +347,10 @@ enum PhoneId {
 
 enum Parsed {
     Ok {
-        hash: u64,
         day: i32,
         unit: TimeUnit,
         phone: PhoneId,
-        source: Source,
+        at: At,
     },
     Skip {
         kind: SkipKind,
@@ -366,63 +359,25 @@ enum Parsed {
     },
 }
 
-/// The phones whose hash falls in one shard, numbered in order of
-/// appearance, and their phone-days.
-#[derive(Default)]
-struct Shard {
-    /// Phone number by the 64-bit hash of its id.
-    by_hash: FxHashMap<u64, u32>,
-    /// Each phone's id, to tell apart two ids with the same hash.
-    ids: Vec<Box<[u8]>>,
-    /// Phones whose hash another phone had first (practically never).
-    collided: FxHashMap<Box<[u8]>, u32>,
-    footprint: DailyFootprint,
-}
-
-impl Shard {
-    fn intern(&mut self, hash: u64, id: &[u8]) -> u32 {
-        let next = self.ids.len() as u32;
-        match self.by_hash.get(&hash) {
-            Some(&p) if *self.ids[p as usize] == *id => p,
-            Some(_) => *self.collided.entry(id.into()).or_insert_with(|| {
-                self.ids.push(id.into());
-                next
-            }),
-            None => {
-                self.by_hash.insert(hash, next);
-                self.ids.push(id.into());
-                next
-            }
-        }
-    }
-}
-
 /// The daily footprint of every record, with counts of what was left out.
-pub struct RecordFootprint {
-    shards: Vec<DailyFootprint>,
+pub struct RecordFootprint<'a> {
+    /// The engine the records were summed in.
+    pub engine: FootprintEngine<'a>,
     pub stats: RecordStats,
     /// Notes on how the file was read (which columns, which time unit);
     /// they name columns, never values.
     pub notes: Vec<String>,
 }
 
-impl RecordFootprint {
+impl RecordFootprint<'_> {
+    /// Distinct phone-days.
     pub fn phone_days(&self) -> usize {
-        self.shards.iter().map(DailyFootprint::phone_days).sum()
+        self.engine.phone_days()
     }
 
-    /// The totals per area; see [`DailyFootprint::totals`].
+    /// The totals per area; see [`FootprintEngine::totals`].
     pub fn totals(&self, category: &[u32], categories: usize) -> FootprintTotals {
-        self.shards
-            .par_iter()
-            .map(|s| s.totals(category, categories))
-            .reduce(
-                || FootprintTotals::new(category.len(), categories),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+        self.engine.totals(category, categories)
     }
 }
 
@@ -490,12 +445,31 @@ impl LineError {
 /// Each line is one record: a quote opened in a field must close on the same
 /// line (no phone id, time or tower spans lines), so a stray quote spoils
 /// its own line only, which is counted as malformed, never the lines after.
-pub fn read_records<R: Read + Send>(
+pub fn read_records<'a, R: Read + Send>(
+    file: &str,
+    input: R,
+    ctx: &RecordContext<'a>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RecordFootprint<'a>, Error> {
+    let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights.to_vec());
+    let (stats, notes) = read_records_into(file, input, ctx, &mut engine, progress)?;
+    Ok(RecordFootprint {
+        engine,
+        stats,
+        notes,
+    })
+}
+
+/// [`read_records`] into a given engine (whose towers are `ctx.towers`, in
+/// their order), for a caller that sums several files into one footprint:
+/// the counts of what was read and left out, and notes.
+pub fn read_records_into<R: Read + Send>(
     file: &str,
     input: R,
     ctx: &RecordContext,
+    engine: &mut FootprintEngine,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<RecordFootprint, Error> {
+) -> Result<(RecordStats, Vec<String>), Error> {
     let mut input = BufReader::with_capacity(1 << 20, input);
     let mut header = Vec::new();
     let mut line = 0u64;
@@ -519,7 +493,6 @@ pub fn read_records<R: Read + Send>(
     }
     let header_line = line;
     let (cols, notes) = record_columns(file, header_line, &header, ctx.xy_epsg)?;
-    let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::default()).collect();
     let mut stats = RecordStats::default();
     // Two batches: one is read from the file while the other is parsed and
     // summed, so reading (which cannot be split) overlaps the rest.
@@ -539,7 +512,7 @@ pub fn read_records<R: Read + Send>(
                     Ok(())
                 }
             },
-            || current.sum(&cols, ctx, &mut shards, &mut stats),
+            || current.sum(&cols, ctx, engine, &mut stats),
         );
         filled.map_err(|(e, l)| e.at(file, l))?;
         progress(stats.read, current.bytes);
@@ -569,11 +542,7 @@ pub fn read_records<R: Read + Send>(
             "warning: {file} mixes Unix time units: check that each timestamp's unit was told right"
         ));
     }
-    Ok(RecordFootprint {
-        shards: shards.into_iter().map(|s| s.footprint).collect(),
-        stats,
-        notes,
-    })
+    Ok((stats, notes))
 }
 
 fn counted(n: u64, noun: &str) -> String {
@@ -708,13 +677,12 @@ impl Batch {
         Ok(())
     }
 
-    /// Parses the batch in parallel and adds it to the shards, each shard
-    /// in parallel and in file order.
+    /// Parses the batch in parallel and adds what is good to the engine.
     fn sum(
         &self,
         cols: &Columns,
         ctx: &RecordContext,
-        shards: &mut [Shard],
+        engine: &mut FootprintEngine,
         stats: &mut RecordStats,
     ) {
         let parsed: Vec<Parsed> = self
@@ -728,48 +696,35 @@ impl Batch {
             })
             .collect();
         stats.read += self.lines.len() as u64;
-        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
-        for (i, p) in parsed.iter().enumerate() {
+        let text = &self.text;
+        let mut records = Vec::with_capacity(parsed.len());
+        for p in &parsed {
             match p {
-                Parsed::Ok { hash, unit, .. } => {
-                    buckets[shard_of(*hash)].push(i as u32);
+                Parsed::Ok {
+                    day,
+                    unit,
+                    phone,
+                    at,
+                } => {
                     if let Some(k) = TimeUnit::UNIX.iter().position(|u| u == unit) {
                         stats.unix_units[k] += 1;
                     }
+                    let phone = match phone {
+                        PhoneId::At(s, e) => &text[*s..*e],
+                        PhoneId::Owned(b) => b,
+                    };
+                    records.push(Record {
+                        phone,
+                        day: *day,
+                        at: *at,
+                    });
                 }
                 // in file order, as the lines are
                 Parsed::Skip { kind, line, why } => stats.of(*kind).push(*line, why.clone()),
             }
         }
-        stats.used += buckets.iter().map(|b| b.len() as u64).sum::<u64>();
-        let text = &self.text;
-        shards
-            .par_iter_mut()
-            .zip(&buckets)
-            .for_each(|(shard, idx)| {
-                for &i in idx {
-                    let Parsed::Ok {
-                        hash,
-                        day,
-                        phone,
-                        source,
-                        ..
-                    } = &parsed[i as usize]
-                    else {
-                        continue;
-                    };
-                    let id = match phone {
-                        PhoneId::At(s, e) => &text[*s..*e],
-                        PhoneId::Owned(b) => b,
-                    };
-                    let phone = shard.intern(*hash, id);
-                    let w = match source {
-                        Source::Tower(t) => &ctx.tower_weights[*t as usize],
-                        Source::Own(w) => w,
-                    };
-                    shard.footprint.add(phone, *day, w);
-                }
-            });
+        stats.used += records.len() as u64;
+        engine.add(&records);
     }
 }
 
@@ -792,21 +747,6 @@ fn locate_here(source: u32, working: u32, x: f64, y: f64) -> Result<(f64, f64), 
             None => Err(format!("cannot transform EPSG:{source} to EPSG:{working}")),
         }
     })
-}
-
-/// A well-mixed 64-bit hash of a phone id: Fx over the bytes, then the
-/// SplitMix64 finaliser so every bit depends on every byte.
-fn phone_hash(phone: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(phone);
-    let mut z = h.finish() ^ phone.len() as u64;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn shard_of(hash: u64) -> usize {
-    (hash >> 58) as usize % SHARDS
 }
 
 /// The fields of one line: split at the delimiter when it has no quote,
@@ -876,9 +816,9 @@ fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordCont
         .tower
         .map(|c| field(c).unwrap_or(""))
         .filter(|t| !t.is_empty());
-    let source = match (tower, &cols.point) {
+    let at = match (tower, &cols.point) {
         (Some(t), _) => match ctx.towers.ids.get(t) {
-            Some(&i) => Source::Tower(i),
+            Some(&i) => At::Tower(i),
             None => {
                 return skip(
                     SkipKind::UnknownTower,
@@ -903,7 +843,7 @@ fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordCont
                 (Err(m), _) | (_, Err(m)) => return skip(SkipKind::BadPosition, m),
             };
             match locate_here(pc.epsg, ctx.working, x, y) {
-                Ok(p) => Source::Own(ctx.areas.weights(p)),
+                Ok(p) => At::Position(p.0, p.1),
                 Err(m) => return skip(SkipKind::BadPosition, format!("columns {xn},{yn}: {m}")),
             }
         }
@@ -922,11 +862,10 @@ fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordCont
         std::borrow::Cow::Owned(b) => PhoneId::Owned(b.clone().into_boxed_slice()),
     };
     Parsed::Ok {
-        hash: phone_hash(phone),
         day,
         unit,
         phone: phone_id,
-        source,
+        at,
     }
 }
 
@@ -1024,13 +963,15 @@ mod tests {
         FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0)
     }
 
-    fn run(records: &str, towers: &Towers) -> RecordFootprint {
-        let areas = area();
-        let tw = tower_weights(&areas, towers);
+    fn run(records: &str, towers: &Towers) -> RecordFootprint<'static> {
+        // the engine borrows the areas: a test may keep them for good
+        let areas: &'static FootprintAreas = Box::leak(Box::new(area()));
+        let towers: &'static Towers = Box::leak(Box::new(towers.clone()));
+        let tw: &'static [DiscWeights] = Box::leak(tower_weights(areas, towers).into_boxed_slice());
         let ctx = RecordContext {
-            areas: &areas,
+            areas,
             towers,
-            tower_weights: &tw,
+            tower_weights: tw,
             tz: stockholm(),
             xy_epsg: 3006,
             working: 3006,
