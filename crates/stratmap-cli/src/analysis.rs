@@ -124,8 +124,8 @@ pub fn hotspots(
 ) -> Result<(Layer, String, usize), Failure> {
     let (counts, outside) = count_events(grid, events);
     if outside > 0 {
-        notes.note(&format!(
-            "warning: {} outside the study grid, not counted",
+        notes.warn(&format!(
+            "{} outside the study grid, not counted",
             counted(outside, "event")
         ));
     }
@@ -140,12 +140,12 @@ pub fn hotspots(
         } else {
             "every cell's band covers the whole study grid (or it has one cell)"
         };
-        notes.note(&format!(
-            "warning: Gi* is undefined in every cell ({why}): gi_z and gi_p are null and gi_bin 0, which does not mean \"no hot spots\""
+        notes.warn(&format!(
+            "Gi* is undefined in every cell ({why}): gi_z and gi_p are null and gi_bin 0, which does not mean \"no hot spots\""
         ));
     } else if undefined > 0 {
         notes.note(&format!(
-            "note: Gi* is undefined in {} (their band covers the whole grid): gi_z null, gi_bin 0",
+            "Gi* is undefined in {} (their band covers the whole grid): gi_z null, gi_bin 0",
             counted(undefined, "cell")
         ));
     }
@@ -165,8 +165,8 @@ pub fn hotspots(
 /// that is not a finding.
 pub fn note_no_events(name: &str, events: &Events, notes: &Notes) {
     if events.positions.is_empty() {
-        notes.note(&format!(
-            "warning: {name} has a header but no events: every count is 0 and no cell can be a hot spot"
+        notes.warn(&format!(
+            "{name} has a header but no events: every count is 0 and no cell can be a hot spot"
         ));
     }
 }
@@ -383,8 +383,8 @@ pub fn assessments(
             .collect();
         unknown.dedup();
         if !unknown.is_empty() {
-            notes.note(&format!(
-                "warning: {answers_name}: {} not among the areas: {}",
+            notes.warn(&format!(
+                "{answers_name}: {} not among the areas: {}",
                 counted(unknown.len(), "area"),
                 unknown.join(", ")
             ));

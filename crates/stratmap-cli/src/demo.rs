@@ -84,7 +84,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
     say!("wrote {} (the sample town's input files)", inputs.display());
-    notes.note(&format!(
+    notes.tell(&format!(
         "the sample town is made up; try: stratmap run {}",
         inputs.join("config.toml").display()
     ));

@@ -128,7 +128,7 @@ pub fn compute<R: Read + Send>(
     };
     let fp = read_records(rname, reader, &ctx, &progress)?;
     for n in &fp.notes {
-        notes.note(n);
+        notes.say(n);
     }
     report_skipped(rname, &fp.stats, p.strict, notes)?;
     notes.stage("summing per area");
@@ -191,14 +191,14 @@ pub fn note_overlaps(areas: &AreaTable, notes: &Notes) {
     let index = stratmap_core::geom::PolygonIndex::new(areas.polygons.clone());
     let overlaps = stratmap_core::geom::overlapping_pairs(&index);
     for &(i, j, a) in overlaps.iter().take(10) {
-        notes.note(&format!(
-            "warning: areas {:?} and {:?} overlap by {:.0} m²; what falls in the overlap counts in both (a footprint disc once in \"outside\")",
+        notes.warn(&format!(
+            "areas {:?} and {:?} overlap by {:.0} m²; what falls in the overlap counts in both (a footprint disc once in \"outside\")",
             areas.names[i], areas.names[j], a
         ));
     }
     if overlaps.len() > 10 {
-        notes.note(&format!(
-            "warning: … {} overlapping pairs of areas in all",
+        notes.warn(&format!(
+            "… {} overlapping pairs of areas in all",
             overlaps.len()
         ));
     }
@@ -246,8 +246,8 @@ pub fn note_far_areas(
         })
         .collect();
     if let Some((name, d)) = far.first() {
-        notes.note(&format!(
-            "warning: {} {} {} km or more from {what} (area {name:?}: {:.0} km): is a CRS wrong?",
+        notes.warn(&format!(
+            "{} {} {} km or more from {what} (area {name:?}: {:.0} km): is a CRS wrong?",
             crate::pipeline::counted(far.len(), "area"),
             if far.len() == 1 { "lies" } else { "lie" },
             FAR_AREA_M / 1000.0,
@@ -279,8 +279,8 @@ fn report_skipped(
             ""
         };
         if !strict {
-            notes.note(&format!(
-                "warning: {file}: {} left out ({kind}): {}{more}",
+            notes.warn(&format!(
+                "{file}: {} left out ({kind}): {}{more}",
                 counted(s.count as usize, "record"),
                 lines.join("; ")
             ));

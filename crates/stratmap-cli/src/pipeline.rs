@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
+use stratmap_core::notice::{Level, Notice};
 use stratmap_core::youth::{youth_groups, YouthCell};
 use stratmap_io::areas::read_areas_file;
 use stratmap_io::config::Config;
@@ -114,12 +115,33 @@ impl Notes {
         }
     }
 
-    pub fn note(&self, msg: &str) {
-        if let Some(w) = msg.strip_prefix("warning: ") {
+    /// Says a notice on stderr (unless `--quiet`); a warning is also kept for
+    /// the run's summary.
+    pub fn say(&self, n: &Notice) {
+        if n.level == Level::Warning {
             if let Ok(mut ws) = self.warnings.lock() {
-                ws.push(w.to_string());
+                ws.push(n.text.clone());
             }
         }
+        self.print(&n.to_string());
+    }
+
+    /// A warning: something that may make the result not what was meant.
+    pub fn warn(&self, text: &str) {
+        self.say(&Notice::warning(text));
+    }
+
+    /// A note: how the input was read, what was chosen.
+    pub fn note(&self, text: &str) {
+        self.say(&Notice::note(text));
+    }
+
+    /// A line for the user that is neither (a hint, a greeting).
+    pub fn tell(&self, text: &str) {
+        self.print(text);
+    }
+
+    fn print(&self, msg: &str) {
         if self.quiet {
             return;
         }
@@ -231,7 +253,7 @@ pub fn note_missing_columns(
         let needed = for_index || v.group() == Group::Family && v != Variable::SingleParents;
         if needed && !grid.has_variable[v.position()] {
             notes.note(&format!(
-                "note: {name} has no column {:?}: it counts as missing in every cell",
+                "{name} has no column {:?}: it counts as missing in every cell",
                 config.column(v.name()).0
             ));
         }
@@ -251,8 +273,8 @@ pub fn compute_index(
     for v in Variable::ALL {
         if let Some((mean, 0.0)) = lci.standardisation[v.position()] {
             if lci.valid > 1 {
-                notes.note(&format!(
-                    "warning: {} is the same in every valid cell ({}; sd = 0): it cannot tell cells apart, so its z is 0 in every cell",
+                notes.warn(&format!(
+                    "{} is the same in every valid cell ({}; sd = 0): it cannot tell cells apart, so its z is 0 in every cell",
                     config.column(v.name()).0,
                     if v.higher_is_worse() { mean } else { -mean }
                 ));
@@ -340,7 +362,8 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
         write_layer(&living_conditions_layer(&grid, &lci), out, format)?;
     }
     if lci.valid == 0 {
-        notes.note("warning: no cell is valid (population and every group present), so no cell has an index");
+        notes
+            .warn("no cell is valid (population and every group present), so no cell has an index");
     }
     say!("wrote {} ({summary})", out.display());
     Ok(())

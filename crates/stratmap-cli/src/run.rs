@@ -498,8 +498,8 @@ pub fn run(
     if wants("html") && !layers.is_empty() {
         let (html, omitted) = crate::viewer::html(&layers)?;
         for name in omitted {
-            notes.note(&format!(
-                "warning: index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
+            notes.warn(&format!(
+                "index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
                 crate::viewer::MAX_VIEWER_FEATURES
             ));
         }
@@ -531,7 +531,7 @@ pub fn run(
         if path.is_file() && !written.iter().any(|w| w.0 == file) {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             notes.note(&format!(
-                "note: removed {} left by an earlier run (this run does not make it)",
+                "removed {} left by an earlier run (this run does not make it)",
                 path.display()
             ));
         }
@@ -568,7 +568,7 @@ pub fn run(
         path.display()
     );
     for s in &rec.skipped {
-        notes.note(&format!("note: skipped {s}"));
+        notes.note(&format!("skipped {s}"));
     }
     say!(
         "stratmap run: {} ({}), {}; outputs in {}",

@@ -21,5 +21,6 @@ pub mod grid;
 pub mod hotspot;
 pub mod index;
 pub mod indicators;
+pub mod notice;
 pub mod stats;
 pub mod youth;

@@ -24,6 +24,7 @@ use std::io::{BufRead, BufReader, Read};
 use stratmap_core::footprint::{
     At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, Record,
 };
+use stratmap_core::notice::Notice;
 
 /// Towers by id, with positions in the working CRS.
 #[derive(Debug, Clone, Default)]
@@ -366,7 +367,7 @@ pub struct RecordFootprint<'a> {
     pub stats: RecordStats,
     /// Notes on how the file was read (which columns, which time unit);
     /// they name columns, never values.
-    pub notes: Vec<String>,
+    pub notes: Vec<Notice>,
 }
 
 impl RecordFootprint<'_> {
@@ -469,7 +470,7 @@ pub fn read_records_into<R: Read + Send>(
     ctx: &RecordContext,
     engine: &mut FootprintEngine,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<(RecordStats, Vec<String>), Error> {
+) -> Result<(RecordStats, Vec<Notice>), Error> {
     let mut input = BufReader::with_capacity(1 << 20, input);
     let mut header = Vec::new();
     let mut line = 0u64;
@@ -523,24 +524,24 @@ pub fn read_records_into<R: Read + Send>(
     }
     let mut notes = notes;
     if stats.read == 0 {
-        notes.push(format!(
-            "warning: {file} has a header but no records: every area's footprint is 0"
-        ));
+        notes.push(Notice::warning(format!(
+            "{file} has a header but no records: every area's footprint is 0"
+        )));
     }
     let kinds = stats.unix_units.iter().filter(|&&n| n > 0).count();
     for (unit, &n) in TimeUnit::UNIX.iter().zip(&stats.unix_units) {
         if n > 0 && (kinds > 1 || *unit != TimeUnit::UnixSeconds) {
-            notes.push(format!(
-                "note: {file}: {} read as {} (told by their size)",
+            notes.push(Notice::note(format!(
+                "{file}: {} read as {} (told by their size)",
                 counted(n, "timestamp"),
                 unit.name()
-            ));
+            )));
         }
     }
     if kinds > 1 {
-        notes.push(format!(
-            "warning: {file} mixes Unix time units: check that each timestamp's unit was told right"
-        ));
+        notes.push(Notice::warning(format!(
+            "{file} mixes Unix time units: check that each timestamp's unit was told right"
+        )));
     }
     Ok((stats, notes))
 }
@@ -558,7 +559,7 @@ fn record_columns(
     line: u64,
     header: &[u8],
     xy_epsg: u32,
-) -> Result<(Columns, Vec<String>), Error> {
+) -> Result<(Columns, Vec<Notice>), Error> {
     let header = header.strip_prefix(b"\xef\xbb\xbf").unwrap_or(header);
     let delimiter = detect_delimiter(header);
     let mut reader = csv::ReaderBuilder::new()
@@ -621,9 +622,9 @@ fn record_columns(
     let mut notes = Vec::new();
     if let (Some(_), Some(pc)) = (tower, &point) {
         let (x, y) = pc.names();
-        notes.push(format!(
-            "note: {file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
-        ));
+        notes.push(Notice::note(format!(
+            "{file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
+        )));
     }
     Ok((
         Columns {
@@ -1117,7 +1118,7 @@ A,605000,6600000
         assert!(
             r.notes
                 .iter()
-                .any(|n| n.contains("10 timestamps read as Unix milliseconds")),
+                .any(|n| n.text.contains("10 timestamps read as Unix milliseconds")),
             "{:?}",
             r.notes
         );
