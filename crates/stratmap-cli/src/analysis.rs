@@ -6,6 +6,7 @@ use std::path::Path;
 use stratmap_core::assess::{assess, Assessment};
 use stratmap_core::geom::rect_overlap;
 use stratmap_core::grid::GridSpec;
+use stratmap_core::hotspot::HotspotMethod;
 use stratmap_core::hotspot::{gi_bins, gi_star_grid};
 use stratmap_core::indicators::{indicators, IndicatorInput};
 use stratmap_io::areas::{read_areas_file, AreaTable};
@@ -179,14 +180,21 @@ pub fn hotspot_params(
 ) -> Result<(f64, bool), Failure> {
     let (flag, band) = match band {
         Some(b) => ("--band", b),
-        None => ("[hotspots] band =", config.hotspots.band.unwrap_or(500.0)),
+        None => (
+            "[hotspots] band =",
+            config
+                .hotspots
+                .band
+                .unwrap_or(HotspotMethod::default().band()),
+        ),
     };
-    if !(band > 0.0 && band.is_finite()) {
-        return Err(Failure::Usage(format!(
-            "{flag} {band}: expected a positive distance in metres"
-        )));
-    }
-    Ok((band, fdr || config.hotspots.fdr.unwrap_or(false)))
+    let method =
+        HotspotMethod::new(band, fdr || config.hotspots.fdr.unwrap_or(false)).map_err(|_| {
+            Failure::Usage(format!(
+                "{flag} {band}: expected a positive distance in metres"
+            ))
+        })?;
+    Ok((method.band(), method.fdr))
 }
 
 /// The files and settings of `stratmap hotspots`.

@@ -5,7 +5,9 @@ use crate::pipeline::{counted, read_file, Failure, Notes};
 use chrono_tz::Tz;
 use std::io::Read;
 use std::path::Path;
-use stratmap_core::footprint::{category_numbers, FootprintAreas, FootprintReport};
+use stratmap_core::footprint::{
+    category_numbers, FootprintAreas, FootprintMethod, FootprintReport,
+};
 use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::connections::{
@@ -39,20 +41,22 @@ impl FootprintParams {
         min_phones: Option<u32>,
     ) -> Result<Self, Failure> {
         let f = &config.footprint;
-        let radius = radius.or(f.radius).unwrap_or(500.0);
-        let (lo, hi) = stratmap_core::footprint::RADIUS_RANGE;
-        if !(lo..=hi).contains(&radius) {
-            return Err(Failure::Usage(format!(
-                "radius {radius}: expected a disc radius in metres from {lo} to {hi} (the method's is 500)"
-            )));
-        }
+        let default = FootprintMethod::default();
+        let method = FootprintMethod::new(
+            radius.or(f.radius).unwrap_or(default.radius()),
+            min_phones
+                .map(u64::from)
+                .or(f.min_phones.map(u64::from))
+                .unwrap_or(default.min_phones),
+        )
+        .map_err(|e| Failure::Usage(e.to_string()))?;
         let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))
             .map_err(Failure::Usage)?;
         let epsg = crate::analysis::config_spec(config)?.epsg;
         Ok(FootprintParams {
-            radius,
+            radius: method.radius(),
             tz,
-            min_phones: u64::from(min_phones.or(f.min_phones).unwrap_or(3)),
+            min_phones: method.min_phones,
             strict: false,
             epsg,
             areas_crs: None,

@@ -43,6 +43,52 @@ use std::f64::consts::PI;
 /// covering a county gives every area a share too small to tell apart.
 pub const RADIUS_RANGE: (f64, f64) = (1.0, 100_000.0);
 
+/// A disc radius out of [`RADIUS_RANGE`].
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("radius {0}: expected a disc radius in metres from 1 to 100000 (the method's is 500)")]
+pub struct RadiusError(pub f64);
+
+/// The footprint method's settings (SPEC §4.3), checked when made; the
+/// default is the method's: 500 m discs, areas of fewer than 3 phones blanked.
+///
+/// ```
+/// use stratmap_core::footprint::FootprintMethod;
+/// assert_eq!(FootprintMethod::default(), FootprintMethod::new(500.0, 3).unwrap());
+/// assert!(FootprintMethod::new(1e9, 3).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FootprintMethod {
+    radius: f64,
+    /// Areas touched by fewer distinct phones are blanked; 0 turns it off.
+    pub min_phones: u64,
+}
+
+impl Default for FootprintMethod {
+    fn default() -> Self {
+        FootprintMethod {
+            radius: 500.0,
+            min_phones: 3,
+        }
+    }
+}
+
+impl FootprintMethod {
+    /// The settings, when the radius is within [`RADIUS_RANGE`].
+    pub fn new(radius: f64, min_phones: u64) -> Result<Self, RadiusError> {
+        let (lo, hi) = RADIUS_RANGE;
+        if (lo..=hi).contains(&radius) {
+            Ok(FootprintMethod { radius, min_phones })
+        } else {
+            Err(RadiusError(radius))
+        }
+    }
+
+    /// The disc radius in metres.
+    pub fn radius(&self) -> f64 {
+        self.radius
+    }
+}
+
 /// One disc's fraction in fixed point: 2⁶² is the whole disc.
 pub const DISC_ONE: u64 = 1 << 62;
 /// A phone-day's share in fixed point: 2⁶² is one phone-day.

@@ -43,6 +43,43 @@ pub struct GiStar {
 #[error("band {0}: expected a positive, finite distance in metres")]
 pub struct BandError(pub f64);
 
+/// The hot-spot method's settings (SPEC §4.4), checked when made; the
+/// default is the method's: a 500 m band, no FDR correction.
+///
+/// ```
+/// use stratmap_core::hotspot::HotspotMethod;
+/// assert_eq!(HotspotMethod::default(), HotspotMethod::new(500.0, false).unwrap());
+/// assert!(HotspotMethod::new(f64::NAN, false).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HotspotMethod {
+    band: f64,
+    /// Benjamini–Hochberg correction of the bins.
+    pub fdr: bool,
+}
+
+impl Default for HotspotMethod {
+    fn default() -> Self {
+        HotspotMethod {
+            band: 500.0,
+            fdr: false,
+        }
+    }
+}
+
+impl HotspotMethod {
+    /// The settings, when the band is a positive, finite distance.
+    pub fn new(band: f64, fdr: bool) -> Result<Self, BandError> {
+        check_band(band)?;
+        Ok(HotspotMethod { band, fdr })
+    }
+
+    /// The distance band in metres.
+    pub fn band(&self) -> f64 {
+        self.band
+    }
+}
+
 fn check_band(band: f64) -> Result<(), BandError> {
     if band > 0.0 && band.is_finite() {
         Ok(())
