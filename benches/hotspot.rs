@@ -7,6 +7,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use stratmap_benches::hotspot_grid;
+use stratmap_core::grid::GridSpec;
 use stratmap_core::hotspot::{gi_bins, gi_star, gi_star_grid};
 
 fn bench(c: &mut Criterion) {
@@ -26,7 +27,8 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("Gi* on 1 M grid cells, neighbours from the grid", |b| {
         b.iter(|| {
-            let gi = gi_star_grid(&cells, 250, &counts, 500.0).expect("a positive band");
+            let gi =
+                gi_star_grid(&cells, GridSpec::scb(250), &counts, 500.0).expect("a positive band");
             black_box(gi_bins(&gi, false))
         })
     });

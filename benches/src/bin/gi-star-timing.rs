@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 use stratmap_benches::hotspot_grid;
+use stratmap_core::grid::GridSpec;
 use stratmap_core::hotspot::gi_star_grid;
 
 fn main() {
@@ -15,7 +16,7 @@ fn main() {
         .unwrap_or(1000);
     let (cells, counts) = hotspot_grid(side);
     let t = Instant::now();
-    let gi = gi_star_grid(&cells, 250, &counts, 500.0).expect("a positive band");
+    let gi = gi_star_grid(&cells, GridSpec::scb(250), &counts, 500.0).expect("a positive band");
     let secs = t.elapsed().as_secs_f64();
     let sum: f64 = gi.iter().filter_map(|g| g.z).sum();
     println!("{secs} {sum}");

@@ -67,19 +67,15 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
         let Some(bb) = a.bounding_rect() else {
             continue;
         };
-        let (c0, c1) = (
-            (bb.min().x.floor() as i64).div_euclid(s),
-            (bb.max().x.ceil() as i64).div_euclid(s),
-        );
-        let (r0, r1) = (
-            (bb.min().y.floor() as i64).div_euclid(s),
-            (bb.max().y.ceil() as i64).div_euclid(s),
-        );
+        // a maximum within a metre below an edge takes the cell above it too
+        let (c0, r0) = spec.cell_of_point(bb.min().x, bb.min().y);
+        let (c1, r1) = spec.cell_of_point(bb.max().x.ceil(), bb.max().y.ceil());
         for c in c0..=c1 {
             for r in r0..=r1 {
-                let (x, y) = ((c * s) as f64, (r * s) as f64);
+                let corner = spec.corner(c, r);
+                let (x, y) = (corner.0 as f64, corner.1 as f64);
                 if rect_overlap([x, y, x + s as f64, y + s as f64], a) > 0.0 {
-                    cells.push((c * s, r * s));
+                    cells.push(corner);
                 }
             }
         }
@@ -92,7 +88,6 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
 
 /// Events counted per study cell, and how many fell outside the grid.
 pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
-    let s = i64::from(grid.spec.cell_size);
     let at: FxHashMap<(i64, i64), usize> = grid
         .cells
         .iter()
@@ -102,10 +97,8 @@ pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
     let mut counts = vec![0u64; grid.cells.len()];
     let mut outside = 0;
     for &(x, y) in &events.positions {
-        let key = (
-            (x.floor() as i64).div_euclid(s) * s,
-            (y.floor() as i64).div_euclid(s) * s,
-        );
+        let (c, r) = grid.spec.cell_of_point(x, y);
+        let key = grid.spec.corner(c, r);
         match at.get(&key) {
             Some(&i) => counts[i] += 1,
             None => outside += 1,
@@ -131,7 +124,7 @@ pub fn hotspots(
         ));
     }
     let values: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
-    let gi = gi_star_grid(&grid.cells, i64::from(grid.spec.cell_size), &values, band)
+    let gi = gi_star_grid(&grid.cells, grid.spec, &values, band)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let bins = gi_bins(&gi, fdr);
     let undefined = gi.iter().filter(|g| g.z.is_none()).count();
@@ -301,7 +294,7 @@ pub fn indicator_table(
         event_types: &events.types,
         type_names: &events.type_names,
         cells: &grid.cells,
-        cell_size: s,
+        grid: grid.spec,
         population: &population,
         total_area_m2,
     });
@@ -351,12 +344,11 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?;
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
-    let s = f64::from(grid.spec.cell_size) / 2.0;
     crate::footprint::note_far_areas(
         &areas,
         grid.cells
             .iter()
-            .map(|c| (c.0 as f64 + s, c.1 as f64 + s))
+            .map(|c| grid.spec.centre(c.0, c.1))
             .chain(events.positions.iter().copied()),
         "every cell and event",
         notes,

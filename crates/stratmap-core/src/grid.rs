@@ -133,10 +133,49 @@ impl GridSpec {
         x.rem_euclid(s) == 0 && y.rem_euclid(s) == 0
     }
 
-    /// Column and row of the cell whose lower-left corner is (x, y).
+    /// Column and row of the cell whose lower-left corner is (x, y), in
+    /// whole metres: column 0 starts at x = 0, and negative coordinates
+    /// count down from it (−1 m is in column −1).
+    ///
+    /// ```
+    /// use stratmap_core::grid::GridSpec;
+    /// let g = GridSpec::scb(250);
+    /// assert_eq!(g.col_row(394_000, 6_133_250), (1576, 24_533));
+    /// assert_eq!(g.col_row(-250, 0), (-1, 0));
+    /// ```
     pub fn col_row(&self, x: i64, y: i64) -> (i64, i64) {
         let s = i64::from(self.cell_size);
         (x.div_euclid(s), y.div_euclid(s))
+    }
+
+    /// Column and row of the cell that holds the point (x, y) in metres.
+    /// Cells are half-open, [x₀, x₀ + size) × [y₀, y₀ + size): a point on a
+    /// cell's edge is in the cell to its right or above it. The coordinates
+    /// are floored to whole metres first (no edge lies between a point and
+    /// its floor), so the answer is exact integer arithmetic.
+    ///
+    /// ```
+    /// use stratmap_core::grid::GridSpec;
+    /// let g = GridSpec::scb(250);
+    /// assert_eq!(g.cell_of_point(249.9, 250.0), (0, 1));
+    /// assert_eq!(g.cell_of_point(-0.5, 0.0), (-1, 0));
+    /// ```
+    pub fn cell_of_point(&self, x: f64, y: f64) -> (i64, i64) {
+        self.col_row(x.floor() as i64, y.floor() as i64)
+    }
+
+    /// The lower-left corner, in metres, of the cell at column `col` and row
+    /// `row`: the inverse of [`GridSpec::col_row`] on corners.
+    ///
+    /// ```
+    /// use stratmap_core::grid::GridSpec;
+    /// let g = GridSpec::scb(250);
+    /// assert_eq!(g.corner(1576, 24_533), (394_000, 6_133_250));
+    /// assert_eq!(g.corner(-1, 0), (-250, 0));
+    /// ```
+    pub fn corner(&self, col: i64, row: i64) -> (i64, i64) {
+        let s = i64::from(self.cell_size);
+        (col * s, row * s)
     }
 
     /// Centre of the cell with lower-left corner (x, y).
@@ -281,6 +320,30 @@ mod tests {
         assert!(g.is_aligned(-250, -500));
         assert_eq!(g.centre(394_000, 6_133_000), (394_125.0, 6_133_125.0));
         assert_eq!(g.col_row(-250, 500), (-1, 2));
+    }
+
+    #[test]
+    fn columns_rows_and_corners_by_hand() {
+        let g = GridSpec::scb(250);
+        // corners: 500 / 250 = 2; −500 / 250 = −2; 499 is still in column 1
+        assert_eq!(g.col_row(500, -500), (2, -2));
+        assert_eq!(g.col_row(499, -1), (1, -1));
+        assert_eq!(g.corner(2, -2), (500, -500));
+        assert_eq!(g.corner(0, 0), (0, 0));
+        // points: an edge belongs to the cell right of it and above it
+        assert_eq!(g.cell_of_point(250.0, 500.0), (1, 2));
+        assert_eq!(g.cell_of_point(249.999, 499.5), (0, 1));
+        assert_eq!(g.cell_of_point(0.0, -0.001), (0, -1));
+        assert_eq!(g.cell_of_point(-250.0, -250.5), (-1, -2));
+        // the largest f64 below the edge at 6 600 000 m is in row 26 399
+        let y = f64::from_bits(6_600_000.0f64.to_bits() - 1);
+        assert_eq!(g.cell_of_point(0.0, y), (0, 26_399));
+        // a cell's corner is in the cell, and a point maps to its cell's corner
+        for (c, r) in [(0, 0), (3, -7), (-1, 12)] {
+            let (x, y) = g.corner(c, r);
+            assert_eq!(g.col_row(x, y), (c, r));
+            assert_eq!(g.cell_of_point(x as f64 + 125.0, y as f64 + 249.9), (c, r));
+        }
     }
 
     proptest! {

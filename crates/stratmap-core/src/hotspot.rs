@@ -23,6 +23,7 @@
 //! }
 //! ```
 
+use crate::grid::GridSpec;
 use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
@@ -111,8 +112,8 @@ pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Result<Vec<G
 /// neighbours another way: a band of 36 cells of 250 m (9 km) stays below it.
 const MAX_OFFSETS: usize = 4096;
 
-/// Gi* of the cells of a square grid (lower-left corners in metres, cell size
-/// `size`), with neighbours found from the grid's own structure: the offsets
+/// Gi* of the cells of a square grid (lower-left corners in metres, on
+/// `grid`), with neighbours found from the grid's own structure: the offsets
 /// whose centres lie within the band, looked up in a hash of the cells.
 ///
 /// The work is bounded by the grid, not by the band: a band that reaches
@@ -121,7 +122,7 @@ const MAX_OFFSETS: usize = 4096;
 /// dense grid, or found through an R-tree of a sparse one.
 pub fn gi_star_grid(
     cells: &[(i64, i64)],
-    size: i64,
+    grid: GridSpec,
     values: &[f64],
     band: f64,
 ) -> Result<Vec<GiStar>, BandError> {
@@ -129,14 +130,15 @@ pub fn gi_star_grid(
     if cells.is_empty() {
         return Ok(Vec::new());
     }
-    let at = CellLookup::new(cells, size);
+    let size = i64::from(grid.cell_size);
+    let at = CellLookup::new(cells, grid);
     // within the band, exactly: (dx² + dy²)·size² ≤ band², in cells
     let (size2, band2) = ((size as f64) * (size as f64), band * band);
     let within = move |dx: i64, dy: i64| {
         let (dx, dy) = (dx as f64, dy as f64);
         (dx * dx + dy * dy) * size2 <= band2
     };
-    let (cols, rows) = extent(cells, size);
+    let (cols, rows) = extent(cells, grid);
     // no two cells are further apart than the extent's diagonal
     let reach = ((band / size as f64).floor() as i64).min(cols.max(rows));
     if within(cols - 1, rows - 1) {
@@ -151,7 +153,7 @@ pub fn gi_star_grid(
             .filter(|&(dx, dy)| within(dx, dy))
             .collect();
         return Ok(gi_from_neighbours(values, |i, f| {
-            let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
+            let (cx, cy) = grid.col_row(cells[i].0, cells[i].1);
             for &(dx, dy) in &offsets {
                 if let Some(j) = at.get(cx + dx, cy + dy) {
                     f(j);
@@ -201,10 +203,8 @@ pub fn gi_star_grid(
             }
             let (c0, r0) = (*c0, *r0);
             let column_sums = |i: usize| {
-                let (c, r) = (
-                    cells[i].0.div_euclid(size) - c0,
-                    cells[i].1.div_euclid(size) - r0,
-                );
+                let (c, r) = grid.col_row(cells[i].0, cells[i].1);
+                let (c, r) = (c - c0, r - r0);
                 let (mut w, mut s) = (0u32, 0.0);
                 let lo_c = (c - reach).max(0);
                 let hi_c = (c + reach).min(cols as i64 - 1);
@@ -233,16 +233,18 @@ pub fn gi_star_grid(
                     .iter()
                     .enumerate()
                     .map(|(i, &(x, y))| {
-                        GeomWithData::new([x.div_euclid(size) as f64, y.div_euclid(size) as f64], i)
+                        let (c, r) = grid.col_row(x, y);
+                        GeomWithData::new([c as f64, r as f64], i)
                     })
                     .collect(),
             );
             let r = band / size as f64 + 1.0;
             gi_from_neighbours(values, |i, f| {
-                let (cx, cy) = (cells[i].0.div_euclid(size), cells[i].1.div_euclid(size));
+                let (cx, cy) = grid.col_row(cells[i].0, cells[i].1);
                 for n in tree.locate_within_distance([cx as f64, cy as f64], r * r) {
                     let (x, y) = cells[n.data];
-                    if within(x.div_euclid(size) - cx, y.div_euclid(size) - cy) {
+                    let (c, r) = grid.col_row(x, y);
+                    if within(c - cx, r - cy) {
                         f(n.data);
                     }
                 }
@@ -258,10 +260,10 @@ fn all_neighbours(values: &[f64], total: f64, w: u32) -> Vec<GiStar> {
 }
 
 /// The columns and rows of the cells' bounding box.
-fn extent(cells: &[(i64, i64)], size: i64) -> (i64, i64) {
+fn extent(cells: &[(i64, i64)], grid: GridSpec) -> (i64, i64) {
     let (mut c0, mut c1, mut r0, mut r1) = (i64::MAX, i64::MIN, i64::MAX, i64::MIN);
     for &(x, y) in cells {
-        let (c, r) = (x.div_euclid(size), y.div_euclid(size));
+        let (c, r) = grid.col_row(x, y);
         (c0, c1, r0, r1) = (c0.min(c), c1.max(c), r0.min(r), r1.max(r));
     }
     (
@@ -284,11 +286,8 @@ enum CellLookup {
 }
 
 impl CellLookup {
-    fn new(cells: &[(i64, i64)], size: i64) -> Self {
-        let cr: Vec<(i64, i64)> = cells
-            .iter()
-            .map(|&(x, y)| (x.div_euclid(size), y.div_euclid(size)))
-            .collect();
+    fn new(cells: &[(i64, i64)], grid: GridSpec) -> Self {
+        let cr: Vec<(i64, i64)> = cells.iter().map(|&(x, y)| grid.col_row(x, y)).collect();
         let (c0, c1) = cr
             .iter()
             .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
@@ -424,6 +423,12 @@ pub fn gi_bins(gi: &[GiStar], fdr: bool) -> Vec<i8> {
 mod tests {
     use super::*;
 
+    /// The grid of the tests: 250 m cells.
+    const GRID: GridSpec = GridSpec {
+        epsg: 3006,
+        cell_size: 250,
+    };
+
     #[test]
     fn sparse_grids_agree_with_dense_ones() {
         // the same cells far apart (hash lookup) and packed (dense table)
@@ -431,8 +436,8 @@ mod tests {
         let mut sparse = cells.clone();
         sparse.push((250_000_000, 0));
         let values: Vec<f64> = (0..51).map(|k| f64::from(k % 5)).collect();
-        let a = gi_star_grid(&cells, 250, &values[..50], 500.0).unwrap();
-        let b = gi_star_grid(&sparse, 250, &values, 500.0).unwrap();
+        let a = gi_star_grid(&cells, GRID, &values[..50], 500.0).unwrap();
+        let b = gi_star_grid(&sparse, GRID, &values, 500.0).unwrap();
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.neighbours, y.neighbours);
         }
@@ -447,7 +452,7 @@ mod tests {
             .iter()
             .map(|&(x, y)| (x as f64 + 125.0, y as f64 + 125.0))
             .collect();
-        let a = gi_star_grid(&cells, 250, &values, 500.0).unwrap();
+        let a = gi_star_grid(&cells, GRID, &values, 500.0).unwrap();
         let b = gi_star(&centres, &values, 500.0).unwrap();
         assert_eq!(a[40].neighbours, 13); // the centre cell: itself, 4 + 4 + 4
         assert_eq!(a[0].neighbours, 6); // a corner: itself, 2 at 250 m, 1 at 354 m, 2 at 500 m
@@ -513,10 +518,10 @@ mod tests {
         // 60 × 60 cells, a band of 40 cells: 81² offsets are more than the cells
         let (cells, centres, values) = block(60, 1);
         for band in [10_050.0, 14_142.0] {
-            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            let a = gi_star_grid(&cells, GRID, &values, band).unwrap();
             assert_agree(&a, &gi_star(&centres, &values, band).unwrap());
         }
-        let a = gi_star_grid(&cells, 250, &values, 10_000.0).unwrap();
+        let a = gi_star_grid(&cells, GRID, &values, 10_000.0).unwrap();
         assert_eq!(a[0].neighbours, 1_297); // a corner: the lattice points of a quarter disc of radius 40
     }
 
@@ -525,7 +530,7 @@ mod tests {
         // every third cell in each direction: a ninth of the bounding box
         let (cells, centres, values) = block(40, 3);
         for band in [20_000.0, 21_100.0] {
-            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            let a = gi_star_grid(&cells, GRID, &values, band).unwrap();
             assert_agree(&a, &gi_star(&centres, &values, band).unwrap());
         }
     }
@@ -534,18 +539,18 @@ mod tests {
     fn a_band_beyond_the_grid_makes_every_cell_a_neighbour() {
         let (cells, _, values) = block(30, 1);
         for band in [1e6, 1e9, 1e30, f64::MAX] {
-            let a = gi_star_grid(&cells, 250, &values, band).unwrap();
+            let a = gi_star_grid(&cells, GRID, &values, band).unwrap();
             assert!(a.iter().all(|g| g.neighbours == 900 && g.z.is_none()));
         }
         // a band just short of the diagonal leaves the far corner out
         let diagonal = 29.0 * 250.0 * 2f64.sqrt();
-        let a = gi_star_grid(&cells, 250, &values, diagonal - 1.0).unwrap();
+        let a = gi_star_grid(&cells, GRID, &values, diagonal - 1.0).unwrap();
         assert_eq!(a[0].neighbours, 899);
         // two cells a thousand kilometres apart, far beyond any offset table
         let far = [(0, 0), (1_000_000_000, 0)];
-        let a = gi_star_grid(&far, 250, &[1.0, 2.0], 1e9).unwrap();
+        let a = gi_star_grid(&far, GRID, &[1.0, 2.0], 1e9).unwrap();
         assert_eq!(a.iter().map(|g| g.neighbours).collect::<Vec<_>>(), [2, 2]);
-        let a = gi_star_grid(&far, 250, &[1.0, 2.0], 1e8).unwrap();
+        let a = gi_star_grid(&far, GRID, &[1.0, 2.0], 1e8).unwrap();
         assert_eq!(a.iter().map(|g| g.neighbours).collect::<Vec<_>>(), [1, 1]);
     }
 
@@ -554,7 +559,7 @@ mod tests {
         let (cells, centres, values) = block(3, 1);
         for band in [0.0, -500.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let want = format!("band {band}: expected a positive, finite distance in metres");
-            let e = gi_star_grid(&cells, 250, &values, band).unwrap_err();
+            let e = gi_star_grid(&cells, GRID, &values, band).unwrap_err();
             assert_eq!(e.to_string(), want);
             assert_eq!(
                 gi_star(&centres, &values, band).unwrap_err().to_string(),

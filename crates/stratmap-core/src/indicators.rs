@@ -11,6 +11,7 @@
 
 use crate::footprint::category_numbers;
 use crate::geom::{overlapping_pairs, rect_overlap, PolygonIndex};
+use crate::grid::GridSpec;
 use geo::{Area, BoundingRect, Intersects, MultiPolygon, Point};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -23,9 +24,9 @@ pub struct IndicatorInput<'a> {
     pub events: &'a [(f64, f64)],
     pub event_types: &'a [u32],
     pub type_names: &'a [String],
-    /// Grid cells: lower-left corners, the cell size, and residents (0 where missing).
+    /// Grid cells: lower-left corners, their grid, and residents (0 where missing).
     pub cells: &'a [(i64, i64)],
-    pub cell_size: f64,
+    pub grid: GridSpec,
     pub population: &'a [f64],
     /// The total area in m² (the study extent, or e.g. Sweden's 447 425 km²).
     pub total_area_m2: f64,
@@ -81,15 +82,9 @@ fn population_in_part(
     let Some(bb) = area.bounding_rect() else {
         return 0.0;
     };
-    let s = input.cell_size;
-    let (c0, c1) = (
-        (bb.min().x / s).floor() as i64,
-        (bb.max().x / s).floor() as i64,
-    );
-    let (r0, r1) = (
-        (bb.min().y / s).floor() as i64,
-        (bb.max().y / s).floor() as i64,
-    );
+    let s = f64::from(input.grid.cell_size);
+    let (c0, r0) = input.grid.cell_of_point(bb.min().x, bb.min().y);
+    let (c1, r1) = input.grid.cell_of_point(bb.max().x, bb.max().y);
     let candidates: Vec<usize> =
         if ((c1 - c0 + 1) as f64) * ((r1 - r0 + 1) as f64) < input.cells.len() as f64 {
             (c0..=c1)
@@ -99,10 +94,7 @@ fn population_in_part(
         } else {
             (0..input.cells.len())
                 .filter(|&i| {
-                    let (c, r) = (
-                        (input.cells[i].0 as f64 / s).floor() as i64,
-                        (input.cells[i].1 as f64 / s).floor() as i64,
-                    );
+                    let (c, r) = input.grid.col_row(input.cells[i].0, input.cells[i].1);
                     (c0..=c1).contains(&c) && (r0..=r1).contains(&r)
                 })
                 .collect()
@@ -146,15 +138,7 @@ pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
         .cells
         .iter()
         .enumerate()
-        .map(|(i, &(x, y))| {
-            (
-                (
-                    (x as f64 / input.cell_size).floor() as i64,
-                    (y as f64 / input.cell_size).floor() as i64,
-                ),
-                i,
-            )
-        })
+        .map(|(i, &(x, y))| (input.grid.col_row(x, y), i))
         .collect();
 
     // which categories (and whether any area) each event falls in
@@ -278,7 +262,7 @@ mod tests {
             event_types: &types,
             type_names: &names,
             cells: &cells,
-            cell_size: 100.0,
+            grid: GridSpec::scb(100),
             population: &population,
             total_area_m2: 160_000.0,
         };

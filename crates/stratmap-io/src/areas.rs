@@ -230,8 +230,14 @@ pub fn is_geojson(path: &std::path::Path) -> bool {
     matches!(crate::extension(path).as_str(), "geojson" | "json")
 }
 
+/// What a build without the `gdal` feature says of a GeoPackage or
+/// Shapefile of areas.
+pub const NO_GDAL: &str =
+    "this build of stratmap has no GDAL: rebuild with the `gdal` feature, or give GeoJSON";
+
 /// Reads areas from a file: GeoJSON by its text, anything else (GeoPackage,
-/// Shapefile, …) through GDAL, from its first layer.
+/// Shapefile, …) through GDAL, from its first layer. Without the `gdal`
+/// feature anything but GeoJSON is refused with [`NO_GDAL`].
 pub fn read_areas_file(
     path: &std::path::Path,
     epsg: u32,
@@ -241,15 +247,22 @@ pub fn read_areas_file(
         let name = path.display().to_string();
         let data =
             crate::limited::read_text_file(path, &name, crate::limited::TextLimits::GEOJSON)?;
-        read_areas(&name, &data, epsg, file_crs)
-    } else {
+        return read_areas(&name, &data, epsg, file_crs);
+    }
+    #[cfg(feature = "gdal")]
+    {
         read_areas_gdal(path, epsg, file_crs)
+    }
+    #[cfg(not(feature = "gdal"))]
+    {
+        Err(Problem::file(&path.display().to_string(), NO_GDAL).into())
     }
 }
 
 /// Areas from the first layer of a GDAL vector file (GeoPackage, Shapefile,
 /// …) with fields `name` and `category`. The features are checked exactly as
 /// GeoJSON areas are; problems name the feature by its FID.
+#[cfg(feature = "gdal")]
 pub fn read_areas_gdal(
     path: &std::path::Path,
     epsg: u32,
@@ -342,6 +355,7 @@ pub fn read_areas_gdal(
 }
 
 /// The format a file's extension promises, for messages.
+#[cfg(feature = "gdal")]
 fn gdal_format_name(path: &std::path::Path) -> &'static str {
     match crate::extension(path).as_str() {
         "gpkg" => "a GeoPackage: expected an SQLite GeoPackage with a layer of area polygons",
@@ -728,6 +742,17 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "gdal"))]
+    fn without_gdal_a_geopackage_is_refused() {
+        let Err(Error::Input(p)) = read_areas_file(std::path::Path::new("a.gpkg"), 3006, None)
+        else {
+            panic!()
+        };
+        assert_eq!(p[0].to_string(), format!("a.gpkg: {NO_GDAL}"));
+    }
+
+    #[test]
+    #[cfg(feature = "gdal")]
     fn geopackage_and_shapefile_through_gdal() {
         // write the areas with ogr2ogr, as an analyst's GIS would
         let dir = tempfile::tempdir().unwrap();

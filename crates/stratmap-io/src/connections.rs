@@ -604,7 +604,7 @@ fn record_columns(
             .into());
         }
     }
-    let at = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let at = |n: &str| crate::csv_table::column_index(&headers, n);
     let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
         return Err(Problem::file(
             file,

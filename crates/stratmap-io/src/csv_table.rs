@@ -174,11 +174,10 @@ impl CsvTable {
         ))
     }
 
-    /// The position of a column, matching the header case-insensitively.
+    /// The position of a column, matching the header case-insensitively
+    /// ([`column_index`]).
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
+        column_index(&self.headers, name)
     }
 
     /// A problem at a given line and column.
@@ -217,9 +216,34 @@ pub fn parse_number(raw: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// The position of the column named `name` among `headers`, matching case
+/// (ASCII) insensitively, as every reader of this crate does: `Lon` is
+/// `lon`. The first match when a name appears twice.
+///
+/// ```
+/// use stratmap_io::csv_table::column_index;
+/// let headers = ["Phone_ID".to_string(), "timestamp".into(), "LON".into()];
+/// assert_eq!(column_index(&headers, "phone_id"), Some(0));
+/// assert_eq!(column_index(&headers, "lon"), Some(2));
+/// assert_eq!(column_index(&headers, "lat"), None);
+/// ```
+pub fn column_index(headers: &[String], name: &str) -> Option<usize> {
+    headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_index_ignores_case_and_takes_the_first() {
+        let headers: Vec<String> = ["x", "Y", "y", "tower_id"].map(String::from).into();
+        assert_eq!(column_index(&headers, "X"), Some(0));
+        assert_eq!(column_index(&headers, "y"), Some(1));
+        assert_eq!(column_index(&headers, "TOWER_ID"), Some(3));
+        assert_eq!(column_index(&headers, "tower"), None);
+        assert_eq!(column_index(&[], "x"), None);
+    }
 
     #[test]
     fn detects_semicolons() {

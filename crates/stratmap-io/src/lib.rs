@@ -4,6 +4,13 @@
 //! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
 //! and GeoTIFF (through GDAL). Every write is atomic.
 //!
+//! Two cargo features, both on by default, bring in the heavy native
+//! backends: `gdal` (the `gdal_out` writers and GeoPackage / Shapefile
+//! areas) and `render` (the PNG map in `render`). With
+//! `--no-default-features` the crate links PROJ but neither GDAL nor
+//! tiny-skia; GeoPackage or Shapefile areas are then refused with a message
+//! saying so.
+//!
 //! ```no_run
 //! use stratmap_io::{config::Config, grid_csv::read_grid};
 //!
@@ -21,6 +28,7 @@ pub mod crs;
 pub mod csv_out;
 pub mod csv_table;
 pub mod events;
+#[cfg(feature = "gdal")]
 pub mod gdal_out;
 pub mod geojson_out;
 pub mod grid_csv;
@@ -29,6 +37,7 @@ pub mod layers;
 pub mod limited;
 pub mod points;
 pub mod problem;
+#[cfg(feature = "render")]
 pub mod render;
 
 pub use problem::{Error, Problem};

@@ -3,6 +3,7 @@
 //! degrees given as metres, or the reverse, or swapped axes, are caught.
 
 use crate::crs::{area_of_use, Extent, Transform, WGS84};
+use crate::csv_table::column_index;
 use crate::Error;
 
 /// Where a file keeps its positions: column numbers and their CRS.
@@ -18,7 +19,7 @@ impl PointColumns {
     /// Finds `lon,lat` or else `x,y` among the headers (case-insensitive);
     /// `x,y` are in `xy_epsg`.
     pub fn find(headers: &[String], xy_epsg: u32) -> Option<Self> {
-        let at = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
+        let at = |n: &str| column_index(headers, n);
         match (at("lon"), at("lat"), at("x"), at("y")) {
             (Some(x), Some(y), _, _) => Some(PointColumns { x, y, epsg: WGS84 }),
             (_, _, Some(x), Some(y)) => Some(PointColumns {
@@ -34,7 +35,7 @@ impl PointColumns {
     /// and `x,y`: two positions per row that may disagree, and no way to
     /// tell which is meant.
     pub fn find_one(headers: &[String], xy_epsg: u32) -> Result<Option<Self>, String> {
-        let has = |n: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(n));
+        let has = |n: &str| column_index(headers, n).is_some();
         if has("lon") && has("lat") && has("x") && has("y") {
             return Err("the header has both lon,lat and x,y: expected one position per row (remove or rename one pair)".into());
         }
