@@ -1,15 +1,15 @@
 //! Towers and connection records (SPEC §3.3).
 //!
 //! Records stream through in batches: each batch is parsed in parallel
-//! (timestamps to local days, towers to their precomputed disc weights, own
-//! positions to fresh ones), then summed into [`DailyFootprint`] shards keyed
-//! by a hash of the phone id, so memory holds the distinct phone-days and
-//! phones, never the records. Records naming an unknown tower, with a bad
-//! timestamp or malformed are left out before the day's 1/n split and
-//! counted, with the first few line numbers.
+//! (timestamps to local days, tower ids to tower numbers, own positions to
+//! the working CRS), then handed to the core's
+//! [`FootprintEngine`], which
+//! holds the distinct phone-days and phones, never the records. Records
+//! naming an unknown tower, with a bad timestamp or malformed are left out
+//! before the day's 1/n split and counted, with the first few line numbers.
 //!
-//! Phone ids are only hashed and interned here; they never appear in a
-//! result, a message or an error.
+//! Phone ids are only passed on to the engine (which hashes and interns
+//! them); no message or error ever quotes a field of a records file.
 
 use crate::csv_table::{detect_delimiter, parse_number, CsvTable};
 use crate::points::{read_point, PointColumns, PointReader};
