@@ -1,8 +1,8 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
-use crate::pipeline::{Failure, Notes};
-use crate::run::{Inputs, Source, FORMATS};
+use stratmap_jobs::{Failure, Notes};
+use stratmap_jobs::run::{Inputs, Source, FORMATS};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
@@ -66,7 +66,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         answers: source("answers.csv"),
     };
     let formats: Vec<String> = FORMATS.iter().map(|f| f.to_string()).collect();
-    crate::run::run(&config, &inputs, &formats, out, notes)?;
+    stratmap_jobs::run::run(&config, &inputs, &formats, out, notes)?;
     // The inputs too, so the analyst can look at them and run the commands on
     // them; but not the connection records: phone ids never go into output,
     // made-up ones included.
@@ -83,7 +83,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         };
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
-    say!("wrote {} (the sample town's input files)", inputs.display());
+    notes.result(&format!("wrote {} (the sample town's input files)", inputs.display()));
     notes.tell(&format!(
         "the sample town is made up; try: stratmap run {}",
         inputs.join("config.toml").display()

@@ -1,21 +1,11 @@
-//! `stratmap`: the command-line tool. Thin: it parses arguments, reads files
-//! through `stratmap-io`, computes with `stratmap-core` and writes the layers.
+//! `stratmap`: the command-line tool. Thin: it parses arguments into the
+//! settings of a job of `stratmap-jobs`, runs it with the terminal as its
+//! sink, and turns its failure into an exit code.
 
-/// Prints a line of results on stdout like `println!`, but a closed pipe
-/// (`stratmap validate … | head`) ends the program quietly with exit 0, as
-/// ripgrep does, instead of panicking.
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::pipeline::say_line(format_args!($($arg)*))
-    };
-}
-
-mod analysis;
 mod demo;
-mod footprint;
-mod pipeline;
-mod run;
-mod viewer;
+mod terminal;
+
+use stratmap_jobs::{analysis, footprint, pipeline, run};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -289,7 +279,7 @@ fn main() -> ExitCode {
     quiet_on_broken_pipe();
     clean_up_on_signals();
     let cli = Cli::parse();
-    let notes = pipeline::Notes::new(cli.quiet);
+    let notes = pipeline::Notes::new(Box::new(terminal::Terminal::new(cli.quiet)));
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),

@@ -229,7 +229,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     notes.stage("computing Gi*");
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format)?;
-    say!("wrote {} ({summary})", a.out.display());
+    say!(notes, "wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -362,7 +362,7 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
     let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
     write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;
-    say!("wrote {} ({summary})", a.out.display());
+    say!(notes, "wrote {} ({summary})", a.out.display());
     Ok(())
 }
 
@@ -430,7 +430,7 @@ pub fn assess_command(
         (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
         _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
     }
-    say!(
+    say!(notes, 
         "wrote {} ({})",
         out.display(),
         counted(rows.len(), "area-year")

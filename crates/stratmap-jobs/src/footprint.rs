@@ -302,13 +302,13 @@ fn report_skipped(
 }
 
 /// Writes `footprint.geojson` and `footprint_by_category.csv` into `dir`.
-pub fn write(out: &FootprintOutput, dir: &Path) -> Result<(), Failure> {
+pub fn write(out: &FootprintOutput, dir: &Path, notes: &Notes) -> Result<(), Failure> {
     let layer_path = dir.join("footprint.geojson");
     write_geojson(&out.layer, &layer_path)?;
-    say!("wrote {} ({})", layer_path.display(), out.summary);
+    say!(notes, "wrote {} ({})", layer_path.display(), out.summary);
     let table = dir.join("footprint_by_category.csv");
     write_csv(&FOOTPRINT_CATEGORY_COLUMNS, &out.rows, &table)?;
-    say!(
+    say!(notes, 
         "wrote {} ({})",
         table.display(),
         counted(out.rows.len(), "row")
@@ -357,10 +357,10 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
         p,
         notes,
     )?;
-    write(&out, files.out)?;
+    write(&out, files.out, notes)?;
     if let Some(path) = files.weights_out {
         write_data_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
-        say!(
+        say!(notes, 
             "wrote {} (tower → area weights: {})",
             path.display(),
             counted(out.weight_rows.len(), "row")

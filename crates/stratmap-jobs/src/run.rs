@@ -545,7 +545,7 @@ pub fn run(
             .get(file)
             .cloned()
             .unwrap_or_else(|| counted(*n, unit.trim_end_matches('s')));
-        say!("wrote {} ({said})", path.display());
+        say!(notes, "wrote {} ({said})", path.display());
     }
 
     let warnings = notes.warnings();
@@ -563,14 +563,14 @@ pub fn run(
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     write_atomic(&path, |w| writeln!(w, "{text}"))?;
-    say!(
+    say!(notes, 
         "wrote {} (provenance: inputs with SHA-256, settings, counts)",
         path.display()
     );
     for s in &rec.skipped {
         notes.note(&format!("skipped {s}"));
     }
-    say!(
+    say!(notes, 
         "stratmap run: {} ({}), {}; outputs in {}",
         counted(rec.layers.len(), "layer"),
         rec.layers.join(", "),

@@ -80,50 +80,58 @@ impl Failure {
     }
 }
 
-/// Notes, warnings and progress on stderr, unless `--quiet`. Progress is
-/// drawn only on a terminal.
+/// Where a job's progress, notices and result lines go: the command line
+/// draws them on a terminal; a program may log them or ignore them.
+pub trait Sink: Send + Sync {
+    /// What is being done now (a progress line; may be dropped).
+    fn stage(&self, _msg: &str) {}
+    /// A notice or hint for the user (the CLI: stderr, unless `--quiet`).
+    fn message(&self, line: &str);
+    /// A line of results (the CLI: stdout), such as `wrote x.geojson (…)`.
+    fn result(&self, line: &str);
+    /// The job is over: clear any progress drawn.
+    fn finish(&self) {}
+}
+
+/// A sink that drops everything (for programs that only want the files and
+/// [`Notes::warnings`]).
+pub struct Silent;
+
+impl Sink for Silent {
+    fn message(&self, _line: &str) {}
+    fn result(&self, _line: &str) {}
+}
+
+/// What a job says while it works, passed to a [`Sink`]; warnings are also
+/// kept, for the run's summary.
 pub struct Notes {
-    pub quiet: bool,
-    spinner: Option<indicatif::ProgressBar>,
+    sink: Box<dyn Sink>,
     /// Every warning given, for the run's summary.
     warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Notes {
-    pub fn new(quiet: bool) -> Self {
-        let spinner = (!quiet).then(|| {
-            let pb = indicatif::ProgressBar::new_spinner();
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            {
-                pb.set_style(style);
-            }
-            pb.enable_steady_tick(std::time::Duration::from_millis(120));
-            pb
-        });
+    /// Notes that go to `sink`.
+    pub fn new(sink: Box<dyn Sink>) -> Self {
         Notes {
-            quiet,
-            spinner,
+            sink,
             warnings: std::sync::Mutex::new(Vec::new()),
         }
     }
 
     /// Shows what is being done now.
     pub fn stage(&self, msg: &str) {
-        if let Some(pb) = &self.spinner {
-            pb.set_message(msg.to_string());
-        }
+        self.sink.stage(msg);
     }
 
-    /// Says a notice on stderr (unless `--quiet`); a warning is also kept for
-    /// the run's summary.
+    /// Says a notice; a warning is also kept for the run's summary.
     pub fn say(&self, n: &Notice) {
         if n.level == Level::Warning {
             if let Ok(mut ws) = self.warnings.lock() {
                 ws.push(n.text.clone());
             }
         }
-        self.print(&n.to_string());
+        self.sink.message(&n.to_string());
     }
 
     /// A warning: something that may make the result not what was meant.
@@ -138,17 +146,12 @@ impl Notes {
 
     /// A line for the user that is neither (a hint, a greeting).
     pub fn tell(&self, text: &str) {
-        self.print(text);
+        self.sink.message(text);
     }
 
-    fn print(&self, msg: &str) {
-        if self.quiet {
-            return;
-        }
-        match &self.spinner {
-            Some(pb) => pb.suspend(|| eprintln!("{msg}")),
-            None => eprintln!("{msg}"),
-        }
+    /// A line of results.
+    pub fn result(&self, line: &str) {
+        self.sink.result(line);
     }
 
     /// The warnings given so far.
@@ -156,24 +159,9 @@ impl Notes {
         self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
+    /// The job is over.
     pub fn finish(&self) {
-        if let Some(pb) = &self.spinner {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-/// Writes one line on stdout (see [`say!`]): a broken pipe ends the program
-/// with exit 0; any other failure to write is reported and is exit 3.
-pub fn say_line(args: std::fmt::Arguments) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: standard output: {e}");
-        std::process::exit(3);
+        self.sink.finish();
     }
 }
 
@@ -365,7 +353,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
         notes
             .warn("no cell is valid (population and every group present), so no cell has an index");
     }
-    say!("wrote {} ({summary})", out.display());
+    say!(notes, "wrote {} ({summary})", out.display());
     Ok(())
 }
 
@@ -377,7 +365,7 @@ pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let layer = youth_layer_of(&grid, &config);
     notes.stage(&format!("writing {}", out.display()));
     write_layer(&layer, out, format)?;
-    say!(
+    say!(notes, 
         "wrote {} ({})",
         out.display(),
         counted(layer.features.len(), "youth group")
@@ -404,7 +392,7 @@ pub fn validate_command(
         let name = path.display().to_string();
         let ext = stratmap_io::extension(path);
         if matches!(ext.as_str(), "tif" | "tiff" | "toml") {
-            say!(
+            say!(notes, 
                 "{name}: validate checks grid statistics, towers, events and answers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
             );
             total += 1;
@@ -412,15 +400,15 @@ pub fn validate_command(
         }
         if matches!(ext.as_str(), "gpkg" | "shp") {
             match read_areas_file(path, epsg, None) {
-                Ok(a) => say!("{name}: ok, {}", counted(a.names.len(), "area")),
+                Ok(a) => say!(notes, "{name}: ok, {}", counted(a.names.len(), "area")),
                 Err(Error::Input(problems)) => {
                     for p in &problems {
-                        say!("{p}");
+                        say!(notes, "{p}");
                     }
                     total += problems.len();
                 }
                 Err(e) => {
-                    say!("{e}");
+                    say!(notes, "{e}");
                     unreadable += 1;
                 }
             }
@@ -429,7 +417,7 @@ pub fn validate_command(
         let bytes = match read_file(path) {
             Ok(b) => b,
             Err(e) => {
-                say!("{e}");
+                say!(notes, "{e}");
                 match e {
                     Error::Input(p) => total += p.len(),
                     _ => unreadable += 1,
@@ -454,7 +442,7 @@ pub fn validate_command(
             stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
                 .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
         } else if has("phone_id") {
-            say!(
+            say!(notes, 
                 "{name}: connection records are checked by stratmap footprint, against the towers"
             );
             continue;
@@ -482,13 +470,13 @@ pub fn validate_command(
             })
         };
         match result {
-            Ok(line) => say!("{line}"),
+            Ok(line) => say!(notes, "{line}"),
             Err(Error::Input(problems)) => {
                 let mut s = String::new();
                 for p in &problems {
                     let _ = writeln!(s, "{p}");
                 }
-                say!("{}", s.trim_end_matches('\n'));
+                say!(notes, "{}", s.trim_end_matches('\n'));
                 total += problems.len();
             }
             Err(e) => return Err(e.into()),
