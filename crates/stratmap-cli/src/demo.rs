@@ -1,11 +1,11 @@
 //! `stratmap demo`: the built-in sample town. Its inputs are the files in
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
-use stratmap_jobs::{Failure, Notes};
-use stratmap_jobs::run::{Inputs, Source, FORMATS};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
+use stratmap_jobs::run::{Inputs, Source, FORMATS};
+use stratmap_jobs::{Failure, Notes};
 
 /// The sample town's inputs, by file name.
 pub const SAMPLE_TOWN: [(&str, &str); 7] = [
@@ -83,7 +83,10 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         };
         write_atomic(&inputs.join(name), |w| w.write_all(text.as_bytes()))?;
     }
-    notes.result(&format!("wrote {} (the sample town's input files)", inputs.display()));
+    notes.result(&format!(
+        "wrote {} (the sample town's input files)",
+        inputs.display()
+    ));
     notes.tell(&format!(
         "the sample town is made up; try: stratmap run {}",
         inputs.join("config.toml").display()

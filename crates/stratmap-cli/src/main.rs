@@ -235,7 +235,7 @@ enum Command {
 
 /// A `println!` that met a closed stdout panics with "failed printing to
 /// stdout: Broken pipe"; that is no failure of stratmap's, so it ends the
-/// program quietly with exit 0 like [`say!`] does.
+/// program quietly with exit 0 as the terminal sink does.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

@@ -430,7 +430,8 @@ pub fn assess_command(
         (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
         _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
     }
-    say!(notes, 
+    say!(
+        notes,
         "wrote {} ({})",
         out.display(),
         counted(rows.len(), "area-year")

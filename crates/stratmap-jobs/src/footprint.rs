@@ -308,7 +308,8 @@ pub fn write(out: &FootprintOutput, dir: &Path, notes: &Notes) -> Result<(), Fai
     say!(notes, "wrote {} ({})", layer_path.display(), out.summary);
     let table = dir.join("footprint_by_category.csv");
     write_csv(&FOOTPRINT_CATEGORY_COLUMNS, &out.rows, &table)?;
-    say!(notes, 
+    say!(
+        notes,
         "wrote {} ({})",
         table.display(),
         counted(out.rows.len(), "row")
@@ -360,7 +361,8 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
     write(&out, files.out, notes)?;
     if let Some(path) = files.weights_out {
         write_data_csv(&WEIGHT_COLUMNS, &out.weight_rows, path)?;
-        say!(notes, 
+        say!(
+            notes,
             "wrote {} (tower → area weights: {})",
             path.display(),
             counted(out.weight_rows.len(), "row")

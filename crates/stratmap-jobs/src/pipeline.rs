@@ -365,7 +365,8 @@ pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let layer = youth_layer_of(&grid, &config);
     notes.stage(&format!("writing {}", out.display()));
     write_layer(&layer, out, format)?;
-    say!(notes, 
+    say!(
+        notes,
         "wrote {} ({})",
         out.display(),
         counted(layer.features.len(), "youth group")
@@ -392,7 +393,7 @@ pub fn validate_command(
         let name = path.display().to_string();
         let ext = stratmap_io::extension(path);
         if matches!(ext.as_str(), "tif" | "tiff" | "toml") {
-            say!(notes, 
+            say!(notes,
                 "{name}: validate checks grid statistics, towers, events and answers (CSV) and areas (GeoJSON, GeoPackage, Shapefile), and this is a .{ext} file"
             );
             total += 1;
@@ -442,7 +443,8 @@ pub fn validate_command(
             stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
                 .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
         } else if has("phone_id") {
-            say!(notes, 
+            say!(
+                notes,
                 "{name}: connection records are checked by stratmap footprint, against the towers"
             );
             continue;

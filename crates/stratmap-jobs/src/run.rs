@@ -563,14 +563,16 @@ pub fn run(
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
     write_atomic(&path, |w| writeln!(w, "{text}"))?;
-    say!(notes, 
+    say!(
+        notes,
         "wrote {} (provenance: inputs with SHA-256, settings, counts)",
         path.display()
     );
     for s in &rec.skipped {
         notes.note(&format!("skipped {s}"));
     }
-    say!(notes, 
+    say!(
+        notes,
         "stratmap run: {} ({}), {}; outputs in {}",
         counted(rec.layers.len(), "layer"),
         rec.layers.join(", "),
