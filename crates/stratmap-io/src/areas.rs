@@ -15,16 +15,63 @@ use geo::{MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// The areas, sorted by name, in the working CRS.
+/// One area: a police area (or any polygon) with its name and category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    /// Unique among the areas of a file.
+    pub name: String,
+    /// `SUO`, `RO`, `UO`, `reported` (in any case, written so) or any text.
+    pub category: String,
+    /// The area in the working CRS (metres).
+    pub geometry: MultiPolygon<f64>,
+    /// Whether it was a single Polygon in the file (a layer of single
+    /// polygons is written back as Polygons).
+    pub single: bool,
+}
+
+/// The areas of a file, sorted by name, in the working CRS.
 #[derive(Debug, Clone)]
 pub struct AreaTable {
-    pub names: Vec<String>,
-    pub categories: Vec<String>,
-    pub polygons: Vec<MultiPolygon<f64>>,
-    /// Whether each area was a single Polygon in the file.
-    pub single: Vec<bool>,
+    /// The areas, sorted by name.
+    pub areas: Vec<Area>,
     /// The working CRS.
     pub epsg: u32,
+}
+
+impl AreaTable {
+    /// How many areas.
+    pub fn len(&self) -> usize {
+        self.areas.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.areas.is_empty()
+    }
+
+    /// Area `i`'s name.
+    pub fn name(&self, i: usize) -> &str {
+        &self.areas[i].name
+    }
+
+    /// The categories, in area order.
+    pub fn categories(&self) -> Vec<String> {
+        self.areas.iter().map(|a| a.category.clone()).collect()
+    }
+
+    /// The geometries, in area order (a copy, for the methods of the core,
+    /// which take them as a slice).
+    pub fn polygons(&self) -> Vec<MultiPolygon<f64>> {
+        self.areas.iter().map(|a| a.geometry.clone()).collect()
+    }
+
+    /// The area named `name`, if any (names are sorted).
+    pub fn find(&self, name: &str) -> Option<&Area> {
+        self.areas
+            .binary_search_by(|a| a.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.areas[i])
+    }
 }
 
 #[derive(Deserialize)]
@@ -209,20 +256,18 @@ pub fn read_areas(
     if !problems.is_empty() {
         return Err(Error::Input(problems));
     }
-    let mut t = AreaTable {
-        names: Vec::new(),
-        categories: Vec::new(),
-        polygons: Vec::new(),
-        single: Vec::new(),
+    Ok(AreaTable {
+        areas: rows
+            .into_iter()
+            .map(|(name, category, geometry, single)| Area {
+                name,
+                category,
+                geometry,
+                single,
+            })
+            .collect(),
         epsg,
-    };
-    for (n, c, p, s) in rows {
-        t.names.push(n);
-        t.categories.push(c);
-        t.polygons.push(p);
-        t.single.push(s);
-    }
-    Ok(t)
+    })
 }
 
 /// Whether a file of areas is GeoJSON (read as text) rather than a GDAL format.
@@ -647,8 +692,8 @@ mod tests {
         let text = fc(&feature("Stor", "RO", &circle(200_000, None)));
         let t = std::time::Instant::now();
         let a = read_areas("a.geojson", text.as_bytes(), 3006, Some(3006)).unwrap();
-        assert_eq!(a.names, ["Stor"]);
-        assert_eq!(a.polygons[0].0[0].exterior().0.len(), 200_001);
+        assert_eq!(a.name(0), "Stor");
+        assert_eq!(a.areas[0].geometry.0[0].exterior().0.len(), 200_001);
         // geo's pairwise check took 30 s for 40 000 positions
         assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
         // two positions swapped: the ring crosses itself once
@@ -709,7 +754,7 @@ mod tests {
         ]
         .join(",\n"));
         let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
-        assert_eq!(t.categories, ["UO", "SUO", "Östra"]);
+        assert_eq!(t.categories(), ["UO", "SUO", "Östra"]);
     }
 
     #[test]
@@ -725,10 +770,10 @@ mod tests {
             "{err:?}"
         );
         let t = read_areas("a.geojson", text.replace(SQUARE_3006, "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.31],[18.0,59.3]]]}").as_bytes(), 3006, None).unwrap();
-        assert_eq!(t.names, ["a", "b"]);
-        assert_eq!(t.categories, ["RO", "SUO"]);
+        assert_eq!([t.name(0), t.name(1)], ["a", "b"]);
+        assert_eq!(t.categories(), ["RO", "SUO"]);
         // 0.01° × 0.01° at 59.3° N is about 569 m × 1113 m
-        let a = t.polygons[1].unsigned_area();
+        let a = t.areas[1].geometry.unsigned_area();
         assert!((a - 569.0 * 1113.0).abs() / a < 0.01, "{a}");
         let t = read_areas(
             "a.geojson",
@@ -737,8 +782,8 @@ mod tests {
             Some(3006),
         )
         .unwrap();
-        assert_eq!(t.polygons[0].unsigned_area(), 1e6);
-        assert!(t.single[0]);
+        assert_eq!(t.areas[0].geometry.unsigned_area(), 1e6);
+        assert!(t.areas[0].single);
     }
 
     #[test]
@@ -768,9 +813,12 @@ mod tests {
                 .unwrap();
             assert!(ok.success());
             let t = read_areas_file(&out, 3006, None).unwrap();
-            assert_eq!(t.names, ["a", "b"], "{ext}");
-            assert_eq!(t.polygons[1].unsigned_area(), 1e6, "{ext}");
-            assert!((t.polygons[0].unsigned_area() - 5e5).abs() < 1e-6, "{ext}");
+            assert_eq!([t.name(0), t.name(1)], ["a", "b"], "{ext}");
+            assert_eq!(t.areas[1].geometry.unsigned_area(), 1e6, "{ext}");
+            assert!(
+                (t.areas[0].geometry.unsigned_area() - 5e5).abs() < 1e-6,
+                "{ext}"
+            );
         }
         // problems name the feature by FID
         std::fs::write(&src, fc(&feature("c", "SUO", "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6601000],[601000,6600000],[600000,6601000],[600000,6600000]]]}"))).unwrap();
@@ -800,7 +848,7 @@ mod tests {
             1,
         );
         let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
-        assert_eq!(t.polygons[0].unsigned_area(), 1e6);
+        assert_eq!(t.areas[0].geometry.unsigned_area(), 1e6);
     }
 
     #[test]

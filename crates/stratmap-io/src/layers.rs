@@ -168,10 +168,11 @@ pub fn youth_layer(grid: &GridTable, groups: &[YouthGroup]) -> Layer {
 /// The areas' geometries: Polygons when every area is one, else all MultiPolygons
 /// (a GeoPackage layer has one geometry type).
 fn area_geometries(areas: &AreaTable) -> Vec<geo::Geometry<f64>> {
-    let all_single = areas.single.iter().all(|s| *s);
+    let all_single = areas.areas.iter().all(|a| a.single);
     areas
-        .polygons
+        .areas
         .iter()
+        .map(|a| &a.geometry)
         .map(|mp| match (all_single, mp.0.as_slice()) {
             (true, [p]) => geo::Geometry::Polygon(p.clone()),
             _ => geo::Geometry::MultiPolygon(mp.clone()),
@@ -197,11 +198,11 @@ pub fn footprint_layer(areas: &AreaTable, report: &FootprintReport) -> Layer {
         .zip(&report.areas)
         .enumerate()
         .map(|(i, (geometry, r))| Feature {
-            id: Value::Text(areas.names[i].clone()),
+            id: Value::Text(areas.areas[i].name.clone()),
             geometry,
             values: vec![
-                Value::Text(areas.names[i].clone()),
-                Value::Text(areas.categories[i].clone()),
+                Value::Text(areas.areas[i].name.clone()),
+                Value::Text(areas.areas[i].category.clone()),
                 r.footprint.into(),
                 int(r.phone_days),
                 int(r.unique_phones),
@@ -393,11 +394,11 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
         .into_iter()
         .enumerate()
         .map(|(i, geometry)| {
-            let name = &areas.names[i];
+            let name = &areas.areas[i].name;
             let latest = latest_of.get(name.as_str()).copied();
             let mut values = vec![
                 Value::Text(name.clone()),
-                Value::Text(areas.categories[i].clone()),
+                Value::Text(areas.areas[i].category.clone()),
                 Value::Text(name.clone()),
                 latest.map_or(Value::Null, |a| Value::Integer(i64::from(a.year))),
             ];

@@ -55,7 +55,12 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
         let rows = ((bb.max().y.ceil() - bb.min().y.floor()) / s as f64).floor() + 2.0;
         Some(cols * rows)
     };
-    let spanned: f64 = areas.polygons.iter().filter_map(span).sum();
+    let spanned: f64 = areas
+        .areas
+        .iter()
+        .map(|a| &a.geometry)
+        .filter_map(span)
+        .sum();
     if spanned > MAX_COVERING_CELLS as f64 {
         return Err(Failure::Usage(format!(
             "the cells covering the areas: their bounding boxes span {spanned:.0} cells of {} m, more than the limit of {MAX_COVERING_CELLS}: give the study grid as a grid file (--grid FILE, or [inputs] grid in a run config), or use a coarser [grid] cell_size",
@@ -63,7 +68,7 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
         )));
     }
     let mut cells = Vec::new();
-    for a in &areas.polygons {
+    for a in areas.areas.iter().map(|a| &a.geometry) {
         let Some(bb) = a.bounding_rect() else {
             continue;
         };
@@ -269,7 +274,7 @@ pub fn indicator_table(
     // what the areas themselves cover: the total cannot be less
     let union_m2: f64 = {
         use geo::Area;
-        geo::unary_union(areas.polygons.iter()).unsigned_area()
+        geo::unary_union(areas.areas.iter().map(|a| &a.geometry)).unsigned_area()
     };
     if total_area_m2 + 1e-6 * union_m2 < union_m2 {
         let what = match total_area_km2 {
@@ -287,9 +292,10 @@ pub fn indicator_table(
         .iter()
         .map(|c| c.population.unwrap_or(0.0))
         .collect();
+    let (polygons, categories) = (areas.polygons(), areas.categories());
     let rows = indicators(&IndicatorInput {
-        areas: &areas.polygons,
-        categories: &areas.categories,
+        areas: &polygons,
+        categories: &categories,
         events: &events.positions,
         event_types: &events.types,
         type_names: &events.type_names,
@@ -379,7 +385,7 @@ pub fn assessments(
         let mut unknown: Vec<&str> = rows
             .iter()
             .map(|a| a.area.as_str())
-            .filter(|a| areas.names.binary_search_by(|n| n.as_str().cmp(a)).is_err())
+            .filter(|a| areas.find(a).is_none())
             .collect();
         unknown.dedup();
         if !unknown.is_empty() {

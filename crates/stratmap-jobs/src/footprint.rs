@@ -103,7 +103,7 @@ pub fn compute<R: Read + Send>(
         notes,
     );
     notes.stage("computing each tower's disc over the areas");
-    let fa = FootprintAreas::new(areas.polygons.clone(), p.radius);
+    let fa = FootprintAreas::new(areas.polygons(), p.radius);
     let weights = tower_weights(&fa, &towers);
     let weight_rows = if p.weight_table {
         weight_table(areas, &fa, &towers)
@@ -136,12 +136,12 @@ pub fn compute<R: Read + Send>(
     }
     report_skipped(rname, &fp.stats, p.strict, notes)?;
     notes.stage("summing per area");
-    let (cat, names) = category_numbers(&areas.categories);
+    let (cat, names) = category_numbers(&areas.categories());
     let totals = fp.totals(&cat, names.len());
     let report = FootprintReport::new(&totals, &cat, &names, p.min_phones);
     let summary = format!(
         "{}, {} suppressed (< {} phones){}; {} → {}{}",
-        counted(areas.names.len(), "area"),
+        counted(areas.len(), "area"),
         report.suppressed - report.secondary,
         p.min_phones,
         match report.secondary {
@@ -180,8 +180,8 @@ fn weight_table(areas: &AreaTable, fa: &FootprintAreas, towers: &Towers) -> Vec<
         for (a, f) in fa.fractions(towers.positions[t as usize]) {
             rows.push(vec![
                 Value::Text(id.clone()),
-                Value::Text(areas.names[a].clone()),
-                Value::Text(areas.categories[a].clone()),
+                Value::Text(areas.areas[a].name.clone()),
+                Value::Text(areas.areas[a].category.clone()),
                 Value::Real(f),
             ]);
         }
@@ -192,12 +192,12 @@ fn weight_table(areas: &AreaTable, fa: &FootprintAreas, towers: &Towers) -> Vec<
 /// Warns about areas that overlap (SPEC §3.2: allowed, always warned
 /// about), whatever the command does with them.
 pub fn note_overlaps(areas: &AreaTable, notes: &Notes) {
-    let index = stratmap_core::geom::PolygonIndex::new(areas.polygons.clone());
+    let index = stratmap_core::geom::PolygonIndex::new(areas.polygons());
     let overlaps = stratmap_core::geom::overlapping_pairs(&index);
     for &(i, j, a) in overlaps.iter().take(10) {
         notes.warn(&format!(
             "areas {:?} and {:?} overlap by {:.0} m²; what falls in the overlap counts in both (a footprint disc once in \"outside\")",
-            areas.names[i], areas.names[j], a
+            areas.name(i), areas.name(j), a
         ));
     }
     if overlaps.len() > 10 {
@@ -238,10 +238,10 @@ pub fn note_far_areas(
         return;
     }
     let far: Vec<(String, f64)> = areas
-        .polygons
+        .areas
         .iter()
-        .zip(&areas.names)
-        .filter_map(|(p, n)| {
+        .filter_map(|a| {
+            let (p, n) = (&a.geometry, &a.name);
             let b = p.bounding_rect()?;
             let dx = (x0 - b.max().x).max(b.min().x - x1).max(0.0);
             let dy = (y0 - b.max().y).max(b.min().y - y1).max(0.0);

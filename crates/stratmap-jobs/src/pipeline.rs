@@ -401,7 +401,7 @@ pub fn validate_command(
         }
         if matches!(ext.as_str(), "gpkg" | "shp") {
             match read_areas_file(path, epsg, None) {
-                Ok(a) => say!(notes, "{name}: ok, {}", counted(a.names.len(), "area")),
+                Ok(a) => say!(notes, "{name}: ok, {}", counted(a.len(), "area")),
                 Err(Error::Input(problems)) => {
                     for p in &problems {
                         say!(notes, "{p}");
@@ -441,7 +441,7 @@ pub fn validate_command(
         };
         let result = if matches!(ext.as_str(), "geojson" | "json") {
             stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
-                .map(|a| format!("{name}: ok, {}", counted(a.names.len(), "area")))
+                .map(|a| format!("{name}: ok, {}", counted(a.len(), "area")))
         } else if has("phone_id") {
             say!(
                 notes,

@@ -295,7 +295,7 @@ pub fn run(
                 }
                 _ => read_areas(&src.name(), &bytes, spec.epsg, None)?,
             };
-            rec.input("areas", src, sha256_hex(&bytes), a.names.len(), "features");
+            rec.input("areas", src, sha256_hex(&bytes), a.len(), "features");
             crate::footprint::note_overlaps(&a, notes);
             Some(a)
         }
