@@ -27,6 +27,7 @@ macro_rules! say {
 
 pub mod analysis;
 pub mod footprint;
+pub mod output;
 pub mod pipeline;
 pub mod run;
 pub mod viewer;

@@ -8,8 +8,7 @@ use stratmap_core::youth::{youth_groups, YouthCell};
 use stratmap_io::areas::read_areas_file;
 use stratmap_io::config::Config;
 use stratmap_io::connections::read_towers;
-use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
-use stratmap_io::geojson_out::write_geojson;
+use stratmap_io::gdal_out::write_geotiff;
 use stratmap_io::grid_csv::{read_grid, GridTable};
 use stratmap_io::layer::Layer;
 use stratmap_io::layers::{index_raster, living_conditions_layer, youth_layer};
@@ -183,27 +182,7 @@ pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
     }
 }
 
-/// The output formats a layer can be written in, chosen by the file extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)] // the formats are called that
-pub enum Format {
-    GeoJson,
-    GeoPackage,
-    GeoTiff,
-}
-
-pub fn format_of(path: &Path, raster_ok: bool) -> Result<Format, Failure> {
-    match stratmap_io::extension(path).as_str() {
-        "geojson" | "json" => Ok(Format::GeoJson),
-        "gpkg" => Ok(Format::GeoPackage),
-        "tif" | "tiff" if raster_ok => Ok(Format::GeoTiff),
-        _ => Err(Failure::Usage(format!(
-            "--out {}: expected a file ending in .geojson or .gpkg{}",
-            path.display(),
-            if raster_ok { " or .tif" } else { "" }
-        ))),
-    }
-}
+pub use crate::output::layer_format as format_of;
 
 /// A grid file read and checked for the index, or for youth groups. An
 /// absent variable column is not an error but is said in a note, so nothing
@@ -305,16 +284,13 @@ pub fn youth_layer_of(grid: &GridTable, config: &Config) -> Layer {
     youth_layer(grid, &groups)
 }
 
-pub fn write_layer(layer: &Layer, path: &Path, format: Format) -> Result<(), Failure> {
-    match format {
-        Format::GeoJson => Ok(write_geojson(layer, path)?),
-        Format::GeoPackage => Ok(write_gpkg(&[layer], path)?),
-        Format::GeoTiff => Err(Failure::Usage(format!(
-            "--out {}: the {} layer cannot be written as a raster",
-            path.display(),
-            layer.name
-        ))),
-    }
+/// Writes one layer in the format chosen for it.
+pub fn write_layer(
+    layer: &Layer,
+    path: &Path,
+    format: &dyn crate::output::OutputFormat,
+) -> Result<(), Failure> {
+    format.write_layer(layer, path)
 }
 
 /// The grid file and config a grid command was given.
@@ -343,7 +319,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     notes.stage("computing the index");
     let (lci, summary) = compute_index(&grid, &config, notes)?;
     notes.stage(&format!("writing {}", out.display()));
-    if format == Format::GeoTiff {
+    if format.name() == "tif" {
         let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m))?;
         write_geotiff(&raster, out)?;
     } else {

@@ -7,6 +7,7 @@ use crate::analysis::{
     study_grid_of,
 };
 use crate::footprint::{FootprintInputs, FootprintParams};
+use crate::output::{Products, Table, Written};
 use crate::pipeline::{compute_index, counted, youth_layer_of, Failure, Notes};
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -17,12 +18,9 @@ use stratmap_core::index::{Group, Variable};
 use stratmap_io::areas::{is_geojson, read_areas, read_areas_gdal};
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
-use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::read_events;
-use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
-use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::grid_csv::read_grid;
-use stratmap_io::layer::{Layer, Value};
+use stratmap_io::layer::Layer;
 use stratmap_io::layers::{
     assessment_layer, assessment_rows, index_raster, living_conditions_layer, ASSESSMENT_COLUMNS,
     FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS,
@@ -124,9 +122,6 @@ fn csv_rows(bytes: &[u8]) -> usize {
         .count()
         .saturating_sub(1)
 }
-
-/// A table to write: file name, columns, rows.
-type Table = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
 
 /// What a run wrote and noticed, for `summary.json` and the closing lines.
 struct Record {
@@ -446,89 +441,33 @@ pub fn run(
     // Writing.
     notes.stage(&format!("writing to {}", out.display()));
     let t = Instant::now();
-    let mut written: Vec<(String, String, usize, &str)> = Vec::new();
     for layer in &layers {
         rec.layers.push(layer.name.clone());
-        // the assessment layer is the areas with a table joined: in the GeoPackage only
-        if wants("geojson") && layer.name != "assessment" {
-            let file = format!("{}.geojson", layer.name);
-            write_geojson(layer, &out.join(&file))?;
-            written.push((file, layer.name.clone(), layer.features.len(), "features"));
+    }
+    let products = Products {
+        layers: &layers,
+        tables: &tables,
+        raster: raster.as_ref(),
+        epsg: spec.epsg,
+    };
+    let mut written: Vec<Written> = Vec::new();
+    for format in crate::output::ALL {
+        // the raster is made only when "tif" is asked for
+        if wants(format.name()) || format.name() == "tif" {
+            written.extend(format.write_into(&products, out, notes)?);
         }
     }
-    if wants("csv") {
-        for (file, columns, rows) in &tables {
-            write_csv(columns, rows, &out.join(file))?;
-            written.push((
-                file.to_string(),
-                file.trim_end_matches(".csv").to_string(),
-                rows.len(),
-                "rows",
-            ));
+    for w in &written {
+        if let Some(said) = &w.said {
+            rec.said.insert(w.file.clone(), said.clone());
         }
-    }
-    if wants("gpkg") && !layers.is_empty() {
-        let refs: Vec<&Layer> = layers.iter().collect();
-        write_gpkg(&refs, &out.join("stratmap.gpkg"))?;
-        let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
-        rec.said.insert(
-            "stratmap.gpkg".into(),
-            format!("layers {} in EPSG:{}", names.join(", "), spec.epsg),
-        );
-        written.push((
-            "stratmap.gpkg".into(),
-            names.join(", "),
-            layers.len(),
-            "layers",
-        ));
-    }
-    if let Some(r) = &raster {
-        write_geotiff(r, &out.join("living_conditions.tif"))?;
-        rec.said.insert(
-            "living_conditions.tif".into(),
-            format!("{} × {} pixels of {} m", r.width, r.height, r.cell_size),
-        );
-        written.push((
-            "living_conditions.tif".into(),
-            "living_conditions".into(),
-            r.width * r.height,
-            "pixels",
-        ));
-    }
-    if wants("html") && !layers.is_empty() {
-        let (html, omitted) = crate::viewer::html(&layers)?;
-        for name in omitted {
-            notes.warn(&format!(
-                "index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
-                crate::viewer::MAX_VIEWER_FEATURES
-            ));
-        }
-        write_atomic(&out.join("index.html"), |w| w.write_all(html.as_bytes()))?;
-        rec.said.insert(
-            "index.html".into(),
-            "the map viewer: open it in a browser, it works offline".into(),
-        );
-        written.push(("index.html".into(), "viewer".into(), layers.len(), "layers"));
-    }
-    if wants("png") && !layers.is_empty() {
-        let refs: Vec<&Layer> = layers.iter().collect();
-        stratmap_io::render::write_png(
-            &refs,
-            "Living conditions, police areas and youth groups",
-            &out.join("map.png"),
-        )?;
-        rec.said.insert(
-            "map.png".into(),
-            "a static map with legend, for reports".into(),
-        );
-        written.push(("map.png".into(), "map".into(), layers.len(), "layers"));
     }
     rec.time("writing", t);
     // Outputs an earlier run left here that this run did not make would sit
     // beside the new ones as if they were of this run: remove them, and say so.
     for file in RUN_OUTPUTS {
         let path = out.join(file);
-        if path.is_file() && !written.iter().any(|w| w.0 == file) {
+        if path.is_file() && !written.iter().any(|w| w.file == file) {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             notes.note(&format!(
                 "removed {} left by an earlier run (this run does not make it)",
@@ -536,7 +475,14 @@ pub fn run(
             ));
         }
     }
-    for (file, what, n, unit) in &written {
+    for Written {
+        file,
+        content: what,
+        count: n,
+        unit,
+        ..
+    } in &written
+    {
         let path = out.join(file);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         rec.outputs.push(json!({ "file": file, "content": what, *unit: n, "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
