@@ -24,18 +24,24 @@ use std::collections::BTreeMap;
 /// The three domains of the questionnaire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Domain {
+    /// The living environment domain (`living_environment`).
     LivingEnvironment,
+    /// The societal systems domain (`societal_systems`).
     SocietalSystems,
+    /// The social development domain (`social_development`).
     SocialDevelopment,
 }
 
 impl Domain {
+    /// Every domain, in the order of [`Assessment::domains`] and of the output columns.
     pub const ALL: [Domain; 3] = [
         Domain::LivingEnvironment,
         Domain::SocietalSystems,
         Domain::SocialDevelopment,
     ];
 
+    /// The domain's name in the answers file and in the output: `living_environment`,
+    /// `societal_systems` or `social_development`.
     pub fn name(self) -> &'static str {
         match self {
             Domain::LivingEnvironment => "living_environment",
@@ -44,6 +50,13 @@ impl Domain {
         }
     }
 
+    /// The domain [`Domain::name`] calls `s`; `None` for any other text.
+    ///
+    /// ```
+    /// use stratmap_core::assess::Domain;
+    /// assert_eq!(Domain::from_name("societal_systems"), Some(Domain::SocietalSystems));
+    /// assert_eq!(Domain::from_name("Societal systems"), None);
+    /// ```
     pub fn from_name(s: &str) -> Option<Domain> {
         Domain::ALL.into_iter().find(|d| d.name() == s)
     }
@@ -52,22 +65,31 @@ impl Domain {
 /// One scored answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
+    /// Name of the area the answer is for.
     pub area: String,
+    /// Year of the assessment.
     pub year: i32,
+    /// Domain of the question answered.
     pub domain: Domain,
     /// 1–5.
     pub score: u8,
 }
 
+/// How an area's problem level changed since its previous assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trend {
+    /// The area has no earlier assessment.
     New,
+    /// The level fell by more than 0.2.
     Improving,
+    /// The level changed by at most 0.2 either way.
     Stable,
+    /// The level rose by more than 0.2.
     Worsening,
 }
 
 impl Trend {
+    /// The trend as the output writes it: `new`, `improving`, `stable` or `worsening`.
     pub fn as_str(self) -> &'static str {
         match self {
             Trend::New => "new",
@@ -78,6 +100,13 @@ impl Trend {
     }
 
     /// The trend of a change from `before` to `now`.
+    ///
+    /// ```
+    /// use stratmap_core::assess::Trend;
+    /// assert_eq!(Trend::of_change(3.0, 3.2), Trend::Stable);
+    /// assert_eq!(Trend::of_change(3.0, 3.5), Trend::Worsening);
+    /// assert_eq!(Trend::of_change(3.0, 2.5), Trend::Improving);
+    /// ```
     pub fn of_change(before: f64, now: f64) -> Trend {
         let change = ((now - before) * 1e9).round() / 1e9;
         if change > 0.2 {
@@ -93,13 +122,18 @@ impl Trend {
 /// One area's assessment in one year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
+    /// Name of the area.
     pub area: String,
+    /// Year of the assessment.
     pub year: i32,
+    /// Mean of all the area's scores that year, 1–5; higher is worse.
     pub problem_level: f64,
     /// Mean score per domain, in [`Domain::ALL`] order; `None` when the
     /// domain had no answers that year.
     pub domains: [Option<f64>; 3],
+    /// Against the area's latest earlier assessment.
     pub trend: Trend,
+    /// Number of answers, over all domains.
     pub answers: usize,
 }
 

@@ -103,12 +103,20 @@ const FRACTION_BITS: u32 = 40;
 /// at least 1, so a touch is never lost), and the part outside every area.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiscWeights {
+    /// Area number and the disc's part in it, ascending by area number.
     pub areas: Vec<(u32, u64)>,
+    /// The disc's part in no area.
     pub outside: u64,
 }
 
 impl DiscWeights {
     /// The fraction of the disc in area `a` (0 when it does not overlap).
+    ///
+    /// ```
+    /// use stratmap_core::footprint::{DiscWeights, DISC_ONE};
+    /// let w = DiscWeights { areas: vec![(2, DISC_ONE / 4)], outside: DISC_ONE / 4 * 3 };
+    /// assert_eq!((w.fraction(2), w.fraction(0)), (0.25, 0.0));
+    /// ```
     pub fn fraction(&self, a: u32) -> f64 {
         self.areas
             .iter()
@@ -136,10 +144,13 @@ pub struct FootprintAreas {
     coverage: Option<PolygonIndex>,
     /// Overlapping pairs of areas (i < j) and the overlap in m².
     pub overlaps: Vec<(usize, usize, f64)>,
+    /// Disc radius, metres.
     pub radius: f64,
 }
 
 impl FootprintAreas {
+    /// Indexes the areas for discs of `radius` metres and finds the pairs that
+    /// overlap.
     pub fn new(areas: Vec<MultiPolygon<f64>>, radius: f64) -> Self {
         let index = PolygonIndex::new(areas);
         let overlaps = overlapping_pairs(&index);
@@ -250,6 +261,7 @@ impl DailyFootprint {
         }
     }
 
+    /// Distinct (phone, day) pairs added so far.
     pub fn phone_days(&self) -> usize {
         self.days.len()
     }
@@ -297,15 +309,19 @@ impl DailyFootprint {
 pub struct FootprintTotals {
     /// Per area, in units of 2⁻⁶² phone-days.
     footprint: Vec<u128>,
+    /// Per area, the distinct phone-days with a record whose disc overlaps it.
     pub phone_days: Vec<u64>,
+    /// Per area, the distinct phones with a record whose disc overlaps it.
     pub unique_phones: Vec<u64>,
     /// Distinct phones per category (with a record overlapping any of its areas).
     pub category_phones: Vec<u64>,
     outside: u128,
+    /// Distinct phone-days in all, each worth 1.0 of footprint.
     pub total_phone_days: u64,
 }
 
 impl FootprintTotals {
+    /// All zero, for `areas` areas and `categories` categories.
     pub fn new(areas: usize, categories: usize) -> Self {
         FootprintTotals {
             footprint: vec![0; areas],
@@ -350,26 +366,43 @@ pub const CATEGORY_ORDER: [&str; 4] = ["SUO", "RO", "UO", "reported"];
 /// for `share_pct`, no phone-day at all).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AreaFootprint {
+    /// Sum of the area's share of every record, in phone-days.
     pub footprint: Option<f64>,
+    /// Distinct phone-days with a record whose disc overlaps the area.
     pub phone_days: Option<u64>,
+    /// Distinct phones with a record whose disc overlaps the area.
     pub unique_phones: Option<u64>,
+    /// `footprint` / all phone-days × 100.
     pub share_pct: Option<f64>,
+    /// Blanked by disclosure control, to protect it or (secondary) another figure.
     pub suppressed: bool,
 }
 
-/// One row of `footprint_by_category.csv`.
+/// One row of `footprint_by_category.csv`; `None` is blank: suppressed, or
+/// nothing to compute it from (no phone-day for a share, no shown area for a
+/// mean, minimum or maximum).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategoryFootprint {
     /// A category, `outside` or `total`.
     pub category: String,
+    /// Number of areas in the category (every area for `total`); `None` for `outside`.
     pub areas: Option<usize>,
+    /// Footprint in phone-days: the sum of the category's areas' (for `outside`,
+    /// the part in no area; for `total`, all phone-days).
     pub footprint: Option<f64>,
+    /// `footprint` / all phone-days × 100.
     pub share_pct: Option<f64>,
+    /// Mean footprint of the category's areas that are not blanked.
     pub footprint_mean: Option<f64>,
+    /// Smallest footprint of the category's areas that are not blanked.
     pub footprint_min: Option<f64>,
+    /// Largest footprint of the category's areas that are not blanked.
     pub footprint_max: Option<f64>,
+    /// Mean `unique_phones` of the category's areas that are not blanked.
     pub unique_phones_mean: Option<f64>,
+    /// Smallest `unique_phones` of the category's areas that are not blanked.
     pub unique_phones_min: Option<u64>,
+    /// Largest `unique_phones` of the category's areas that are not blanked.
     pub unique_phones_max: Option<u64>,
     /// Blanked by disclosure control.
     pub suppressed: bool,
@@ -378,7 +411,10 @@ pub struct CategoryFootprint {
 /// The footprint per area and per category, with disclosure control.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FootprintReport {
+    /// One per area, in the order of the areas.
     pub areas: Vec<AreaFootprint>,
+    /// The categories in report order (see [`category_numbers`]), then `outside`
+    /// and `total`.
     pub categories: Vec<CategoryFootprint>,
     /// Areas blanked: because fewer than `min_phones` phones touched them,
     /// or to protect those (secondary suppression).
@@ -387,7 +423,16 @@ pub struct FootprintReport {
     pub secondary: usize,
 }
 
-/// The categories of the areas, numbered in report order.
+/// The categories of the areas, numbered in report order: each area's
+/// category number, and the categories by number.
+///
+/// ```
+/// use stratmap_core::footprint::category_numbers;
+/// let cats = ["UO", "SUO", "park", "UO"].map(String::from);
+/// let (numbers, names) = category_numbers(&cats);
+/// assert_eq!(numbers, [1, 0, 2, 1]);
+/// assert_eq!(names, ["SUO", "UO", "park"]);
+/// ```
 pub fn category_numbers(categories: &[String]) -> (Vec<u32>, Vec<String>) {
     let mut names: Vec<String> = categories.to_vec();
     let rank = |c: &String| {
@@ -413,8 +458,11 @@ pub fn category_numbers(categories: &[String]) -> (Vec<u32>, Vec<String>) {
 /// worked out from the published ones by adding and subtracting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TableCell {
+    /// Area number a's footprint.
     Area(usize),
+    /// Category number k's footprint: the sum of its areas'.
     Category(usize),
+    /// The footprint outside every area.
     Outside,
 }
 

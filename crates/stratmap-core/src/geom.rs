@@ -140,6 +140,7 @@ impl PolygonIndex {
         }
     }
 
+    /// The polygons, in the order [`PolygonIndex::new`] was given them.
     pub fn polygons(&self) -> &[MultiPolygon<f64>] {
         &self.polygons
     }

@@ -18,7 +18,10 @@ pub enum IdStyle {
     /// 13-digit Statistics Sweden id (EPSG:3006 only).
     Scb,
     /// INSPIRE id, with an optional prefix such as `SE` (written `SE_CRS…`).
-    Inspire { prefix: Option<String> },
+    Inspire {
+        /// The part before `_CRS`, e.g. `SE`; `None` when the id starts with `CRS`.
+        prefix: Option<String>,
+    },
 }
 
 /// A parsed cell identifier.
@@ -28,6 +31,7 @@ pub struct CellId {
     pub x: i64,
     /// Northing of the lower-left corner, metres.
     pub y: i64,
+    /// How the id was written, so that output ids are written the same way.
     pub style: IdStyle,
     /// EPSG code the id names (SCB ids imply 3006).
     pub epsg: u32,
@@ -39,6 +43,7 @@ pub struct CellId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("expected a 13-digit Statistics Sweden cell id (6-digit easting then 7-digit northing, e.g. 3940006133000) or an INSPIRE id (e.g. CRS3035RES1000mN2684000E4334000), found {found:?}")]
 pub struct IdError {
+    /// The text that was read.
     pub found: String,
 }
 
@@ -113,6 +118,7 @@ fn parse_inspire(s: &str) -> Option<CellId> {
 /// A square grid in a projected CRS: which CRS, and how large the cells are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GridSpec {
+    /// EPSG code of the projected CRS (3006 for SWEREF 99 TM).
     pub epsg: u32,
     /// Cell side, metres.
     pub cell_size: u32,
@@ -128,6 +134,13 @@ impl GridSpec {
     }
 
     /// True when (x, y) is a lower-left corner of this grid.
+    ///
+    /// ```
+    /// use stratmap_core::grid::GridSpec;
+    /// let g = GridSpec::scb(250);
+    /// assert!(g.is_aligned(394_000, 6_133_250));
+    /// assert!(!g.is_aligned(394_100, 6_133_000));
+    /// ```
     pub fn is_aligned(&self, x: i64, y: i64) -> bool {
         let s = i64::from(self.cell_size);
         x.rem_euclid(s) == 0 && y.rem_euclid(s) == 0
@@ -179,6 +192,11 @@ impl GridSpec {
     }
 
     /// Centre of the cell with lower-left corner (x, y).
+    ///
+    /// ```
+    /// use stratmap_core::grid::GridSpec;
+    /// assert_eq!(GridSpec::scb(250).centre(394_000, 6_133_000), (394_125.0, 6_133_125.0));
+    /// ```
     pub fn centre(&self, x: i64, y: i64) -> (f64, f64) {
         let h = f64::from(self.cell_size) / 2.0;
         (x as f64 + h, y as f64 + h)

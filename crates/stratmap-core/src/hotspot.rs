@@ -32,6 +32,7 @@ use rstar::RTree;
 /// every point a neighbour of this one).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GiStar {
+    /// Gi*ᵢ, a z-score: positive where high values cluster, negative where low ones do.
     pub z: Option<f64>,
     /// Two-sided p-value of z under the standard normal.
     pub p: Option<f64>,
@@ -375,6 +376,12 @@ fn gi_from_sums(values: &[f64], sums: impl Fn(usize) -> (u32, f64) + Sync) -> Ve
 }
 
 /// P(|Z| ≥ |z|) for a standard normal Z.
+///
+/// ```
+/// use stratmap_core::hotspot::two_sided_p;
+/// assert_eq!(two_sided_p(0.0), 1.0);
+/// assert!((two_sided_p(-1.959963984540054) - 0.05).abs() < 1e-12);
+/// ```
 pub fn two_sided_p(z: f64) -> f64 {
     libm::erfc(z.abs() / std::f64::consts::SQRT_2)
 }
@@ -385,6 +392,13 @@ pub const LEVELS: [f64; 3] = [0.10, 0.05, 0.01];
 /// ArcGIS's Gi_Bin: ±3 at 99 % confidence, ±2 at 95 %, ±1 at 90 %, signed as
 /// z, else 0. With `fdr`, a point is significant at level α only when its p
 /// passes the Benjamini–Hochberg threshold for α over all points.
+///
+/// ```
+/// use stratmap_core::hotspot::{gi_bins, two_sided_p, GiStar};
+/// let g = |z: f64| GiStar { z: Some(z), p: Some(two_sided_p(z)), neighbours: 13 };
+/// // p = 0.0027, 0.046, 0.089 and 0.11
+/// assert_eq!(gi_bins(&[g(3.0), g(-2.0), g(1.7), g(1.6)], false), [3, -2, 1, 0]);
+/// ```
 pub fn gi_bins(gi: &[GiStar], fdr: bool) -> Vec<i8> {
     // a point is significant at level k when p ≤ thresholds[k] (FDR) or p < α
     let thresholds: [f64; 3] = if fdr {

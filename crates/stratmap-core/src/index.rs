@@ -18,13 +18,21 @@ use rayon::prelude::*;
 /// One of the eight input variables, in the order of SPEC §3.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Variable {
+    /// Median disposable income, money per year; worse when lower.
     Income,
+    /// Share of 25–64-year-olds with at most compulsory school.
     LowEducation,
+    /// Share of 20–64-year-olds in work; worse when lower.
     EmploymentRate,
+    /// Share of residents with a foreign background.
     ForeignBackground,
+    /// Share of residents in overcrowded housing.
     Overcrowding,
+    /// Share of households with a single parent.
     SingleParents,
+    /// Number of children aged 0–15.
     Age0To15,
+    /// Number of young people aged 16–19.
     Age16To19,
 }
 
@@ -44,12 +52,14 @@ pub enum Unit {
 pub enum Group {
     /// Economic marginalisation.
     Econ,
+    /// Segregation: foreign background and overcrowding.
     Segregation,
     /// Family conditions.
     Family,
 }
 
 impl Group {
+    /// The groups in the order of [`IndexParams::weights`] and [`CellIndex::group_scores`].
     pub const ALL: [Group; 3] = [Group::Econ, Group::Segregation, Group::Family];
 
     /// Output property of the group's score.
@@ -76,6 +86,7 @@ impl Group {
 }
 
 impl Variable {
+    /// The variables in the order of SPEC §3.1, which is that of [`GridCell::values`].
     pub const ALL: [Variable; 8] = [
         Variable::Income,
         Variable::LowEducation,
@@ -101,6 +112,7 @@ impl Variable {
         }
     }
 
+    /// The group whose score the variable counts in.
     pub fn group(self) -> Group {
         match self {
             Variable::Income | Variable::LowEducation | Variable::EmploymentRate => Group::Econ,
@@ -115,6 +127,7 @@ impl Variable {
         !matches!(self, Variable::Income | Variable::EmploymentRate)
     }
 
+    /// What the variable measures, which decides how an input value is checked.
     pub fn unit(self) -> Unit {
         match self {
             Variable::Income => Unit::Money,
@@ -132,12 +145,14 @@ impl Variable {
 /// The statistics of one grid cell; `None` is a missing (suppressed) value.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GridCell {
+    /// Residents of the cell.
     pub population: Option<f64>,
     /// Indexed by [`Variable::position`].
     pub values: [Option<f64>; 8],
 }
 
 impl GridCell {
+    /// The value of `v`; `None` when it is missing.
     pub fn get(&self, v: Variable) -> Option<f64> {
         self.values[v.position()]
     }
@@ -160,6 +175,7 @@ pub struct IndexParams {
     pub min_population: f64,
     /// Weights of the econ, segregation and family groups; normalised by their sum.
     pub weights: [f64; 3],
+    /// How the valid cells' index values are cut into classes 1–5.
     pub classes: ClassMethod,
 }
 
@@ -176,6 +192,7 @@ impl Default for IndexParams {
 /// Whether a cell received an index, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Valid: the cell has an index.
     Ok,
     /// Population missing or below `min_population`.
     LowPopulation,
@@ -184,6 +201,8 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as the output's `status` property writes it: `ok`,
+    /// `low_population` or `incomplete`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -196,7 +215,14 @@ impl Status {
 /// The class colours, 1 (best, green) to 5 (worst, red); ColorBrewer RdYlGn.
 pub const PALETTE: [&str; 5] = ["#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c"];
 
-/// The colour of class 1–5.
+/// The colour of class 1–5; `None` for any other number.
+///
+/// ```
+/// use stratmap_core::index::class_color;
+/// assert_eq!(class_color(1), Some("#1a9641"));
+/// assert_eq!(class_color(5), Some("#d7191c"));
+/// assert_eq!(class_color(0), None);
+/// ```
 pub fn class_color(class: u8) -> Option<&'static str> {
     PALETTE.get(usize::from(class).checked_sub(1)?).copied()
 }
@@ -204,9 +230,12 @@ pub fn class_color(class: u8) -> Option<&'static str> {
 /// The index of one cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CellIndex {
+    /// Whether the cell has an index, and if not, why.
     pub status: Status,
     /// Econ, segregation and family scores (valid cells only).
     pub group_scores: Option<[f64; 3]>,
+    /// The weighted mean of the group scores (valid cells only): 0 is the
+    /// average valid cell, positive is worse.
     pub index: Option<f64>,
     /// 1 (best) to 5 (worst).
     pub class: Option<u8>,
@@ -215,6 +244,7 @@ pub struct CellIndex {
 /// The index over a whole grid, in the order of the input cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LivingConditionsIndex {
+    /// One per input cell, in input order.
     pub cells: Vec<CellIndex>,
     /// Number of valid cells.
     pub valid: usize,
@@ -348,6 +378,15 @@ pub fn class_breaks(sorted: &[f64], method: ClassMethod) -> Option<[f64; 4]> {
 
 /// Class 1–5 of an index value: 1 + the number of breaks strictly below it,
 /// so a value equal to a break falls in the lower class.
+///
+/// ```
+/// use stratmap_core::index::class_of;
+/// let breaks = [1.0, 2.0, 3.0, 4.0];
+/// assert_eq!(class_of(0.5, &breaks), 1);
+/// assert_eq!(class_of(2.0, &breaks), 2);
+/// assert_eq!(class_of(2.5, &breaks), 3);
+/// assert_eq!(class_of(9.0, &breaks), 5);
+/// ```
 pub fn class_of(value: f64, breaks: &[f64; 4]) -> u8 {
     1 + breaks.iter().filter(|b| **b < value).count() as u8
 }

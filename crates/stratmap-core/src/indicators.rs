@@ -18,15 +18,21 @@ use rustc_hash::FxHashMap;
 
 /// Everything the indicators are computed from, in one projected CRS (metres).
 pub struct IndicatorInput<'a> {
+    /// The police areas.
     pub areas: &'a [MultiPolygon<f64>],
+    /// Each area's category (`SUO`, `RO`, `UO`, …), parallel to `areas`.
     pub categories: &'a [String],
-    /// Event positions and their type (an index into `type_names`).
+    /// Event positions.
     pub events: &'a [(f64, f64)],
+    /// Each event's type, an index into `type_names`.
     pub event_types: &'a [u32],
+    /// The names of the event types.
     pub type_names: &'a [String],
-    /// Grid cells: lower-left corners, their grid, and residents (0 where missing).
+    /// Lower-left corners of the grid cells.
     pub cells: &'a [(i64, i64)],
+    /// The grid of `cells`.
     pub grid: GridSpec,
+    /// Residents of each cell, parallel to `cells` (0 where missing).
     pub population: &'a [f64],
     /// The total area in m² (the study extent, or e.g. Sweden's 447 425 km²).
     pub total_area_m2: f64,
@@ -35,14 +41,23 @@ pub struct IndicatorInput<'a> {
 /// One row of `indicators.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorRow {
+    /// An area category, or `outside` (what lies in no area).
     pub category: String,
     /// An event type, or `all`.
     pub event_type: String,
+    /// Events of the type inside an area of the category.
     pub events: u64,
+    /// `events` / all events of the type × 100; `None` when the type has none.
     pub share_events_pct: Option<f64>,
+    /// Area of the union of the category's polygons, km² (for `outside`, the
+    /// total area less the union of all areas).
     pub area_km2: f64,
+    /// `area_km2` / the total area × 100; `None` when the total area is not positive.
     pub share_area_pct: Option<f64>,
+    /// Residents inside: each cell's population times the share of the cell in the
+    /// category's union (for `outside`, the grid's total less all areas').
     pub population: f64,
+    /// Events per 1 000 residents; `None` when no one lives there.
     pub per_1000: Option<f64>,
 }
 

@@ -14,6 +14,8 @@
 //! assert!(GridSpec::scb(250).is_aligned(id.x, id.y));
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod assess;
 pub mod footprint;
 pub mod geom;

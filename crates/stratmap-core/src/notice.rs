@@ -24,7 +24,9 @@ pub enum Level {
 /// One warning or note, as a sentence without its level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// Whether it is a warning or a note.
     pub level: Level,
+    /// The sentence, without the `warning: ` or `note: ` it is shown with.
     pub text: String,
 }
 

@@ -27,16 +27,26 @@ use rustc_hash::FxHashMap;
 /// The youth counts of one cell; `None` is missing (suppressed at source).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct YouthCell {
-    /// Lower-left corner, metres.
+    /// Easting of the lower-left corner, metres.
     pub x: i64,
+    /// Northing of the lower-left corner, metres.
     pub y: i64,
+    /// Number of children aged 0–15.
     pub age_0_15: Option<f64>,
+    /// Number of young people aged 16–19.
     pub age_16_19: Option<f64>,
 }
 
 impl YouthCell {
     /// Youth = age_0_15 + age_16_19, over the counts that are present; `None`
     /// when both are missing.
+    ///
+    /// ```
+    /// use stratmap_core::youth::YouthCell;
+    /// let c = YouthCell { x: 0, y: 0, age_0_15: Some(12.0), age_16_19: None };
+    /// assert_eq!(c.youth(), Some(12.0));
+    /// assert_eq!(YouthCell { age_0_15: None, ..c }.youth(), None);
+    /// ```
     pub fn youth(&self) -> Option<f64> {
         match (self.age_0_15, self.age_16_19) {
             (None, None) => None,
@@ -71,8 +81,11 @@ impl Default for YouthParams {
 pub struct YouthGroup {
     /// Indices into the input cells, ascending by (x, y).
     pub cells: Vec<usize>,
+    /// Children aged 0–15 in the group's cells (a missing count counts as 0).
     pub age_0_15: f64,
+    /// Young people aged 16–19 in the group's cells (a missing count counts as 0).
     pub age_16_19: f64,
+    /// Youth in all: `age_0_15` + `age_16_19`.
     pub youth: f64,
     /// Youth-weighted centroid of the cell centres, in the grid CRS.
     pub centroid: (f64, f64),

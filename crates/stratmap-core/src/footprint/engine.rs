@@ -48,6 +48,7 @@ pub struct Record<'a> {
     pub phone: &'a [u8],
     /// The calendar day in the analysis time zone (any day number).
     pub day: i32,
+    /// Where the record was.
     pub at: At,
 }
 
