@@ -197,16 +197,25 @@ pub fn hotspot_params(
 
 /// The files and settings of `stratmap hotspots`.
 pub struct HotspotArgs<'a> {
+    /// The events CSV.
     pub events: &'a Path,
+    /// The study grid: the cells of this grid file…
     pub grid: Option<&'a Path>,
+    /// …or the cells covering these areas.
     pub areas: Option<&'a Path>,
+    /// The distance band in metres (else the config's, else 500).
     pub band: Option<f64>,
+    /// Benjamini–Hochberg correction of the bins.
     pub fdr: bool,
+    /// Only events of these types (all when empty).
     pub types: &'a [String],
+    /// The config (sections grid and hotspots).
     pub config: &'a Config,
+    /// The layer to write (.geojson or .gpkg).
     pub out: &'a Path,
 }
 
+/// `stratmap hotspots`: Gi* of events on the study grid, written as a layer.
 pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let format = format_of(a.out, false)?;
     let (band, fdr) = hotspot_params(a.config, a.band, a.fdr)?;
@@ -315,15 +324,23 @@ pub fn indicator_table(
 
 /// The files and settings of `stratmap indicators`.
 pub struct IndicatorArgs<'a> {
+    /// The events CSV.
     pub events: &'a Path,
+    /// The areas (name, category).
     pub areas: &'a Path,
+    /// The grid statistics, for population and the default total area.
     pub grid: &'a Path,
+    /// The total area in km² (else the config's, else the grid's bounding box).
     pub total_area_km2: Option<f64>,
+    /// Only events of these types (all when empty).
     pub types: &'a [String],
+    /// The config (sections grid and indicators).
     pub config: &'a Config,
+    /// The table to write (.csv).
     pub out: &'a Path,
 }
 
+/// `stratmap indicators`: events, area and population by area category, as CSV.
 pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failure> {
     if stratmap_io::extension(a.out) != "csv" {
         return Err(Failure::Usage(format!(
@@ -399,6 +416,7 @@ pub fn assessments(
     Ok(rows)
 }
 
+/// `stratmap assess`: problem levels and trends, as CSV or joined onto the areas.
 pub fn assess_command(
     answers: &Path,
     areas: Option<&Path>,

@@ -21,9 +21,13 @@ use stratmap_io::Problem;
 
 /// The method's settings, from the command line over the config over the defaults.
 pub struct FootprintParams {
+    /// The disc radius in metres.
     pub radius: f64,
+    /// The time zone of the calendar days and of naive timestamps.
     pub tz: Tz,
+    /// Areas touched by fewer distinct phones are blanked; 0 turns it off.
     pub min_phones: u64,
+    /// Stop on any record left out instead of counting it.
     pub strict: bool,
     /// The working CRS, also the CRS of `x,y` columns.
     pub epsg: u32,
@@ -34,6 +38,8 @@ pub struct FootprintParams {
 }
 
 impl FootprintParams {
+    /// The settings from the flags over `[footprint]` over the method's
+    /// defaults, checked.
     pub fn new(
         config: &Config,
         radius: Option<f64>,
@@ -67,10 +73,15 @@ impl FootprintParams {
 
 /// The footprint layer and table, and a summary line.
 pub struct FootprintOutput {
+    /// The `footprint` layer.
     pub layer: Layer,
+    /// The rows of `footprint_by_category.csv`.
     pub rows: Vec<Vec<Value>>,
+    /// The line said when the layer is written.
     pub summary: String,
+    /// What happened to the records.
     pub stats: RecordStats,
+    /// Distinct phone-days in all.
     pub phone_days: u64,
     /// Areas blanked by disclosure control.
     pub suppressed: usize,
@@ -82,13 +93,18 @@ pub struct FootprintOutput {
 
 /// Where the inputs come from: names for messages and their contents.
 pub struct FootprintInputs<'a, R: Read> {
+    /// The areas, read.
     pub areas: &'a AreaTable,
+    /// The towers file: its name for messages and its bytes.
     pub towers: (&'a str, &'a [u8]),
+    /// The records file: its name for messages and a reader of it.
     pub records: (&'a str, R),
     /// Size of the records in bytes, for progress, when known.
     pub records_size: Option<u64>,
 }
 
+/// The footprint of the records over the areas: the layer, the table and
+/// the counts, with notes on what was left out (an error with `strict`).
 pub fn compute<R: Read + Send>(
     input: FootprintInputs<R>,
     p: &FootprintParams,
@@ -319,14 +335,20 @@ pub fn write(out: &FootprintOutput, dir: &Path, notes: &Notes) -> Result<(), Fai
 
 /// The files a `footprint` command was given.
 pub struct FootprintFiles<'a> {
+    /// The towers CSV.
     pub towers: &'a Path,
+    /// The connection records CSV.
     pub records: &'a Path,
+    /// The areas.
     pub areas: &'a Path,
+    /// The output directory.
     pub out: &'a Path,
     /// Where to write the tower → area weight table, if anywhere.
     pub weights_out: Option<&'a Path>,
 }
 
+/// `stratmap footprint`: reads, computes and writes the footprint layer,
+/// its table and, when asked, the tower → area weight table.
 pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Result<(), Failure> {
     if matches!(
         stratmap_io::extension(files.out).as_str(),

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! The layers of **stratmap** as library jobs: each reads its input files
 //! through `stratmap-io`, computes with `stratmap-core`, writes its layer
 //! files and says what it did through [`Notes`]. The `stratmap` binary is a

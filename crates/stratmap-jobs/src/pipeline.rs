@@ -26,7 +26,12 @@ pub enum Failure {
     Invalid(usize),
     /// Validation could not read some files (3), and found problems in
     /// others; all were already printed.
-    Unreadable { files: usize, problems: usize },
+    Unreadable {
+        /// Files that could not be read.
+        files: usize,
+        /// Problems found in the others.
+        problems: usize,
+    },
 }
 
 impl From<Error> for Failure {
@@ -42,6 +47,7 @@ impl From<Problem> for Failure {
 }
 
 impl Failure {
+    /// The failure as the sentence to print (`error: …`).
     pub fn report(&self) -> String {
         match self {
             Failure::Usage(m) => format!("error: {m}"),
@@ -69,6 +75,7 @@ impl Failure {
         }
     }
 
+    /// Its exit code: 1 bad input, 2 usage, 3 I/O.
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
@@ -170,6 +177,8 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     read_text_file(path, &path.display().to_string(), TextLimits::CSV)
 }
 
+/// The config file, or the defaults when there is none; bounded in size
+/// and checked (every numeric setting in range).
 pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
     match path {
         None => Ok(Config::default()),
@@ -266,6 +275,7 @@ pub fn compute_index(
     Ok((lci, summary))
 }
 
+/// The youth counts of every cell of the grid.
 pub fn youth_cells(grid: &GridTable) -> Vec<YouthCell> {
     grid.cells
         .iter()
@@ -279,6 +289,7 @@ pub fn youth_cells(grid: &GridTable) -> Vec<YouthCell> {
         .collect()
 }
 
+/// The youth-groups layer of a grid.
 pub fn youth_layer_of(grid: &GridTable, config: &Config) -> Layer {
     let groups = youth_groups(&youth_cells(grid), grid.spec, &config.youth_params());
     youth_layer(grid, &groups)
@@ -295,8 +306,11 @@ pub fn write_layer(
 
 /// The grid file and config a grid command was given.
 pub struct GridInput<'a> {
+    /// The grid statistics CSV.
     pub grid: &'a Path,
+    /// The config, if any.
     pub config: Option<&'a Path>,
+    /// The file to write; its extension chooses the format.
     pub out: &'a Path,
 }
 
@@ -312,6 +326,7 @@ impl GridInput<'_> {
     }
 }
 
+/// `stratmap index`: the living-conditions index as a layer or a raster.
 pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let out = input.out;
     let format = format_of(out, true)?;
@@ -333,6 +348,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `stratmap youth`: youth groups as proportional rings.
 pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let out = input.out;
     let format = format_of(out, false)?;
@@ -355,6 +371,7 @@ pub fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `stratmap validate`: checks each file by its kind and lists every problem.
 pub fn validate_command(
     files: &[PathBuf],
     config: Option<&Path>,

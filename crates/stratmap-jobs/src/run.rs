@@ -29,8 +29,20 @@ use stratmap_io::{Error, Problem};
 
 /// Where an input comes from: a file, or text built into the binary.
 pub enum Source {
-    File { given: String, path: PathBuf },
-    Embedded { given: String, text: &'static str },
+    /// A file: its path as the config gives it, and resolved.
+    File {
+        /// As the config gives it.
+        given: String,
+        /// Resolved against the config's folder.
+        path: PathBuf,
+    },
+    /// Text built into the binary (the sample town).
+    Embedded {
+        /// The name to show.
+        given: String,
+        /// The contents.
+        text: &'static str,
+    },
 }
 
 impl Source {
@@ -82,11 +94,17 @@ impl Source {
 /// The inputs of a run, by the names of `[inputs]`.
 #[derive(Default)]
 pub struct Inputs {
+    /// Grid statistics (SPEC §3.1).
     pub grid: Option<Source>,
+    /// Areas (§3.2).
     pub areas: Option<Source>,
+    /// Towers (§3.3).
     pub towers: Option<Source>,
+    /// Connection records (§3.3).
     pub records: Option<Source>,
+    /// Events (§3.4).
     pub events: Option<Source>,
+    /// Assessment answers (§3.5).
     pub answers: Option<Source>,
 }
 
