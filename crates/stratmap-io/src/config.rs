@@ -10,23 +10,33 @@ use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
 use stratmap_core::youth::YouthParams;
 
+/// A config file (SPEC §6.1), section by section; a section left out takes
+/// its defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[inputs]`: the input files.
     #[serde(default)]
     pub inputs: Inputs,
+    /// `[output]`: where and in which formats `stratmap run` writes.
     #[serde(default)]
     pub output: OutputConfig,
+    /// `[grid]`: the working CRS and cell size.
     #[serde(default)]
     pub grid: GridConfig,
+    /// `[index]`: the living-conditions index.
     #[serde(default)]
     pub index: IndexConfig,
+    /// `[youth]`: youth groups.
     #[serde(default)]
     pub youth: YouthConfig,
+    /// `[footprint]`: the daily footprint.
     #[serde(default)]
     pub footprint: FootprintConfig,
+    /// `[hotspots]`: Gi* hot spots.
     #[serde(default)]
     pub hotspots: HotspotsConfig,
+    /// `[indicators]`: indicators by area category.
     #[serde(default)]
     pub indicators: IndicatorsConfig,
 }
@@ -35,18 +45,29 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
+    /// Grid statistics, CSV (SPEC §3.1).
     pub grid: Option<PathBuf>,
+    /// Police areas: GeoJSON, GeoPackage or Shapefile.
     pub areas: Option<PathBuf>,
+    /// Towers, CSV (SPEC §3.3).
     pub towers: Option<PathBuf>,
+    /// Connection records, CSV (SPEC §3.3).
     pub records: Option<PathBuf>,
+    /// Point events, CSV (SPEC §3.4).
     pub events: Option<PathBuf>,
+    /// Questionnaire answers, CSV (SPEC §3.5).
     pub answers: Option<PathBuf>,
 }
 
+/// `[output]`: where `stratmap run` writes, and in which formats.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
+    /// Output directory, relative to the config; `--out` overrides it, and
+    /// without either it is `out/` beside the config.
     pub dir: Option<PathBuf>,
+    /// Formats to write (`geojson`, `csv`, `gpkg`, `tif`, `html`, `png`); all
+    /// when unset.
     pub formats: Option<Vec<String>>,
 }
 
@@ -55,7 +76,9 @@ pub struct OutputConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridConfig {
+    /// The working CRS, `EPSG:<code>` or the bare code: projected, in metres.
     pub crs: Option<String>,
+    /// Cell side, metres.
     pub cell_size: Option<u32>,
 }
 
@@ -67,53 +90,79 @@ pub struct GridConfig {
     expecting = "a column name, or a table { name = \"…\", percent = true }"
 )]
 pub enum ColumnSpec {
+    /// Renamed only: the column's header name.
     Name(String),
+    /// Renamed, in percent, or both.
     Full(ColumnDetail),
 }
 
+/// The table form of a [`ColumnSpec`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnDetail {
+    /// The column's header name; the logical name when unset.
     pub name: Option<String>,
+    /// The column is in percent (0–100) and is divided by 100; shares only.
     #[serde(default)]
     pub percent: bool,
 }
 
+/// `[index]`: settings of the living-conditions index; unset ones take the
+/// defaults of [`IndexParams`].
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexConfig {
+    /// Cells with fewer residents get no index (default 20).
     pub min_population: Option<f64>,
+    /// Group weights by key `econ`, `segregation` and `family`; a group not
+    /// named keeps 1.
     pub weights: Option<BTreeMap<String, f64>>,
+    /// `"quantile"` (the default) or `"sd"`.
     pub classes: Option<String>,
+    /// Grid columns renamed or in percent, by logical name (one of [`GRID_COLUMNS`]).
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnSpec>,
 }
 
+/// `[youth]`: youth-group thresholds; unset ones take the defaults of
+/// [`YouthParams`].
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YouthConfig {
+    /// Youth a cell needs to join a group (default 20).
     pub min_youth_cell: Option<f64>,
+    /// Youth a group needs to be kept (default 50).
     pub min_youth_group: Option<f64>,
 }
 
+/// `[footprint]`: the daily footprint's settings; command-line flags override them.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FootprintConfig {
+    /// Disc radius, metres (default 500).
     pub radius: Option<f64>,
+    /// IANA time zone of the calendar days (default `Europe/Stockholm`).
     pub tz: Option<String>,
+    /// Areas touched by fewer distinct phones are blanked (default 3; 0 turns it off).
     pub min_phones: Option<u32>,
 }
 
+/// `[hotspots]`: the Gi* settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HotspotsConfig {
+    /// Distance band, metres (default 500).
     pub band: Option<f64>,
+    /// Benjamini–Hochberg correction of the bins (default off).
     pub fdr: Option<bool>,
 }
 
+/// `[indicators]`: indicators by area category.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsConfig {
+    /// The total area the area shares are of, km²; by default the bounding box
+    /// of the grid's cells.
     pub total_area_km2: Option<f64>,
 }
 
@@ -211,6 +260,8 @@ impl Config {
         self.grid.crs.as_deref().map(parse_working_epsg).transpose()
     }
 
+    /// The index parameters: the defaults with `[index]`'s settings, or what is
+    /// wrong with them.
     pub fn index_params(&self) -> Result<IndexParams, String> {
         let mut p = IndexParams::default();
         let ix = &self.index;
@@ -255,6 +306,7 @@ impl Config {
         Ok(p)
     }
 
+    /// The youth-group parameters: the defaults with `[youth]`'s settings.
     pub fn youth_params(&self) -> YouthParams {
         let mut p = YouthParams::default();
         if let Some(v) = self.youth.min_youth_cell {
@@ -407,6 +459,7 @@ pub fn parse_working_epsg(s: &str) -> Result<u32, String> {
     }
 }
 
+/// Reads `EPSG:3006`, `epsg:3006` or a bare `3006` as an EPSG code that PROJ knows.
 pub fn parse_epsg(s: &str) -> Result<u32, String> {
     let t = s.trim();
     let digits = t

@@ -29,7 +29,9 @@ use stratmap_core::notice::Notice;
 /// Towers by id, with positions in the working CRS.
 #[derive(Debug, Clone, Default)]
 pub struct Towers {
+    /// Tower number, an index into `positions`, by tower id.
     pub ids: FxHashMap<String, u32>,
+    /// Each tower's position in the working CRS, metres.
     pub positions: Vec<(f64, f64)>,
 }
 
@@ -105,9 +107,13 @@ pub fn parse_tz(name: &str) -> Result<Tz, String> {
 pub enum TimeUnit {
     /// RFC 3339 or naive local time.
     Text,
+    /// Unix time in seconds (below 10¹¹).
     UnixSeconds,
+    /// Unix time in milliseconds (10¹¹ to 10¹⁴).
     UnixMilliseconds,
+    /// Unix time in microseconds (10¹⁴ to 10¹⁷).
     UnixMicroseconds,
+    /// Unix time in nanoseconds (10¹⁷ to 10²⁰).
     UnixNanoseconds,
 }
 
@@ -136,12 +142,16 @@ impl TimeUnit {
 /// in a records file a timestamp column may hold anything, a phone id too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimestampError {
+    /// The field is empty.
     #[error("expected a timestamp, found an empty field")]
     Empty,
+    /// Neither RFC 3339, naive local time nor a number.
     #[error("expected RFC 3339 (2026-10-05T09:07:42+02:00), local time (2026-10-05 09:07[:42]) or Unix time, found something else")]
     Format,
+    /// A number too large for a Unix time in any unit, or a date out of range.
     #[error("expected a Unix time in seconds, milliseconds, microseconds or nanoseconds since 1970, found a number out of range")]
     OutOfRange,
+    /// A naive local time that the zone skips when clocks are put forward.
     #[error("the local time does not exist in {0} (clocks were put forward): expected a real local time, or an offset (RFC 3339)")]
     Nonexistent(Tz),
 }
@@ -242,6 +252,7 @@ fn naive_common(raw: &str) -> Option<NaiveDateTime> {
 /// Rows left out, with the first few line numbers and what was wrong.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Skipped {
+    /// Rows left out.
     pub count: u64,
     /// Line and reason; a reason never quotes a field of the records.
     pub first: Vec<(u64, String)>,
@@ -262,9 +273,14 @@ impl Skipped {
 /// Why a record was left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipKind {
+    /// The tower id is not in the towers file, or the row has neither a tower
+    /// nor a position.
     UnknownTower,
+    /// The timestamp cannot be read.
     BadTimestamp,
+    /// The row's own position is not a number or fails the position checks.
     BadPosition,
+    /// Wrong number of fields, a quote left open, or an empty phone id.
     Malformed,
 }
 
@@ -273,10 +289,15 @@ pub enum SkipKind {
 pub struct RecordStats {
     /// Records read (lines that are not blank, after the header).
     pub read: u64,
+    /// Records summed into the footprint.
     pub used: u64,
+    /// Left out: unknown or missing tower.
     pub unknown_tower: Skipped,
+    /// Left out: unreadable timestamp.
     pub bad_timestamp: Skipped,
+    /// Left out: bad own position.
     pub bad_position: Skipped,
+    /// Left out: malformed row.
     pub malformed: Skipped,
     /// Records with Unix timestamps in seconds, milliseconds, microseconds
     /// and nanoseconds (see [`TimeUnit::UNIX`]).
@@ -284,6 +305,7 @@ pub struct RecordStats {
 }
 
 impl RecordStats {
+    /// Records left out, of every kind.
     pub fn skipped(&self) -> u64 {
         self.unknown_tower.count
             + self.bad_timestamp.count
@@ -313,10 +335,13 @@ impl RecordStats {
 
 /// Everything the records are read against.
 pub struct RecordContext<'a> {
+    /// The areas the records' discs fall on.
     pub areas: &'a FootprintAreas,
+    /// The towers the records name.
     pub towers: &'a Towers,
     /// Disc weights per tower, as [`tower_weights`] makes them.
     pub tower_weights: &'a [DiscWeights],
+    /// Time zone of the calendar days.
     pub tz: Tz,
     /// CRS of `x,y` record columns.
     pub xy_epsg: u32,
@@ -364,6 +389,7 @@ enum Parsed {
 pub struct RecordFootprint<'a> {
     /// The engine the records were summed in.
     pub engine: FootprintEngine<'a>,
+    /// Records read, used and left out.
     pub stats: RecordStats,
     /// Notes on how the file was read (which columns, which time unit);
     /// they name columns, never values.

@@ -100,6 +100,8 @@ pub struct Transform {
 pub const WGS84: u32 = 4326;
 
 impl Transform {
+    /// The transformation from `EPSG:<from>` to `EPSG:<to>`; an error when PROJ
+    /// does not know one of them.
     pub fn new(from: u32, to: u32) -> Result<Self, Error> {
         for code in [from, to] {
             if !known_epsg(code) {
@@ -116,6 +118,8 @@ impl Transform {
         Self::new(from, WGS84)
     }
 
+    /// The point (x, y) transformed, x = easting or longitude; unchanged when the
+    /// two CRS are the same.
     pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64), Error> {
         if self.from == self.to {
             return Ok((x, y));
@@ -174,14 +178,20 @@ mod tests {
 /// metres, from PROJ's area of use (with a margin), and the area's name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extent {
+    /// Smallest x (easting).
     pub xmin: f64,
+    /// Smallest y (northing).
     pub ymin: f64,
+    /// Largest x (easting).
     pub xmax: f64,
+    /// Largest y (northing).
     pub ymax: f64,
+    /// The name of the area of use as PROJ gives it, without a final full stop.
     pub name: String,
 }
 
 impl Extent {
+    /// True when (x, y) lies in the extent, its edges included.
     pub fn contains(&self, x: f64, y: f64) -> bool {
         (self.xmin..=self.xmax).contains(&x) && (self.ymin..=self.ymax).contains(&y)
     }

@@ -6,10 +6,13 @@ use crate::Problem;
 
 /// A CSV file read into memory, with its header.
 pub struct CsvTable {
+    /// The file as the user named it, for problems.
     pub file: String,
+    /// The names of the header row, trimmed.
     pub headers: Vec<String>,
     /// Each record with its 1-based line number in the file.
     pub records: Vec<(u64, csv::StringRecord)>,
+    /// The separator, `b','` or `b';'`.
     pub delimiter: u8,
 }
 

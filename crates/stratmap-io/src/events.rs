@@ -9,8 +9,11 @@ use stratmap_core::assess::{Answer, Domain};
 /// Events in the working CRS, with their types numbered in alphabetical order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Events {
+    /// Event positions in the working CRS, metres.
     pub positions: Vec<(f64, f64)>,
+    /// Each event's type, an index into `type_names`.
     pub types: Vec<u32>,
+    /// The distinct types, in alphabetical order.
     pub type_names: Vec<String>,
 }
 

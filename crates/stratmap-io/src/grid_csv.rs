@@ -19,11 +19,13 @@ pub const DEFAULT_CELL_SIZE: u32 = 250;
 /// The grid statistics of one file, sorted by cell id.
 #[derive(Debug, Clone)]
 pub struct GridTable {
+    /// The grid the cells lie on: CRS and cell size.
     pub spec: GridSpec,
     /// The id style of the input, used for output ids.
     pub style: IdStyle,
     /// Lower-left corners, in the same order as `stats`.
     pub cells: Vec<(i64, i64)>,
+    /// Each cell's statistics, in the order of `cells`.
     pub stats: Vec<GridCell>,
     /// Whether the file has a population column.
     pub has_population: bool,

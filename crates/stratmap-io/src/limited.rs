@@ -100,6 +100,7 @@ pub struct CheckedText<R> {
 }
 
 impl<R: Read> CheckedText<R> {
+    /// Reads `inner` within `limits`; `name` is the file as problems call it.
     pub fn new(name: &str, inner: R, limits: TextLimits) -> Self {
         CheckedText {
             inner,

@@ -9,7 +9,9 @@ use crate::Error;
 /// Where a file keeps its positions: column numbers and their CRS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PointColumns {
+    /// 0-based column of `lon` or `x`.
     pub x: usize,
+    /// 0-based column of `lat` or `y`.
     pub y: usize,
     /// EPSG of the columns: 4326 for `lon,lat`.
     pub epsg: u32,
@@ -42,6 +44,7 @@ impl PointColumns {
         Ok(Self::find(headers, xy_epsg))
     }
 
+    /// The columns' names: `("lon", "lat")` or `("x", "y")`.
     pub fn names(&self) -> (&'static str, &'static str) {
         if self.epsg == WGS84 {
             ("lon", "lat")
@@ -63,6 +66,8 @@ pub struct PointReader {
 }
 
 impl PointReader {
+    /// A reader of positions in `EPSG:<source>` into `EPSG:<working>`, checked
+    /// against the CRS's areas of use as PROJ knows them.
     pub fn new(source: u32, working: u32) -> Result<Self, Error> {
         Ok(PointReader {
             source,
@@ -128,30 +133,53 @@ impl PointReader {
 /// What is wrong with a position.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PositionError {
+    /// A coordinate is NaN or infinite.
     NotFinite {
+        /// The x or longitude read.
         x: f64,
+        /// The y or latitude read.
         y: f64,
     },
+    /// `lon,lat` outside −180…180 and −90…90: metres in the degree columns.
     NotDegrees {
+        /// The longitude read.
         x: f64,
+        /// The latitude read.
         y: f64,
     },
+    /// `x,y` within ±180 and ±90: degrees in the metre columns.
     LooksLikeDegrees {
+        /// The x read.
         x: f64,
+        /// The y read.
         y: f64,
+        /// EPSG code of the `x,y` columns.
         epsg: u32,
     },
+    /// `x,y` outside the area of use of their CRS (widened by 10 %): swapped
+    /// axes or the wrong CRS.
     OutsideUse {
+        /// The x read.
         x: f64,
+        /// The y read.
         y: f64,
+        /// Name of the area of use.
         place: String,
+        /// EPSG code of the `x,y` columns.
         epsg: u32,
     },
+    /// PROJ could not transform the position; the message says why.
     Transform(String),
+    /// `lon,lat` that land outside the working CRS's area of use (widened by
+    /// 10 %): lon and lat swapped, most likely.
     LonLatSwapped {
+        /// The longitude read.
         x: f64,
+        /// The latitude read.
         y: f64,
+        /// Name of the working CRS's area of use.
         place: String,
+        /// EPSG code of the working CRS.
         epsg: u32,
     },
 }

@@ -18,6 +18,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem with `file` (as the user named it), at no line or column yet.
     pub fn file(file: &str, message: impl Into<String>) -> Self {
         Problem {
             file: file.to_string(),
@@ -27,11 +28,13 @@ impl Problem {
         }
     }
 
+    /// The problem at 1-based line `line`.
     pub fn at_line(mut self, line: u64) -> Self {
         self.line = Some(line);
         self
     }
 
+    /// The problem at 1-based column `number`, whose header is `name`.
     pub fn at_column(mut self, number: usize, name: &str) -> Self {
         self.column = Some((number, name.to_string()));
         self
@@ -60,7 +63,9 @@ pub enum Error {
     /// A file could not be read or written (exit code 3).
     #[error("{}: {}", .path.display(), io_message(.source))]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
@@ -73,10 +78,16 @@ pub enum Error {
     Crs(String),
     /// GDAL failed while writing a GeoPackage or GeoTIFF (exit code 3).
     #[error("{}: GDAL: {message}", .path.display())]
-    Gdal { path: PathBuf, message: String },
+    Gdal {
+        /// The file being written.
+        path: PathBuf,
+        /// GDAL's message.
+        message: String,
+    },
 }
 
 impl Error {
+    /// An [`Error::Io`] on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
