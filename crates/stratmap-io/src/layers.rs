@@ -257,8 +257,11 @@ pub fn footprint_category_rows(rows: &[CategoryFootprint]) -> Vec<Vec<Value>> {
 /// A study grid for hot spots: cells (lower-left corners) on a grid, in
 /// the order of their ids.
 pub struct StudyGrid {
+    /// The grid's CRS and cell size.
     pub spec: GridSpec,
+    /// The style cell ids are written in.
     pub style: IdStyle,
+    /// Lower-left corners in metres.
     pub cells: Vec<(i64, i64)>,
 }
 
@@ -314,6 +317,7 @@ pub const INDICATOR_COLUMNS: [&str; 8] = [
     "per_1000",
 ];
 
+/// The rows of `indicators.csv`, in [`INDICATOR_COLUMNS`] order.
 pub fn indicator_rows(rows: &[IndicatorRow]) -> Vec<Vec<Value>> {
     rows.iter()
         .map(|r| {
@@ -352,6 +356,7 @@ fn assessment_values(a: &Assessment) -> Vec<Value> {
     ]
 }
 
+/// The rows of `assessment.csv`, in [`ASSESSMENT_COLUMNS`] order.
 pub fn assessment_rows(rows: &[Assessment]) -> Vec<Vec<Value>> {
     rows.iter()
         .map(|a| {

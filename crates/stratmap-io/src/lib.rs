@@ -20,9 +20,8 @@
 //! println!("{} cells on the {}", grid.cells.len(), grid.spec);
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
-#[allow(missing_docs)] // being rewritten; documented with it, then this goes
 pub mod areas;
 pub mod atomic;
 pub mod config;
@@ -35,9 +34,7 @@ pub mod events;
 pub mod gdal_out;
 pub mod geojson_out;
 pub mod grid_csv;
-#[allow(missing_docs)] // being rewritten; documented with it, then this goes
 pub mod layer;
-#[allow(missing_docs)] // being rewritten; documented with it, then this goes
 pub mod layers;
 pub mod limited;
 pub mod points;
