@@ -63,8 +63,8 @@ fn bench(c: &mut Criterion) {
         towers: &towers,
         tower_weights: &weights,
         tz,
-        xy_epsg: 3006,
-        working: 3006,
+        xy_epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
+        working: stratmap_io::crs::Epsg::SWEREF99_TM,
     };
     let categories: Vec<String> = (0..town.areas.len())
         .map(|k| stratmap_benches::CATEGORIES[k % 4].to_string())

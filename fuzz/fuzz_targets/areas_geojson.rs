@@ -2,7 +2,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use stratmap_io::areas::read_areas;
+use stratmap_io::crs::Epsg;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = read_areas("fuzz.geojson", data, 3006, Some(3006));
+    let _ = read_areas("fuzz.geojson", data, Epsg(3006), Some(Epsg(3006)));
 });

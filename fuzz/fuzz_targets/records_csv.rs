@@ -6,6 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use stratmap_core::footprint::FootprintAreas;
 use stratmap_io::connections::{parse_tz, read_records, tower_weights, RecordContext, Towers};
+use stratmap_io::crs::Epsg;
 
 fn town() -> &'static (FootprintAreas, Towers) {
     static TOWN: OnceLock<(FootprintAreas, Towers)> = OnceLock::new();
@@ -27,8 +28,8 @@ fuzz_target!(|data: &[u8]| {
         towers,
         tower_weights: &weights,
         tz: parse_tz("Europe/Stockholm").expect("known zone"),
-        xy_epsg: 3006,
-        working: 3006,
+        xy_epsg: Epsg(3006),
+        working: Epsg(3006),
     };
     if let Ok(fp) = read_records("fuzz.csv", data, &ctx, &|_, _| {}) {
         assert_eq!(fp.stats.read, fp.stats.used + fp.stats.skipped());

@@ -33,8 +33,8 @@ pub struct CellId {
     pub y: i64,
     /// How the id was written, so that output ids are written the same way.
     pub style: IdStyle,
-    /// EPSG code the id names (SCB ids imply 3006).
-    pub epsg: u32,
+    /// The CRS the id names (SCB ids imply EPSG:3006).
+    pub epsg: Epsg,
     /// Cell size named by the id (INSPIRE), metres. SCB ids carry none.
     pub cell_size: Option<u32>,
 }
@@ -62,7 +62,7 @@ impl FromStr for CellId {
                 x,
                 y,
                 style: IdStyle::Scb,
-                epsg: 3006,
+                epsg: Epsg::SWEREF99_TM,
                 cell_size: None,
             });
         }
@@ -110,16 +110,48 @@ fn parse_inspire(s: &str) -> Option<CellId> {
         x,
         y,
         style: IdStyle::Inspire { prefix },
-        epsg: u32::try_from(epsg).ok()?,
+        epsg: Epsg(u32::try_from(epsg).ok()?),
         cell_size: Some(u32::try_from(size).ok()?),
     })
+}
+
+/// An EPSG code naming a coordinate reference system: a type of its own, so
+/// that a CRS is never mistaken for a cell size or a count. It displays as
+/// its number (write `EPSG:{epsg}`).
+///
+/// ```
+/// use stratmap_core::grid::Epsg;
+/// assert_eq!(format!("EPSG:{}", Epsg::SWEREF99_TM), "EPSG:3006");
+/// assert_eq!(Epsg::WGS84.code(), 4326);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Epsg(pub u32);
+
+impl Epsg {
+    /// WGS 84 longitude/latitude (RFC 7946 GeoJSON, `lon,lat` columns).
+    pub const WGS84: Epsg = Epsg(4326);
+    /// SWEREF 99 TM, the Swedish national grid (Statistics Sweden's cells).
+    pub const SWEREF99_TM: Epsg = Epsg(3006);
+    /// ETRS89 LAEA Europe (EU/INSPIRE grid ids).
+    pub const LAEA_EUROPE: Epsg = Epsg(3035);
+
+    /// The code.
+    pub fn code(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Epsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 /// A square grid in a projected CRS: which CRS, and how large the cells are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GridSpec {
-    /// EPSG code of the projected CRS (3006 for SWEREF 99 TM).
-    pub epsg: u32,
+    /// The projected CRS (EPSG:3006, SWEREF 99 TM, for Statistics Sweden).
+    pub epsg: Epsg,
     /// Cell side, metres.
     pub cell_size: u32,
 }
@@ -128,7 +160,7 @@ impl GridSpec {
     /// The Statistics Sweden grid: EPSG:3006 with the given cell size.
     pub fn scb(cell_size: u32) -> Self {
         GridSpec {
-            epsg: 3006,
+            epsg: Epsg::SWEREF99_TM,
             cell_size,
         }
     }
@@ -205,7 +237,7 @@ impl GridSpec {
     /// The id style used when the input gave none (x,y columns): SCB for
     /// EPSG:3006, INSPIRE otherwise.
     pub fn default_style(&self) -> IdStyle {
-        if self.epsg == 3006 {
+        if self.epsg == Epsg::SWEREF99_TM {
             IdStyle::Scb
         } else {
             IdStyle::Inspire { prefix: None }
@@ -217,8 +249,8 @@ impl GridSpec {
     /// other than EPSG:3006) is written in INSPIRE style instead.
     ///
     /// ```
-    /// use stratmap_core::grid::{GridSpec, IdStyle};
-    /// let g = GridSpec { epsg: 3035, cell_size: 1000 };
+    /// use stratmap_core::grid::{Epsg, GridSpec, IdStyle};
+    /// let g = GridSpec { epsg: Epsg::LAEA_EUROPE, cell_size: 1000 };
     /// let prefix = None;
     /// assert_eq!(g.format_id(&IdStyle::Inspire { prefix }, 4_334_000, 2_684_000),
     ///            "CRS3035RES1000mN2684000E4334000");
@@ -226,7 +258,7 @@ impl GridSpec {
     pub fn format_id(&self, style: &IdStyle, x: i64, y: i64) -> String {
         match style {
             IdStyle::Scb
-                if self.epsg == 3006
+                if self.epsg == Epsg::SWEREF99_TM
                     && (0..1_000_000).contains(&x)
                     && (0..10_000_000).contains(&y) =>
             {
@@ -261,7 +293,7 @@ mod tests {
         assert_eq!(id.x, 394_000);
         assert_eq!(id.y, 6_133_000);
         assert_eq!(id.style, IdStyle::Scb);
-        assert_eq!(id.epsg, 3006);
+        assert_eq!(id.epsg, Epsg::SWEREF99_TM);
         assert_eq!(id.cell_size, None);
     }
 
@@ -270,14 +302,14 @@ mod tests {
         let id: CellId = "CRS3035RES1000mN2684000E4334000".parse().unwrap();
         assert_eq!(
             (id.x, id.y, id.epsg, id.cell_size),
-            (4_334_000, 2_684_000, 3035, Some(1000))
+            (4_334_000, 2_684_000, Epsg::LAEA_EUROPE, Some(1000))
         );
         assert_eq!(id.style, IdStyle::Inspire { prefix: None });
 
         let id: CellId = "SE_CRS3006RES250mN6133000E394000".parse().unwrap();
         assert_eq!(
             (id.x, id.y, id.epsg, id.cell_size),
-            (394_000, 6_133_000, 3006, Some(250))
+            (394_000, 6_133_000, Epsg::SWEREF99_TM, Some(250))
         );
         assert_eq!(
             id.style,
@@ -321,7 +353,7 @@ mod tests {
             "CRS3006RES250mN6133000E1000000"
         );
         let g = GridSpec {
-            epsg: 3035,
+            epsg: Epsg::LAEA_EUROPE,
             cell_size: 1000,
         };
         assert_eq!(
@@ -378,12 +410,12 @@ mod tests {
         #[test]
         fn inspire_round_trip(col in 0i64..10000, row in 0i64..10000, size in prop::sample::select(vec![100u32, 250, 1000, 5000]),
                               prefix in prop::option::of("[A-Z]{2}")) {
-            let g = GridSpec { epsg: 3035, cell_size: size };
+            let g = GridSpec { epsg: Epsg::LAEA_EUROPE, cell_size: size };
             let (x, y) = (col * i64::from(size), row * i64::from(size));
             let style = IdStyle::Inspire { prefix };
             let s = g.format_id(&style, x, y);
             let id: CellId = s.parse().unwrap();
-            prop_assert_eq!((id.x, id.y, id.epsg, id.cell_size), (x, y, 3035, Some(size)));
+            prop_assert_eq!((id.x, id.y, id.epsg, id.cell_size), (x, y, Epsg::LAEA_EUROPE, Some(size)));
             prop_assert_eq!(id.style, style);
         }
     }

@@ -439,7 +439,7 @@ mod tests {
 
     /// The grid of the tests: 250 m cells.
     const GRID: GridSpec = GridSpec {
-        epsg: 3006,
+        epsg: crate::grid::Epsg::SWEREF99_TM,
         cell_size: 250,
     };
 

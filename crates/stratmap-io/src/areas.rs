@@ -14,6 +14,7 @@ use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use stratmap_core::grid::Epsg;
 
 /// One area: a police area (or any polygon) with its name and category.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +36,7 @@ pub struct AreaTable {
     /// The areas, sorted by name.
     pub areas: Vec<Area>,
     /// The working CRS.
-    pub epsg: u32,
+    pub epsg: Epsg,
 }
 
 impl AreaTable {
@@ -94,7 +95,7 @@ fn line_col(data: &[u8], offset: usize) -> (u64, usize) {
 
 /// The EPSG code of a legacy GeoJSON `crs` member (`urn:ogc:def:crs:EPSG::3006`,
 /// `EPSG:3006`, or OGC CRS84 for lon/lat).
-fn crs_member(crs: &serde_json::Value) -> Result<u32, String> {
+fn crs_member(crs: &serde_json::Value) -> Result<Epsg, String> {
     let name = crs
         .pointer("/properties/name")
         .and_then(|v| v.as_str())
@@ -111,6 +112,7 @@ fn crs_member(crs: &serde_json::Value) -> Result<u32, String> {
         .ok_or_else(|| {
             format!("crs {name:?}: expected an EPSG code such as \"urn:ogc:def:crs:EPSG::3006\"")
         })?;
+    let code = Epsg(code);
     if !crate::crs::known_epsg(code) {
         return Err(format!("crs {name:?}: {}", crate::crs::UNKNOWN_CRS));
     }
@@ -129,8 +131,8 @@ fn located(file: &str, data: &[u8], offset: usize, msg: String) -> Problem {
 pub fn read_areas(
     file: &str,
     data: &[u8],
-    epsg: u32,
-    file_crs: Option<u32>,
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
 ) -> Result<AreaTable, Error> {
     // a UTF-8 byte-order mark, as editors on Windows write, is not JSON
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -285,8 +287,8 @@ pub const NO_GDAL: &str =
 /// feature anything but GeoJSON is refused with [`NO_GDAL`].
 pub fn read_areas_file(
     path: &std::path::Path,
-    epsg: u32,
-    file_crs: Option<u32>,
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
 ) -> Result<AreaTable, Error> {
     if is_geojson(path) {
         let name = path.display().to_string();
@@ -310,8 +312,8 @@ pub fn read_areas_file(
 #[cfg(feature = "gdal")]
 pub fn read_areas_gdal(
     path: &std::path::Path,
-    epsg: u32,
-    file_crs: Option<u32>,
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
 ) -> Result<AreaTable, Error> {
     use gdal::vector::LayerAccess;
     let name = path.display().to_string();
@@ -343,7 +345,7 @@ pub fn read_areas_gdal(
     let source = match file_crs {
         Some(c) => c,
         None => match layer.spatial_ref() {
-            Some(srs) => srs.auth_code().map(|c| c as u32).map_err(|_| {
+            Some(srs) => srs.auth_code().map(|c| Epsg(c as u32)).map_err(|_| {
                 Problem::file(
                     &name,
                     "the layer's CRS has no EPSG code: name it with --areas-crs",
@@ -413,7 +415,7 @@ fn gdal_format_name(path: &std::path::Path) -> &'static str {
 fn polygons(
     label: &str,
     parts: &[&geojson::PolygonType],
-    source: u32,
+    source: Epsg,
     to: &Transform,
     extent: Option<&crate::crs::Extent>,
 ) -> Result<MultiPolygon<f64>, String> {
@@ -657,8 +659,8 @@ mod tests {
 
     const SQUARE_3006: &str = "{\"type\":\"Polygon\",\"coordinates\":[[[600000,6600000],[601000,6600000],[601000,6601000],[600000,6601000],[600000,6600000]]]}";
 
-    fn problems(text: &str, crs: Option<u32>) -> Vec<String> {
-        match read_areas("a.geojson", text.as_bytes(), 3006, crs) {
+    fn problems(text: &str, crs: Option<Epsg>) -> Vec<String> {
+        match read_areas("a.geojson", text.as_bytes(), Epsg(3006), crs) {
             Err(Error::Input(p)) => p.iter().map(ToString::to_string).collect(),
             other => panic!("expected problems, got {other:?}"),
         }
@@ -691,7 +693,7 @@ mod tests {
     fn a_ring_of_200_000_positions_is_checked_in_n_log_n() {
         let text = fc(&feature("Stor", "RO", &circle(200_000, None)));
         let t = std::time::Instant::now();
-        let a = read_areas("a.geojson", text.as_bytes(), 3006, Some(3006)).unwrap();
+        let a = read_areas("a.geojson", text.as_bytes(), Epsg(3006), Some(Epsg(3006))).unwrap();
         assert_eq!(a.name(0), "Stor");
         assert_eq!(a.areas[0].geometry.0[0].exterior().0.len(), 200_001);
         // geo's pairwise check took 30 s for 40 000 positions
@@ -699,7 +701,7 @@ mod tests {
         // two positions swapped: the ring crosses itself once
         let text = fc(&feature("Stor", "RO", &circle(200_000, Some(123_456))));
         assert_eq!(
-            problems(&text, Some(3006)),
+            problems(&text, Some(Epsg(3006))),
             ["a.geojson, line 2, column 1 (feature): area \"Stor\": invalid polygon: exterior ring has a self-intersection"]
         );
     }
@@ -753,7 +755,7 @@ mod tests {
             feature("c", "Östra", &far2),
         ]
         .join(",\n"));
-        let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
+        let t = read_areas("a.geojson", text.as_bytes(), Epsg(3006), None).unwrap();
         assert_eq!(t.categories(), ["UO", "SUO", "Östra"]);
     }
 
@@ -769,7 +771,7 @@ mod tests {
             err[0].contains("area \"b\": (600000, 6600000) is not longitude/latitude"),
             "{err:?}"
         );
-        let t = read_areas("a.geojson", text.replace(SQUARE_3006, "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.31],[18.0,59.3]]]}").as_bytes(), 3006, None).unwrap();
+        let t = read_areas("a.geojson", text.replace(SQUARE_3006, "{\"type\":\"Polygon\",\"coordinates\":[[[18.0,59.3],[18.01,59.3],[18.01,59.31],[18.0,59.31],[18.0,59.3]]]}").as_bytes(), Epsg(3006), None).unwrap();
         assert_eq!([t.name(0), t.name(1)], ["a", "b"]);
         assert_eq!(t.categories(), ["RO", "SUO"]);
         // 0.01° × 0.01° at 59.3° N is about 569 m × 1113 m
@@ -778,8 +780,8 @@ mod tests {
         let t = read_areas(
             "a.geojson",
             fc(&feature("b", "SUO", SQUARE_3006)).as_bytes(),
-            3006,
-            Some(3006),
+            Epsg(3006),
+            Some(Epsg(3006)),
         )
         .unwrap();
         assert_eq!(t.areas[0].geometry.unsigned_area(), 1e6);
@@ -789,7 +791,8 @@ mod tests {
     #[test]
     #[cfg(not(feature = "gdal"))]
     fn without_gdal_a_geopackage_is_refused() {
-        let Err(Error::Input(p)) = read_areas_file(std::path::Path::new("a.gpkg"), 3006, None)
+        let Err(Error::Input(p)) =
+            read_areas_file(std::path::Path::new("a.gpkg"), Epsg(3006), None)
         else {
             panic!()
         };
@@ -812,7 +815,7 @@ mod tests {
                 .status()
                 .unwrap();
             assert!(ok.success());
-            let t = read_areas_file(&out, 3006, None).unwrap();
+            let t = read_areas_file(&out, Epsg(3006), None).unwrap();
             assert_eq!([t.name(0), t.name(1)], ["a", "b"], "{ext}");
             assert_eq!(t.areas[1].geometry.unsigned_area(), 1e6, "{ext}");
             assert!(
@@ -829,7 +832,7 @@ mod tests {
             .arg(&src)
             .status()
             .unwrap();
-        let Err(Error::Input(p)) = read_areas_file(&out, 3006, None) else {
+        let Err(Error::Input(p)) = read_areas_file(&out, Epsg(3006), None) else {
             panic!()
         };
         assert!(
@@ -847,7 +850,7 @@ mod tests {
             "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},",
             1,
         );
-        let t = read_areas("a.geojson", text.as_bytes(), 3006, None).unwrap();
+        let t = read_areas("a.geojson", text.as_bytes(), Epsg(3006), None).unwrap();
         assert_eq!(t.areas[0].geometry.unsigned_area(), 1e6);
     }
 
@@ -871,7 +874,7 @@ mod tests {
             feature("ok", "RO", SQUARE_3006),
         ]
         .join(",\n"));
-        let p = problems(&text, Some(3006));
+        let p = problems(&text, Some(Epsg(3006)));
         let expect = [
             "a.geojson, line 2, column 1 (feature): area \"open\": the exterior ring is not closed",
             "a.geojson, line 3, column 1 (feature): area \"short\": the exterior ring has 3 positions: expected at least 4",

@@ -6,6 +6,7 @@ use crate::{Error, Problem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use stratmap_core::grid::Epsg;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
 use stratmap_core::youth::YouthParams;
@@ -256,7 +257,7 @@ impl Config {
     }
 
     /// `[grid] crs` as an EPSG code, when set.
-    pub fn grid_epsg(&self) -> Result<Option<u32>, String> {
+    pub fn grid_epsg(&self) -> Result<Option<Epsg>, String> {
         self.grid.crs.as_deref().map(parse_working_epsg).transpose()
     }
 
@@ -444,12 +445,12 @@ fn check_numbers(name: &str, table: &toml::Table) -> Result<(), Error> {
 }
 
 /// The working CRS when `[grid] crs` is not set: SWEREF 99 TM.
-pub const DEFAULT_EPSG: u32 = 3006;
+pub const DEFAULT_EPSG: Epsg = Epsg::SWEREF99_TM;
 
 /// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code that PROJ knows.
 /// [`parse_epsg`] for the working CRS, which must be projected in metres:
 /// discs, bands and cells are measured in it (SPEC §2: never in degrees).
-pub fn parse_working_epsg(s: &str) -> Result<u32, String> {
+pub fn parse_working_epsg(s: &str) -> Result<Epsg, String> {
     let code = parse_epsg(s)?;
     match crate::crs::is_metric(code) {
         Some(false) => Err(format!(
@@ -460,7 +461,7 @@ pub fn parse_working_epsg(s: &str) -> Result<u32, String> {
 }
 
 /// Reads `EPSG:3006`, `epsg:3006` or a bare `3006` as an EPSG code that PROJ knows.
-pub fn parse_epsg(s: &str) -> Result<u32, String> {
+pub fn parse_epsg(s: &str) -> Result<Epsg, String> {
     let t = s.trim();
     let digits = t
         .strip_prefix("EPSG:")
@@ -469,6 +470,7 @@ pub fn parse_epsg(s: &str) -> Result<u32, String> {
     let code: u32 = digits
         .parse()
         .map_err(|_| format!("expected a CRS as EPSG:<code>, e.g. EPSG:3006, found {s:?}"))?;
+    let code = Epsg(code);
     if !crate::crs::known_epsg(code) {
         return Err(crate::crs::UNKNOWN_CRS.into());
     }
@@ -525,7 +527,7 @@ total_area_km2 = 447425
         assert_eq!(c.column("low_education"), ("andel_forgymn".into(), true));
         assert_eq!(c.column("income"), ("medianinkomst".into(), false));
         assert_eq!(c.column("overcrowding"), ("overcrowding".into(), false));
-        assert_eq!(c.grid_epsg().unwrap(), Some(3006));
+        assert_eq!(c.grid_epsg().unwrap(), Some(Epsg(3006)));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read};
+use stratmap_core::grid::Epsg;
 
 use stratmap_core::footprint::{
     At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, Record,
@@ -36,7 +37,7 @@ pub struct Towers {
 }
 
 /// Reads a towers CSV: `tower_id` plus `lon,lat` or `x,y` (in `xy_epsg`).
-pub fn read_towers(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Result<Towers, Error> {
+pub fn read_towers(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Result<Towers, Error> {
     let (table, mut problems) = CsvTable::read(file, data)?;
     let Some(id_col) = table.find("tower_id") else {
         return Err(Problem::file(file, "expected a column tower_id")
@@ -344,9 +345,9 @@ pub struct RecordContext<'a> {
     /// Time zone of the calendar days.
     pub tz: Tz,
     /// CRS of `x,y` record columns.
-    pub xy_epsg: u32,
+    pub xy_epsg: Epsg,
     /// The working CRS of the areas.
-    pub working: u32,
+    pub working: Epsg,
 }
 
 /// The disc weights of every tower, computed once.
@@ -584,7 +585,7 @@ fn record_columns(
     file: &str,
     line: u64,
     header: &[u8],
-    xy_epsg: u32,
+    xy_epsg: Epsg,
 ) -> Result<(Columns, Vec<Notice>), Error> {
     let header = header.strip_prefix(b"\xef\xbb\xbf").unwrap_or(header);
     let delimiter = detect_delimiter(header);
@@ -758,12 +759,12 @@ impl Batch {
 thread_local! {
     /// PROJ objects cannot move between threads and are slow to make: each
     /// worker thread keeps the one it last needed.
-    static POINT_READER: RefCell<Option<(u32, u32, PointReader)>> = const { RefCell::new(None) };
+    static POINT_READER: RefCell<Option<(Epsg, Epsg, PointReader)>> = const { RefCell::new(None) };
 }
 
 /// [`PointReader::locate`] with this thread's reader from `source` to
 /// `working`; the reason, when the position is refused, quotes no value.
-fn locate_here(source: u32, working: u32, x: f64, y: f64) -> Result<(f64, f64), String> {
+fn locate_here(source: Epsg, working: Epsg, x: f64, y: f64) -> Result<(f64, f64), String> {
     POINT_READER.with_borrow_mut(|slot| {
         if !matches!(slot, Some((s, w, _)) if *s == source && *w == working) {
             let reader = PointReader::new(source, working).map_err(|e| e.to_string())?;
@@ -951,8 +952,8 @@ mod tests {
         let ok = read_towers(
             "t.csv",
             b"tower_id,x,y\nA,600000,6600000\nB,601000,6600000\n",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         )
         .unwrap();
         assert_eq!(
@@ -963,8 +964,8 @@ mod tests {
         let Err(Error::Input(p)) = read_towers(
             "t.csv",
             b"tower_id,lon,lat\nA,16.6,59.5\nA,16.6,59.5\n,1,2\nC,600000,6600000\n",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         ) else {
             panic!()
         };
@@ -1000,8 +1001,8 @@ mod tests {
             towers,
             tower_weights: tw,
             tz: stockholm(),
-            xy_epsg: 3006,
-            working: 3006,
+            xy_epsg: Epsg(3006),
+            working: Epsg(3006),
         };
         read_records("r.csv", records.as_bytes(), &ctx, &|_, _| {}).unwrap()
     }
@@ -1011,8 +1012,8 @@ mod tests {
         let towers = read_towers(
             "t.csv",
             b"tower_id,x,y\nOUT,595000,6600000\nEDGE,600000,6600000\n",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         )
         .unwrap();
         let text = "phone_id,timestamp,tower_id\n\
@@ -1131,8 +1132,8 @@ mod tests {
             b"tower_id,x,y
 A,605000,6600000
 ",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         )
         .unwrap();
         let rows: String = (0..10)
@@ -1157,8 +1158,8 @@ A,605000,6600000
             b"tower_id,x,y
 A,605000,6600000
 ",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         )
         .unwrap();
         let mut text = String::from("phone_id,timestamp,tower_id\n");
@@ -1187,8 +1188,8 @@ A,605000,6600000
             b"tower_id,x,y
 A,605000,6600000
 ",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         )
         .unwrap();
         // ids in every column: under timestamp, tower_id, x and y, and in fields too long or too short
@@ -1208,8 +1209,8 @@ A,605000,6600000
             towers: &towers,
             tower_weights: &tw,
             tz: stockholm(),
-            xy_epsg: 3006,
-            working: 3006,
+            xy_epsg: Epsg(3006),
+            working: Epsg(3006),
         };
         let Err(e) = read_records(
             "r.csv",

@@ -6,6 +6,7 @@ use crate::Error;
 use proj::Proj;
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
+pub use stratmap_core::grid::Epsg;
 
 /// Turns PROJ's own logging on stderr off (its `proj_create: crs not
 /// found` lines): every failure is reported by stratmap in a sentence.
@@ -23,8 +24,8 @@ pub fn quiet_proj() {
 }
 
 /// Whether PROJ knows `EPSG:<code>` as a CRS (asked once per code).
-pub fn known_epsg(code: u32) -> bool {
-    static KNOWN: Mutex<Option<HashMap<u32, bool>>> = Mutex::new(None);
+pub fn known_epsg(code: Epsg) -> bool {
+    static KNOWN: Mutex<Option<HashMap<Epsg, bool>>> = Mutex::new(None);
     quiet_proj();
     if let Ok(mut k) = KNOWN.lock() {
         if let Some(&known) = k.get_or_insert_with(HashMap::new).get(&code) {
@@ -40,7 +41,7 @@ pub fn known_epsg(code: u32) -> bool {
 /// Whether `EPSG:<code>` is a projected CRS whose axes are in metres, as
 /// every metric step needs (discs, distances, 250 m cells): not degrees
 /// (EPSG:4326), not feet. `None` when PROJ does not know the code.
-pub fn is_metric(code: u32) -> Option<bool> {
+pub fn is_metric(code: Epsg) -> Option<bool> {
     use std::ffi::CString;
     quiet_proj();
     let def = CString::new(format!("EPSG:{code}")).ok()?;
@@ -92,17 +93,17 @@ pub const UNKNOWN_CRS: &str = "unknown CRS: expected an EPSG code PROJ knows, su
 /// A transformation between two EPSG coordinate systems.
 pub struct Transform {
     proj: Proj,
-    from: u32,
-    to: u32,
+    from: Epsg,
+    to: Epsg,
 }
 
 /// EPSG code of WGS 84 longitude/latitude (RFC 7946 GeoJSON).
-pub const WGS84: u32 = 4326;
+pub const WGS84: Epsg = Epsg::WGS84;
 
 impl Transform {
     /// The transformation from `EPSG:<from>` to `EPSG:<to>`; an error when PROJ
     /// does not know one of them.
-    pub fn new(from: u32, to: u32) -> Result<Self, Error> {
+    pub fn new(from: Epsg, to: Epsg) -> Result<Self, Error> {
         for code in [from, to] {
             if !known_epsg(code) {
                 return Err(Error::Crs(format!("EPSG:{code}: {UNKNOWN_CRS}")));
@@ -114,7 +115,7 @@ impl Transform {
     }
 
     /// From a projected grid CRS to WGS 84 lon/lat.
-    pub fn to_wgs84(from: u32) -> Result<Self, Error> {
+    pub fn to_wgs84(from: Epsg) -> Result<Self, Error> {
         Self::new(from, WGS84)
     }
 
@@ -140,11 +141,11 @@ mod tests {
     #[test]
     fn sweref99tm_to_wgs84_is_lon_lat() {
         // SWEREF 99 TM's false easting puts 15°E at x = 500 000; y is metres from the equator.
-        let t = Transform::to_wgs84(3006).unwrap();
+        let t = Transform::to_wgs84(Epsg(3006)).unwrap();
         let (lon, lat) = t.point(500_000.0, 6_500_000.0).unwrap();
         assert!((lon - 15.0).abs() < 1e-9, "{lon}");
         assert!((58.0..59.0).contains(&lat), "{lat}");
-        let back = Transform::new(WGS84, 3006)
+        let back = Transform::new(WGS84, Epsg(3006))
             .unwrap()
             .point(lon, lat)
             .unwrap();
@@ -153,24 +154,24 @@ mod tests {
 
     #[test]
     fn metric_crs_are_told_from_degrees_and_feet() {
-        assert_eq!(is_metric(3006), Some(true));
-        assert_eq!(is_metric(3035), Some(true));
-        assert_eq!(is_metric(32633), Some(true));
-        assert_eq!(is_metric(4326), Some(false));
-        assert_eq!(is_metric(4619), Some(false)); // SWEREF99 geographic
-        assert_eq!(is_metric(2263), Some(false)); // NY Long Island, US feet
-        assert_eq!(is_metric(99999), None);
+        assert_eq!(is_metric(Epsg(3006)), Some(true));
+        assert_eq!(is_metric(Epsg(3035)), Some(true));
+        assert_eq!(is_metric(Epsg(32633)), Some(true));
+        assert_eq!(is_metric(Epsg(4326)), Some(false));
+        assert_eq!(is_metric(Epsg(4619)), Some(false)); // SWEREF99 geographic
+        assert_eq!(is_metric(Epsg(2263)), Some(false)); // NY Long Island, US feet
+        assert_eq!(is_metric(Epsg(99999)), None);
     }
 
     #[test]
     fn unknown_crs_is_an_error() {
-        let e = Transform::to_wgs84(999_999).err().unwrap();
+        let e = Transform::to_wgs84(Epsg(999_999)).err().unwrap();
         assert_eq!(
             e.to_string(),
             "coordinate transformation: EPSG:999999: unknown CRS: expected an EPSG code PROJ knows, such as EPSG:3006"
         );
-        assert!(!known_epsg(99_999));
-        assert!(known_epsg(3006) && known_epsg(3035) && known_epsg(4326));
+        assert!(!known_epsg(Epsg(99_999)));
+        assert!(known_epsg(Epsg(3006)) && known_epsg(Epsg(3035)) && known_epsg(Epsg(4326)));
     }
 }
 
@@ -199,7 +200,7 @@ impl Extent {
 
 /// The area of use of `epsg` in its own coordinates, widened by 10 % on each
 /// side; `None` when PROJ does not know one (then nothing is checked).
-pub fn area_of_use(epsg: u32) -> Option<Extent> {
+pub fn area_of_use(epsg: Epsg) -> Option<Extent> {
     quiet_proj();
     let crs = Proj::new(&format!("EPSG:{epsg}")).ok()?;
     let (area, name) = crs.area_of_use().ok()?;
@@ -248,7 +249,7 @@ mod extent_tests {
 
     #[test]
     fn sweref99tm_covers_sweden_not_swapped_axes() {
-        let e = area_of_use(3006).unwrap();
+        let e = area_of_use(Epsg(3006)).unwrap();
         assert!(e.contains(674_000.0, 6_580_000.0), "Stockholm: {e:?}");
         assert!(e.contains(389_000.0, 7_550_000.0), "Kiruna: {e:?}");
         assert!(!e.contains(6_580_000.0, 674_000.0), "swapped axes: {e:?}");

@@ -5,6 +5,7 @@ use crate::points::{read_point, PointColumns, PointReader};
 use crate::{Error, Problem};
 use rustc_hash::FxHashMap;
 use stratmap_core::assess::{Answer, Domain};
+use stratmap_core::grid::Epsg;
 
 /// Events in the working CRS, with their types numbered in alphabetical order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,7 +62,7 @@ impl Events {
 
 /// Reads events: `type` plus `lon,lat` or `x,y` (in `xy_epsg`); `id` and
 /// `date` are allowed and not used.
-pub fn read_events(file: &str, data: &[u8], xy_epsg: u32, working: u32) -> Result<Events, Error> {
+pub fn read_events(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Result<Events, Error> {
     let (table, mut problems) = CsvTable::read(file, data)?;
     let Some(type_col) = table.find("type") else {
         return Err(
@@ -219,7 +220,7 @@ mod tests {
 
     #[test]
     fn events_types_and_positions() {
-        let e = read_events("e.csv", b"id,type,date,x,y\n1,shooting,2026-01-01,600000,6600000\n2,narcotics,,600100,6600100\n3,shooting,,600200,6600200\n", 3006, 3006).unwrap();
+        let e = read_events("e.csv", b"id,type,date,x,y\n1,shooting,2026-01-01,600000,6600000\n2,narcotics,,600100,6600100\n3,shooting,,600200,6600200\n", Epsg(3006), Epsg(3006)).unwrap();
         assert_eq!(e.type_names, ["narcotics", "shooting"]);
         assert_eq!(e.types, [1, 0, 1]);
         let s = e.select("e.csv", &["shooting".into()]).unwrap();
@@ -236,8 +237,8 @@ mod tests {
         let Err(Error::Input(p)) = read_events(
             "e.csv",
             b"type,lon,lat\n,16.6,59.5\nshooting,600000,6600000\n",
-            3006,
-            3006,
+            Epsg(3006),
+            Epsg(3006),
         ) else {
             panic!()
         };

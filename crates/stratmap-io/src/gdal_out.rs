@@ -111,7 +111,7 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
         gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())?;
         let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(file)?;
         for layer in layers {
-            let srs = SpatialRef::from_epsg(layer.epsg)?;
+            let srs = SpatialRef::from_epsg(layer.epsg.code())?;
             let mut txn = ds.start_transaction()?;
             {
                 let out = txn.create_layer(LayerOptions {
@@ -177,7 +177,7 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             0.0,
             -raster.cell_size,
         ])?;
-        ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg)?)?;
+        ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg.code())?)?;
         for (k, (name, data)) in raster.bands.iter().enumerate() {
             let mut band = ds.rasterband(k + 1)?;
             band.set_no_data_value(Some(raster.nodata))?;

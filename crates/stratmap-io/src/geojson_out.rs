@@ -223,6 +223,8 @@ fn encode_geometry(g: &geo::Geometry<f64>, buf: &mut Vec<u8>) -> Result<(), Erro
 mod tests {
     use super::*;
     use crate::layer::{Feature, Field, FieldType, Value};
+    #[allow(unused_imports)]
+    use stratmap_core::grid::Epsg;
 
     fn square(x: f64, y: f64, s: f64, clockwise: bool) -> geo::Geometry<f64> {
         let mut ring = vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)];
@@ -236,7 +238,7 @@ mod tests {
     fn rfc7946_shape() {
         let layer = Layer {
             name: "t".into(),
-            epsg: 3006,
+            epsg: Epsg(3006),
             fields: vec![
                 Field {
                     name: "cell_id".into(),
@@ -319,7 +321,7 @@ mod tests {
                 geo::LineString::from(pts)
             };
             let poly = geo::Polygon::new(ring(r, flip_outer), vec![ring(r / 3.0, flip_hole)]);
-            let t = Transform::to_wgs84(3006).unwrap();
+            let t = Transform::to_wgs84(Epsg(3006)).unwrap();
             let out = to_rfc7946(&geo::Geometry::Polygon(poly), &t).unwrap();
             let geo::Geometry::Polygon(p) = out else { panic!("not a polygon") };
             proptest::prop_assert!(signed_area(p.exterior()) > 0.0);

@@ -7,6 +7,7 @@ use crate::csv_table::CsvTable;
 use crate::{Error, Problem};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use stratmap_core::grid::Epsg;
 use stratmap_core::grid::{CellId, GridSpec, IdStyle};
 use stratmap_core::index::{GridCell, Group, Unit, Variable};
 
@@ -164,10 +165,10 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
     let cfg_size = config.grid.cell_size;
     let mut spec = config.working_spec().map_err(|m| Problem::file(file, m))?;
     let mut style: Option<IdStyle> = None;
-    let mut from_id: Option<(u32, Option<u32>)> = None;
+    let mut from_id: Option<(Epsg, Option<u32>)> = None;
 
     let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
-    let mut extent: Option<(u32, Option<Extent>)> = None;
+    let mut extent: Option<(Epsg, Option<Extent>)> = None;
     let mut cells = Vec::with_capacity(table.records.len());
     let mut stats = Vec::with_capacity(table.records.len());
 
@@ -418,7 +419,7 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
 /// A message when the CRS or cell size an id names disagrees with `[grid]`.
 fn id_conflicts_config(
     id: &CellId,
-    cfg_epsg: Option<u32>,
+    cfg_epsg: Option<Epsg>,
     cfg_size: Option<u32>,
 ) -> Option<String> {
     if let Some(e) = cfg_epsg.filter(|e| *e != id.epsg) {
@@ -588,7 +589,7 @@ mod tests {
         assert_eq!(
             g.spec,
             GridSpec {
-                epsg: 3035,
+                epsg: Epsg(3035),
                 cell_size: 1000
             }
         );

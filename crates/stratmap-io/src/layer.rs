@@ -2,6 +2,8 @@
 //! projected CRS. Built once from the results, then written as GeoJSON (in
 //! WGS 84) or GeoPackage (in the grid CRS).
 
+use stratmap_core::grid::Epsg;
+
 /// The type of a field, as GIS formats know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -72,7 +74,7 @@ pub struct Layer {
     /// Layer name, also the file stem (`living_conditions`).
     pub name: String,
     /// EPSG code of the geometries.
-    pub epsg: u32,
+    pub epsg: Epsg,
     /// The fields, in SPEC §5 order.
     pub fields: Vec<Field>,
     /// Sorted by id.
@@ -85,7 +87,7 @@ pub struct Raster {
     /// Raster name, also the file stem (`living_conditions`).
     pub name: String,
     /// EPSG code of the grid.
-    pub epsg: u32,
+    pub epsg: Epsg,
     /// Upper-left corner, metres.
     pub origin: (f64, f64),
     /// Pixel size in metres (a grid cell).

@@ -481,6 +481,8 @@ pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Ras
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use stratmap_core::grid::Epsg;
     use stratmap_core::grid::{GridSpec, IdStyle};
     use stratmap_core::index::{GridCell, IndexParams};
 
@@ -491,7 +493,7 @@ mod tests {
         };
         GridTable {
             spec: GridSpec {
-                epsg: 3006,
+                epsg: Epsg(3006),
                 cell_size,
             },
             style: IdStyle::Scb,

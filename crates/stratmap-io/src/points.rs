@@ -5,6 +5,7 @@
 use crate::crs::{area_of_use, Extent, Transform, WGS84};
 use crate::csv_table::column_index;
 use crate::Error;
+use stratmap_core::grid::Epsg;
 
 /// Where a file keeps its positions: column numbers and their CRS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,13 +15,13 @@ pub struct PointColumns {
     /// 0-based column of `lat` or `y`.
     pub y: usize,
     /// EPSG of the columns: 4326 for `lon,lat`.
-    pub epsg: u32,
+    pub epsg: Epsg,
 }
 
 impl PointColumns {
     /// Finds `lon,lat` or else `x,y` among the headers (case-insensitive);
     /// `x,y` are in `xy_epsg`.
-    pub fn find(headers: &[String], xy_epsg: u32) -> Option<Self> {
+    pub fn find(headers: &[String], xy_epsg: Epsg) -> Option<Self> {
         let at = |n: &str| column_index(headers, n);
         match (at("lon"), at("lat"), at("x"), at("y")) {
             (Some(x), Some(y), _, _) => Some(PointColumns { x, y, epsg: WGS84 }),
@@ -36,7 +37,7 @@ impl PointColumns {
     /// [`PointColumns::find`], refusing headers that have both `lon,lat`
     /// and `x,y`: two positions per row that may disagree, and no way to
     /// tell which is meant.
-    pub fn find_one(headers: &[String], xy_epsg: u32) -> Result<Option<Self>, String> {
+    pub fn find_one(headers: &[String], xy_epsg: Epsg) -> Result<Option<Self>, String> {
         let has = |n: &str| column_index(headers, n).is_some();
         if has("lon") && has("lat") && has("x") && has("y") {
             return Err("the header has both lon,lat and x,y: expected one position per row (remove or rename one pair)".into());
@@ -56,19 +57,19 @@ impl PointColumns {
 
 /// Checks positions of one CRS and transforms them to the working CRS.
 pub struct PointReader {
-    source: u32,
+    source: Epsg,
     extent: Option<Extent>,
     to: Transform,
     /// Where the working CRS is used, to catch lon/lat given in the wrong
     /// order (which is still a valid position, far away).
     target: Option<Extent>,
-    working: u32,
+    working: Epsg,
 }
 
 impl PointReader {
     /// A reader of positions in `EPSG:<source>` into `EPSG:<working>`, checked
     /// against the CRS's areas of use as PROJ knows them.
-    pub fn new(source: u32, working: u32) -> Result<Self, Error> {
+    pub fn new(source: Epsg, working: Epsg) -> Result<Self, Error> {
         Ok(PointReader {
             source,
             extent: (source != WGS84).then(|| area_of_use(source)).flatten(),
@@ -154,7 +155,7 @@ pub enum PositionError {
         /// The y read.
         y: f64,
         /// EPSG code of the `x,y` columns.
-        epsg: u32,
+        epsg: Epsg,
     },
     /// `x,y` outside the area of use of their CRS (widened by 10 %): swapped
     /// axes or the wrong CRS.
@@ -166,7 +167,7 @@ pub enum PositionError {
         /// Name of the area of use.
         place: String,
         /// EPSG code of the `x,y` columns.
-        epsg: u32,
+        epsg: Epsg,
     },
     /// PROJ could not transform the position; the message says why.
     Transform(String),
@@ -180,7 +181,7 @@ pub enum PositionError {
         /// Name of the working CRS's area of use.
         place: String,
         /// EPSG code of the working CRS.
-        epsg: u32,
+        epsg: Epsg,
     },
 }
 
@@ -261,32 +262,32 @@ mod tests {
     fn finds_columns_and_checks_ranges() {
         let h = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
         assert_eq!(
-            PointColumns::find(&h("tower_id,LON,lat"), 3006),
+            PointColumns::find(&h("tower_id,LON,lat"), Epsg(3006)),
             Some(PointColumns {
                 x: 1,
                 y: 2,
-                epsg: 4326
+                epsg: Epsg(4326)
             })
         );
         assert_eq!(
-            PointColumns::find(&h("id,x,y"), 3006).map(|p| p.epsg),
-            Some(3006)
+            PointColumns::find(&h("id,x,y"), Epsg(3006)).map(|p| p.epsg),
+            Some(Epsg(3006))
         );
-        assert_eq!(PointColumns::find(&h("id,lon,y"), 3006), None);
-        assert!(PointColumns::find_one(&h("id,lon,lat,X,y"), 3006).is_err());
+        assert_eq!(PointColumns::find(&h("id,lon,y"), Epsg(3006)), None);
+        assert!(PointColumns::find_one(&h("id,lon,lat,X,y"), Epsg(3006)).is_err());
         assert_eq!(
-            PointColumns::find_one(&h("id,x,y"), 3006).map(|p| p.map(|p| p.x)),
+            PointColumns::find_one(&h("id,x,y"), Epsg(3006)).map(|p| p.map(|p| p.x)),
             Ok(Some(1))
         );
 
-        let ll = PointReader::new(WGS84, 3006).unwrap();
+        let ll = PointReader::new(WGS84, Epsg(3006)).unwrap();
         let (x, y) = ll.locate(15.0, 60.0).unwrap();
         assert!((x - 500_000.0).abs() < 1e-6 && (6_600_000.0..6_700_000.0).contains(&y));
         assert!(ll
             .locate(600_000.0, 6_600_000.0)
             .unwrap_err()
             .contains("not degrees"));
-        let xy = PointReader::new(3006, 3006).unwrap();
+        let xy = PointReader::new(Epsg(3006), Epsg(3006)).unwrap();
         assert_eq!(
             xy.locate(600_000.0, 6_600_000.0),
             Ok((600_000.0, 6_600_000.0))

@@ -305,7 +305,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
             [30, 30, 30],
         );
     }
-    let epsg = layers.first().map_or(0, |l| l.epsg);
+    let epsg = layers.first().map_or(0, |l| l.epsg.code());
     c.text(
         &format!("EPSG:{epsg}, north up"),
         px,

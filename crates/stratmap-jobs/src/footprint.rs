@@ -8,6 +8,7 @@ use std::path::Path;
 use stratmap_core::footprint::{
     category_numbers, FootprintAreas, FootprintMethod, FootprintReport,
 };
+use stratmap_core::grid::Epsg;
 use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::connections::{
@@ -30,9 +31,9 @@ pub struct FootprintParams {
     /// Stop on any record left out instead of counting it.
     pub strict: bool,
     /// The working CRS, also the CRS of `x,y` columns.
-    pub epsg: u32,
+    pub epsg: Epsg,
     /// The areas file's CRS when it does not say (default WGS 84).
-    pub areas_crs: Option<u32>,
+    pub areas_crs: Option<Epsg>,
     /// Also make the tower → area weight table (`--weights-out`).
     pub weight_table: bool,
 }

@@ -25,7 +25,7 @@ pub struct Products<'a> {
     /// The living-conditions raster, when asked for.
     pub raster: Option<&'a Raster>,
     /// The working CRS, for the messages.
-    pub epsg: u32,
+    pub epsg: stratmap_core::grid::Epsg,
 }
 
 /// One file written: its name in the folder, what it holds, how many of

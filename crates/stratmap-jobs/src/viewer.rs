@@ -54,7 +54,7 @@ mod tests {
     fn layer(name: &str, n: usize) -> Layer {
         Layer {
             name: name.into(),
-            epsg: 3006,
+            epsg: stratmap_core::grid::Epsg::SWEREF99_TM,
             fields: vec![Field {
                 name: "k".into(),
                 kind: FieldType::Text,

@@ -256,7 +256,7 @@ fn areas_geojson(rng: &mut Rng) -> Result<String, Error> {
     features.sort_by(|a, b| format!("{:?}", a.id).cmp(&format!("{:?}", b.id)));
     let layer = Layer {
         name: "areas".into(),
-        epsg: 3006,
+        epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
         fields: vec![
             Field {
                 name: "name".into(),
@@ -274,7 +274,7 @@ fn areas_geojson(rng: &mut Rng) -> Result<String, Error> {
 
 /// Towers on a jittered lattice, given in lon/lat.
 fn towers(rng: &mut Rng) -> Result<(String, Vec<(f64, f64)>), Error> {
-    let to_wgs84 = Transform::to_wgs84(3006)?;
+    let to_wgs84 = Transform::to_wgs84(stratmap_io::crs::Epsg::SWEREF99_TM)?;
     let mut s = String::from("tower_id,lon,lat\n");
     let mut xy = Vec::new();
     let mut k = 1;
