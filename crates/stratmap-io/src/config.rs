@@ -249,7 +249,7 @@ impl Config {
 
     /// The working grid: `[grid] crs` and `cell_size`, else EPSG:3006 and
     /// 250 m.
-    pub fn working_spec(&self) -> Result<GridSpec, String> {
+    pub fn working_spec(&self) -> Result<GridSpec, CrsError> {
         Ok(GridSpec {
             epsg: self.grid_epsg()?.unwrap_or(DEFAULT_EPSG),
             cell_size: self.grid.cell_size.unwrap_or(DEFAULT_CELL_SIZE),
@@ -257,7 +257,7 @@ impl Config {
     }
 
     /// `[grid] crs` as an EPSG code, when set.
-    pub fn grid_epsg(&self) -> Result<Option<Epsg>, String> {
+    pub fn grid_epsg(&self) -> Result<Option<Epsg>, CrsError> {
         self.grid.crs.as_deref().map(parse_working_epsg).transpose()
     }
 
@@ -447,32 +447,44 @@ fn check_numbers(name: &str, table: &toml::Table) -> Result<(), Error> {
 /// The working CRS when `[grid] crs` is not set: SWEREF 99 TM.
 pub const DEFAULT_EPSG: Epsg = Epsg::SWEREF99_TM;
 
-/// Reads `EPSG:3006` (or a bare `3006`) as an EPSG code that PROJ knows.
+/// Why a CRS setting was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrsError {
+    /// Not `EPSG:<code>`.
+    #[error("expected a CRS as EPSG:<code>, e.g. EPSG:3006, found {0:?}")]
+    Syntax(String),
+    /// A code PROJ does not know.
+    #[error("{}", crate::crs::UNKNOWN_CRS)]
+    Unknown(Epsg),
+    /// A CRS in degrees (or feet) where metres are needed.
+    #[error("EPSG:{0} is not a projected CRS in metres: expected one for the metric work (discs, distances, cells), such as EPSG:3006 (SWEREF 99 TM); degrees go in lon,lat columns")]
+    NotMetric(Epsg),
+}
+
 /// [`parse_epsg`] for the working CRS, which must be projected in metres:
 /// discs, bands and cells are measured in it (SPEC §2: never in degrees).
-pub fn parse_working_epsg(s: &str) -> Result<Epsg, String> {
+pub fn parse_working_epsg(s: &str) -> Result<Epsg, CrsError> {
     let code = parse_epsg(s)?;
     match crate::crs::is_metric(code) {
-        Some(false) => Err(format!(
-            "EPSG:{code} is not a projected CRS in metres: expected one for the metric work (discs, distances, cells), such as EPSG:3006 (SWEREF 99 TM); degrees go in lon,lat columns"
-        )),
+        Some(false) => Err(CrsError::NotMetric(code)),
         _ => Ok(code),
     }
 }
 
 /// Reads `EPSG:3006`, `epsg:3006` or a bare `3006` as an EPSG code that PROJ knows.
-pub fn parse_epsg(s: &str) -> Result<Epsg, String> {
+pub fn parse_epsg(s: &str) -> Result<Epsg, CrsError> {
     let t = s.trim();
     let digits = t
         .strip_prefix("EPSG:")
         .or_else(|| t.strip_prefix("epsg:"))
         .unwrap_or(t);
-    let code: u32 = digits
-        .parse()
-        .map_err(|_| format!("expected a CRS as EPSG:<code>, e.g. EPSG:3006, found {s:?}"))?;
-    let code = Epsg(code);
+    let code = Epsg(
+        digits
+            .parse()
+            .map_err(|_| CrsError::Syntax(s.to_string()))?,
+    );
     if !crate::crs::known_epsg(code) {
-        return Err(crate::crs::UNKNOWN_CRS.into());
+        return Err(CrsError::Unknown(code));
     }
     Ok(code)
 }

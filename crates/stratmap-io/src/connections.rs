@@ -94,11 +94,15 @@ pub fn read_towers(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Res
     }
 }
 
+/// A time zone name that is not in the IANA database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown time zone {0:?}: expected an IANA name such as \"Europe/Stockholm\"")]
+pub struct UnknownTimeZone(pub String);
+
 /// Parses an IANA time zone name such as `Europe/Stockholm`.
-pub fn parse_tz(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| {
-        format!("unknown time zone {name:?}: expected an IANA name such as \"Europe/Stockholm\"")
-    })
+pub fn parse_tz(name: &str) -> Result<Tz, UnknownTimeZone> {
+    name.parse::<Tz>()
+        .map_err(|_| UnknownTimeZone(name.to_string()))
 }
 
 /// How a timestamp was written. Unix times are told apart by their size:
@@ -762,7 +766,7 @@ thread_local! {
     static POINT_READER: RefCell<Option<(Epsg, Epsg, PointReader)>> = const { RefCell::new(None) };
 }
 
-/// [`PointReader::locate`] with this thread's reader from `source` to
+/// [`PointReader::check`] with this thread's reader from `source` to
 /// `working`; the reason, when the position is refused, quotes no value.
 fn locate_here(source: Epsg, working: Epsg, x: f64, y: f64) -> Result<(f64, f64), String> {
     POINT_READER.with_borrow_mut(|slot| {

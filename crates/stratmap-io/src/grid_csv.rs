@@ -161,9 +161,13 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
         })
         .collect();
 
-    let cfg_epsg = config.grid_epsg().map_err(|m| Problem::file(file, m))?;
+    let cfg_epsg = config
+        .grid_epsg()
+        .map_err(|m| Problem::file(file, m.to_string()))?;
     let cfg_size = config.grid.cell_size;
-    let mut spec = config.working_spec().map_err(|m| Problem::file(file, m))?;
+    let mut spec = config
+        .working_spec()
+        .map_err(|m| Problem::file(file, m.to_string()))?;
     let mut style: Option<IdStyle> = None;
     let mut from_id: Option<(Epsg, Option<u32>)> = None;
 

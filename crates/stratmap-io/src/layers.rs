@@ -436,22 +436,39 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
 /// is about 16 million.
 pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
 
+/// Why the index cannot be a raster.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RasterError {
+    /// The grid has no cells.
+    #[error("no cells: a raster needs at least one")]
+    NoCells,
+    /// The grid's bounding box is too large for one file.
+    #[error("the grid's bounding box would make a raster of {width} × {height} pixels, more than {MAX_RASTER_PIXELS}: write the index as .gpkg or .geojson instead")]
+    TooLarge {
+        /// Pixels per row.
+        width: i128,
+        /// Rows.
+        height: i128,
+    },
+}
+
 /// The index as a raster over the grid's bounding box, one pixel per cell:
 /// band 1 the index, band 2 its class (1–5), [`INDEX_NODATA`] where there is
 /// no cell or no index. A problem when there
 /// is no cell, or when the box would exceed [`MAX_RASTER_PIXELS`].
-pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Raster, String> {
+pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Raster, RasterError> {
     let s = i128::from(grid.spec.cell_size);
-    let none = || "no cells: a raster needs at least one".to_string();
+    let none = || RasterError::NoCells;
     let xmin = i128::from(grid.cells.iter().map(|c| c.0).min().ok_or_else(none)?);
     let xmax = i128::from(grid.cells.iter().map(|c| c.0).max().ok_or_else(none)?);
     let ymin = i128::from(grid.cells.iter().map(|c| c.1).min().ok_or_else(none)?);
     let ymax = i128::from(grid.cells.iter().map(|c| c.1).max().ok_or_else(none)?);
     let (w, h) = ((xmax - xmin) / s + 1, (ymax - ymin) / s + 1);
     if w * h > i128::from(MAX_RASTER_PIXELS) {
-        return Err(format!(
-            "the grid's bounding box would make a raster of {w} × {h} pixels, more than {MAX_RASTER_PIXELS}: write the index as .gpkg or .geojson instead"
-        ));
+        return Err(RasterError::TooLarge {
+            width: w,
+            height: h,
+        });
     }
     let (width, height) = (w as usize, h as usize);
     let mut data = vec![INDEX_NODATA; width * height];
@@ -535,6 +552,14 @@ mod tests {
         let g = grid(vec![(0, 0), (1_000_000, 1_000_000)], 1);
         let lci = LivingConditionsIndex::compute(&g.stats, &IndexParams::default());
         let e = index_raster(&g, &lci).unwrap_err();
+        assert_eq!(
+            e,
+            RasterError::TooLarge {
+                width: 1_000_001,
+                height: 1_000_001
+            }
+        );
+        let e = e.to_string();
         assert!(
             e.contains("1000001 × 1000001 pixels") && e.contains(".gpkg"),
             "{e}"

@@ -81,14 +81,9 @@ impl PointReader {
         })
     }
 
-    /// The position in the working CRS, or what is wrong with it.
-    pub fn locate(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
-        self.check(x, y).map_err(|e| e.to_string())
-    }
-
-    /// [`PointReader::locate`] with the reason as a [`PositionError`], which
-    /// can also be told without the coordinates (for records files, whose
-    /// values never go into a message).
+    /// The position in the working CRS, or what is wrong with it: a
+    /// [`PositionError`], which can also be told without the coordinates
+    /// (for records files, whose values never go into a message).
     pub fn check(&self, x: f64, y: f64) -> Result<(f64, f64), PositionError> {
         if !(x.is_finite() && y.is_finite()) {
             return Err(PositionError::NotFinite { x, y });
@@ -239,8 +234,8 @@ pub fn read_point(
 ) -> Result<(f64, f64), Vec<crate::Problem>> {
     match (table.number(line, rec, pc.x), table.number(line, rec, pc.y)) {
         (Ok(Some(x)), Ok(Some(y))) => reader
-            .locate(x, y)
-            .map_err(|m| vec![table.problem(line, pc.x, m)]),
+            .check(x, y)
+            .map_err(|e| vec![table.problem(line, pc.x, e.to_string())]),
         (x, y) => Err([(x, pc.x), (y, pc.y)]
             .into_iter()
             .filter_map(|(r, c)| match r {
@@ -281,25 +276,32 @@ mod tests {
         );
 
         let ll = PointReader::new(WGS84, Epsg(3006)).unwrap();
-        let (x, y) = ll.locate(15.0, 60.0).unwrap();
+        let (x, y) = ll.check(15.0, 60.0).unwrap();
         assert!((x - 500_000.0).abs() < 1e-6 && (6_600_000.0..6_700_000.0).contains(&y));
         assert!(ll
-            .locate(600_000.0, 6_600_000.0)
+            .check(600_000.0, 6_600_000.0)
             .unwrap_err()
+            .to_string()
             .contains("not degrees"));
         let xy = PointReader::new(Epsg(3006), Epsg(3006)).unwrap();
         assert_eq!(
-            xy.locate(600_000.0, 6_600_000.0),
+            xy.check(600_000.0, 6_600_000.0),
             Ok((600_000.0, 6_600_000.0))
         );
         assert!(xy
-            .locate(18.07, 59.33)
+            .check(18.07, 59.33)
             .unwrap_err()
+            .to_string()
             .contains("look like longitude/latitude"));
         assert!(xy
-            .locate(6_600_000.0, 600_000.0)
+            .check(6_600_000.0, 600_000.0)
             .unwrap_err()
+            .to_string()
             .contains("swapped"));
-        assert!(xy.locate(f64::NAN, 1.0).unwrap_err().contains("finite"));
+        assert!(xy
+            .check(f64::NAN, 1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("finite"));
     }
 }

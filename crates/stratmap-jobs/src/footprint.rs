@@ -58,7 +58,7 @@ impl FootprintParams {
         )
         .map_err(|e| Failure::Usage(e.to_string()))?;
         let tz = parse_tz(tz.or(f.tz.as_deref()).unwrap_or("Europe/Stockholm"))
-            .map_err(Failure::Usage)?;
+            .map_err(|e| Failure::Usage(e.to_string()))?;
         let epsg = crate::analysis::config_spec(config)?.epsg;
         Ok(FootprintParams {
             radius: method.radius(),

@@ -335,7 +335,7 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let (lci, summary) = compute_index(&grid, &config, notes)?;
     notes.stage(&format!("writing {}", out.display()));
     if format.name() == "tif" {
-        let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m))?;
+        let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m.to_string()))?;
         write_geotiff(&raster, out)?;
     } else {
         write_layer(&living_conditions_layer(&grid, &lci), out, format)?;

@@ -264,7 +264,7 @@ pub fn run(
                 raster = Some(index_raster(g, &lci).map_err(|m| {
                     Problem::file(
                         &inputs.grid.as_ref().map(Source::name).unwrap_or_default(),
-                        m,
+                        m.to_string(),
                     )
                 })?);
             }
