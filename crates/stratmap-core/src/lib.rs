@@ -26,3 +26,12 @@ pub mod indicators;
 pub mod notice;
 pub mod stats;
 pub mod youth;
+
+// The types most programs need, at the crate's root.
+pub use footprint::{
+    At, FootprintAreas, FootprintEngine, FootprintMethod, FootprintReport, FootprintTotals, Record,
+};
+pub use grid::{CellId, Epsg, GridSpec};
+pub use hotspot::{GiStar, HotspotMethod};
+pub use index::{GridCell, IndexParams, LivingConditionsIndex, Variable};
+pub use notice::{Level, Notice};

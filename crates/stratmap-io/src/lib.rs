@@ -44,6 +44,15 @@ pub mod render;
 
 pub use problem::{Error, Problem};
 
+// The types and readers most programs need, at the crate's root.
+pub use areas::{read_areas, read_areas_file, Area, AreaTable};
+pub use config::Config;
+pub use connections::{read_records, read_records_into, read_towers, RecordContext, Towers};
+pub use crs::Epsg;
+pub use events::{read_answers, read_events, Events};
+pub use grid_csv::{read_grid, GridTable};
+pub use layer::{Layer, Raster, Value};
+
 /// A file's extension in lower case (empty when it has none): formats are
 /// chosen by it.
 pub fn extension(path: &std::path::Path) -> String {
