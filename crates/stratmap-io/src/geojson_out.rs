@@ -4,7 +4,7 @@
 //! the layer, never on the thread count.
 
 use crate::atomic::try_write_atomic;
-use crate::crs::Transform;
+use crate::crs::{Epsg, Transform};
 use crate::layer::{Feature, Layer, Value};
 use crate::Error;
 use geo::orient::{Direction, Orient};
@@ -62,6 +62,29 @@ fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
+thread_local! {
+    /// PROJ transformations cannot move between threads and are slow to
+    /// make (a national grid's layer needs hundreds of chunks): each worker
+    /// thread keeps the one it made.
+    static TO_WGS84: std::cell::RefCell<Option<(Epsg, Transform)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's transformation from `epsg` to WGS 84.
+fn with_wgs84<T>(epsg: Epsg, f: impl FnOnce(&Transform) -> Result<T, Error>) -> Result<T, Error> {
+    TO_WGS84.with_borrow_mut(|slot| {
+        if !matches!(slot, Some((e, _)) if *e == epsg) {
+            *slot = Some((epsg, Transform::to_wgs84(epsg)?));
+        }
+        match slot {
+            Some((_, t)) => f(t),
+            None => Err(Error::Crs(format!(
+                "EPSG:{epsg}: no transformation to WGS 84"
+            ))),
+        }
+    })
+}
+
 /// Streams the FeatureCollection: one feature per line, in layer order. The
 /// bytes of a feature depend only on the feature, so chunking and thread
 /// count cannot change the output.
@@ -79,15 +102,16 @@ fn encode_layer(layer: &Layer, w: &mut dyn Write) -> Result<(), Error> {
         let encoded: Vec<Result<Vec<u8>, Error>> = block
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let to_wgs84 = Transform::to_wgs84(layer.epsg)?;
-                let mut buf = Vec::with_capacity(chunk.len() * 512);
-                for f in chunk {
-                    if !buf.is_empty() {
-                        buf.extend_from_slice(b",\n");
+                with_wgs84(layer.epsg, |to_wgs84| {
+                    let mut buf = Vec::with_capacity(chunk.len() * 512);
+                    for f in chunk {
+                        if !buf.is_empty() {
+                            buf.extend_from_slice(b",\n");
+                        }
+                        encode_feature(f, &keys, to_wgs84, &mut buf)?;
                     }
-                    encode_feature(f, &keys, &to_wgs84, &mut buf)?;
-                }
-                Ok(buf)
+                    Ok(buf)
+                })
             })
             .collect();
         for chunk in encoded {
