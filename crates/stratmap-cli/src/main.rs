@@ -91,11 +91,10 @@ struct FootprintArgs {
 impl FootprintArgs {
     fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
         let config = pipeline::load_config(self.config.as_deref())?;
-        let (lo, hi) = stratmap_core::footprint::RADIUS_RANGE;
-        if let Some(r) = self.radius.filter(|r| !(lo..=hi).contains(r)) {
-            return Err(pipeline::Failure::Usage(format!(
-                "--radius {r}: expected a disc radius in metres from {lo} to {hi} (the method's is 500)"
-            )));
+        // the flag named in the message (the config's key names itself)
+        if let Some(r) = self.radius {
+            stratmap_core::footprint::check_radius(r)
+                .map_err(|e| pipeline::Failure::Usage(format!("--{e}")))?;
         }
         let mut p = footprint::FootprintParams::new(
             &config,

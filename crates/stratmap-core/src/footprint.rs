@@ -45,8 +45,22 @@ pub const RADIUS_RANGE: (f64, f64) = (1.0, 100_000.0);
 
 /// A disc radius out of [`RADIUS_RANGE`].
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-#[error("radius {0}: expected a disc radius in metres from 1 to 100000 (the method's is 500)")]
+#[error(
+    "radius {0}: expected a disc radius in metres from {lo} to {hi} (the method's is 500)",
+    lo = RADIUS_RANGE.0,
+    hi = RADIUS_RANGE.1
+)]
 pub struct RadiusError(pub f64);
+
+/// `radius` when it is within [`RADIUS_RANGE`].
+pub fn check_radius(radius: f64) -> Result<f64, RadiusError> {
+    let (lo, hi) = RADIUS_RANGE;
+    if (lo..=hi).contains(&radius) {
+        Ok(radius)
+    } else {
+        Err(RadiusError(radius))
+    }
+}
 
 /// The footprint method's settings (SPEC §4.3), checked when made; the
 /// default is the method's: 500 m discs, areas of fewer than 3 phones blanked.
@@ -75,12 +89,10 @@ impl Default for FootprintMethod {
 impl FootprintMethod {
     /// The settings, when the radius is within [`RADIUS_RANGE`].
     pub fn new(radius: f64, min_phones: u64) -> Result<Self, RadiusError> {
-        let (lo, hi) = RADIUS_RANGE;
-        if (lo..=hi).contains(&radius) {
-            Ok(FootprintMethod { radius, min_phones })
-        } else {
-            Err(RadiusError(radius))
-        }
+        Ok(FootprintMethod {
+            radius: check_radius(radius)?,
+            min_phones,
+        })
     }
 
     /// The disc radius in metres.
