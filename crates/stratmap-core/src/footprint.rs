@@ -186,6 +186,13 @@ impl FootprintAreas {
             .collect()
     }
 
+    /// The weights of the discs around each of `points`, in parallel (a
+    /// tower's are computed once, then looked up by its records).
+    pub fn weights_of(&self, points: &[(f64, f64)]) -> Vec<DiscWeights> {
+        use rayon::prelude::*;
+        points.par_iter().map(|p| self.weights(*p)).collect()
+    }
+
     /// The weights of the disc around `c`. An area the disc overlaps by a
     /// positive area gets at least 1 (2⁻⁶² of the disc), so that it is
     /// touched however small the overlap.

@@ -356,11 +356,7 @@ pub struct RecordContext<'a> {
 
 /// The disc weights of every tower, computed once.
 pub fn tower_weights(areas: &FootprintAreas, towers: &Towers) -> Vec<DiscWeights> {
-    towers
-        .positions
-        .par_iter()
-        .map(|p| areas.weights(*p))
-        .collect()
+    areas.weights_of(&towers.positions)
 }
 
 /// Records per batch: parsed in parallel, then summed by the engine.
@@ -483,7 +479,7 @@ pub fn read_records<'a, R: Read + Send>(
     ctx: &RecordContext<'a>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RecordFootprint<'a>, Error> {
-    let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights.to_vec());
+    let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
     let (stats, notes) = read_records_into(file, input, ctx, &mut engine, progress)?;
     Ok(RecordFootprint {
         engine,

@@ -29,6 +29,7 @@
 use super::{DailyFootprint, DiscWeights, FootprintAreas, FootprintTotals};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
+use std::borrow::Cow;
 use std::hash::Hasher;
 
 /// Where a record was.
@@ -104,7 +105,7 @@ fn shard_of(hash: u64) -> usize {
 /// Sums records into daily footprints as they stream in; see the module.
 pub struct FootprintEngine<'a> {
     areas: &'a FootprintAreas,
-    towers: Vec<DiscWeights>,
+    towers: Cow<'a, [DiscWeights]>,
     shards: Vec<Shard>,
     records: u64,
 }
@@ -113,16 +114,18 @@ impl<'a> FootprintEngine<'a> {
     /// An engine over `areas` for records at these towers (positions in the
     /// areas' CRS); each tower's disc weights are computed once, in parallel.
     pub fn new(areas: &'a FootprintAreas, towers: &[(f64, f64)]) -> Self {
-        let towers = towers.par_iter().map(|p| areas.weights(*p)).collect();
-        Self::with_weights(areas, towers)
+        Self::with_weights(areas, areas.weights_of(towers))
     }
 
     /// An engine with the towers' weights already computed (as
-    /// [`FootprintEngine::tower_weights`] gives them).
-    pub fn with_weights(areas: &'a FootprintAreas, towers: Vec<DiscWeights>) -> Self {
+    /// [`FootprintAreas::weights_of`] gives them), owned or borrowed.
+    pub fn with_weights(
+        areas: &'a FootprintAreas,
+        towers: impl Into<Cow<'a, [DiscWeights]>>,
+    ) -> Self {
         FootprintEngine {
             areas,
-            towers,
+            towers: towers.into(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             records: 0,
         }
@@ -153,7 +156,7 @@ impl<'a> FootprintEngine<'a> {
         for (i, (hash, _)) in prepared.iter().enumerate() {
             buckets[shard_of(*hash)].push(i as u32);
         }
-        let towers = &self.towers;
+        let towers = &*self.towers;
         let added: u64 = self
             .shards
             .par_iter_mut()
