@@ -166,6 +166,21 @@ impl FootprintAreas {
     pub fn new(areas: Vec<MultiPolygon<f64>>, radius: f64) -> Self {
         let index = PolygonIndex::new(areas);
         let overlaps = overlapping_pairs(&index);
+        Self::indexed(index, overlaps, radius)
+    }
+
+    /// [`FootprintAreas::new`] for areas whose overlapping pairs are known
+    /// already (as [`overlapping_pairs`] finds them), so they are not sought
+    /// twice.
+    pub fn with_overlaps(
+        areas: Vec<MultiPolygon<f64>>,
+        overlaps: Vec<(usize, usize, f64)>,
+        radius: f64,
+    ) -> Self {
+        Self::indexed(PolygonIndex::new(areas), overlaps, radius)
+    }
+
+    fn indexed(index: PolygonIndex, overlaps: Vec<(usize, usize, f64)>, radius: f64) -> Self {
         let coverage = (!overlaps.is_empty()).then(|| PolygonIndex::new(union_parts(&index)));
         FootprintAreas {
             index,

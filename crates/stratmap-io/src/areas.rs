@@ -37,9 +37,30 @@ pub struct AreaTable {
     pub areas: Vec<Area>,
     /// The working CRS.
     pub epsg: Epsg,
+    /// The overlapping pairs, found when first asked for.
+    overlaps: std::sync::OnceLock<Vec<(usize, usize, f64)>>,
 }
 
 impl AreaTable {
+    /// The areas of a file, sorted by name, in the working CRS `epsg`.
+    pub fn new(areas: Vec<Area>, epsg: Epsg) -> Self {
+        AreaTable {
+            areas,
+            epsg,
+            overlaps: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The pairs of areas (i < j) that overlap by a positive area, with the
+    /// overlap in m²: sought once, however many layers ask (SPEC §3.2:
+    /// overlaps are allowed but always warned about).
+    pub fn overlaps(&self) -> &[(usize, usize, f64)] {
+        self.overlaps.get_or_init(|| {
+            let index = stratmap_core::geom::PolygonIndex::new(self.polygons());
+            stratmap_core::geom::overlapping_pairs(&index)
+        })
+    }
+
     /// How many areas.
     pub fn len(&self) -> usize {
         self.areas.len()
@@ -258,9 +279,8 @@ pub fn read_areas(
     if !problems.is_empty() {
         return Err(Error::Input(problems));
     }
-    Ok(AreaTable {
-        areas: rows
-            .into_iter()
+    Ok(AreaTable::new(
+        rows.into_iter()
             .map(|(name, category, geometry, single)| Area {
                 name,
                 category,
@@ -269,7 +289,7 @@ pub fn read_areas(
             })
             .collect(),
         epsg,
-    })
+    ))
 }
 
 /// Whether a file of areas is GeoJSON (read as text) rather than a GDAL format.

@@ -120,7 +120,7 @@ pub fn compute<R: Read + Send>(
         notes,
     );
     notes.stage("computing each tower's disc over the areas");
-    let fa = FootprintAreas::new(areas.polygons(), p.radius);
+    let fa = FootprintAreas::with_overlaps(areas.polygons(), areas.overlaps().to_vec(), p.radius);
     let weights = tower_weights(&fa, &towers);
     let weight_rows = if p.weight_table {
         weight_table(areas, &fa, &towers)
@@ -209,8 +209,7 @@ fn weight_table(areas: &AreaTable, fa: &FootprintAreas, towers: &Towers) -> Vec<
 /// Warns about areas that overlap (SPEC §3.2: allowed, always warned
 /// about), whatever the command does with them.
 pub fn note_overlaps(areas: &AreaTable, notes: &Notes) {
-    let index = stratmap_core::geom::PolygonIndex::new(areas.polygons());
-    let overlaps = stratmap_core::geom::overlapping_pairs(&index);
+    let overlaps = areas.overlaps();
     for &(i, j, a) in overlaps.iter().take(10) {
         notes.warn(&format!(
             "areas {:?} and {:?} overlap by {:.0} m²; what falls in the overlap counts in both (a footprint disc once in \"outside\")",
