@@ -695,9 +695,8 @@ impl FootprintReport {
                     choose(open_areas(k), v).or((!cat_blank.get(k).copied().unwrap_or(true))
                         .then_some(TableCell::Category(k)))
                 }
-                TableCell::Category(k) if members[k].iter().all(|&a| !area_blank[a]) => {
-                    choose(open_areas(k), v)
-                }
+                // given away by the sum of its shown areas: blank one of them
+                TableCell::Category(k) if cascades(x) => choose(open_areas(k), v),
                 _ => choose(open_top(x), v),
             };
             // whatever is still published, when the rules above find nothing
