@@ -991,20 +991,35 @@ mod tests {
         FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0)
     }
 
-    fn run(records: &str, towers: &Towers) -> RecordFootprint<'static> {
-        // the engine borrows the areas: a test may keep them for good
+    /// The records' context over [`area`] and `towers`, in Stockholm time.
+    /// The engine borrows the areas: a test may keep them for good.
+    fn context(towers: &Towers) -> RecordContext<'static> {
         let areas: &'static FootprintAreas = Box::leak(Box::new(area()));
         let towers: &'static Towers = Box::leak(Box::new(towers.clone()));
         let tw: &'static [DiscWeights] = Box::leak(tower_weights(areas, towers).into_boxed_slice());
-        let ctx = RecordContext {
+        RecordContext {
             areas,
             towers,
             tower_weights: tw,
             tz: stockholm(),
             xy_epsg: Epsg(3006),
             working: Epsg(3006),
-        };
-        read_records("r.csv", records.as_bytes(), &ctx, &|_, _| {}).unwrap()
+        }
+    }
+
+    fn run(records: &str, towers: &Towers) -> RecordFootprint<'static> {
+        read_records("r.csv", records.as_bytes(), &context(towers), &|_, _| {}).unwrap()
+    }
+
+    /// One tower, A, inside [`area`].
+    fn tower_a() -> Towers {
+        read_towers(
+            "t.csv",
+            b"tower_id,x,y\nA,605000,6600000\n",
+            Epsg(3006),
+            Epsg(3006),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -1127,15 +1142,7 @@ mod tests {
             Err(TimestampError::OutOfRange)
         );
         // a file of milliseconds: one day, not one day per record, and said
-        let towers = read_towers(
-            "t.csv",
-            b"tower_id,x,y
-A,605000,6600000
-",
-            Epsg(3006),
-            Epsg(3006),
-        )
-        .unwrap();
+        let towers = tower_a();
         let rows: String = (0..10)
             .map(|i| format!("p1,{},A\n", 1_790_000_000_000u64 + i * 60_000))
             .collect();
@@ -1153,15 +1160,7 @@ A,605000,6600000
 
     #[test]
     fn a_stray_quote_spoils_its_own_line_only() {
-        let towers = read_towers(
-            "t.csv",
-            b"tower_id,x,y
-A,605000,6600000
-",
-            Epsg(3006),
-            Epsg(3006),
-        )
-        .unwrap();
+        let towers = tower_a();
         let mut text = String::from("phone_id,timestamp,tower_id\n");
         for i in 0..50 {
             if i == 3 {
@@ -1183,15 +1182,7 @@ A,605000,6600000
 
     #[test]
     fn reasons_never_quote_a_field() {
-        let towers = read_towers(
-            "t.csv",
-            b"tower_id,x,y
-A,605000,6600000
-",
-            Epsg(3006),
-            Epsg(3006),
-        )
-        .unwrap();
+        let towers = tower_a();
         // ids in every column: under timestamp, tower_id, x and y, and in fields too long or too short
         let text = "phone_id,timestamp,tower_id,x,y\n                    A,secret-1,A,,\n                    secret-2,2026-10-05 10:00,secret-3,,\n                    secret-4,2026-10-05 10:00,,secret-5,6600000\n                    secret-6,2026-10-05 10:00,,16.5,59.5\n                    secret-7,2026-03-29 02:30,A,,\n                    secret-8,99999999999999999999,A,,\n                    secret-9,2026-10-05 10:00,A,,,secret-10\n                    secret-11,2026-10-05 10:00,,1e400,6600000\n";
         let r = run(text, &towers);
@@ -1202,16 +1193,7 @@ A,605000,6600000
         }
         assert!(!dump.contains("16.5") && !dump.contains("02:30"), "{dump}");
         // the header of a file without one is a record: not quoted either
-        let areas = area();
-        let tw = tower_weights(&areas, &towers);
-        let ctx = RecordContext {
-            areas: &areas,
-            towers: &towers,
-            tower_weights: &tw,
-            tz: stockholm(),
-            xy_epsg: Epsg(3006),
-            working: Epsg(3006),
-        };
+        let ctx = context(&towers);
         let Err(e) = read_records(
             "r.csv",
             &b"secret-1,2026-10-05 10:00,A\n"[..],
