@@ -82,7 +82,7 @@ impl HotspotMethod {
     }
 }
 
-fn check_band(band: f64) -> Result<(), BandError> {
+pub(crate) fn check_band(band: f64) -> Result<(), BandError> {
     if band > 0.0 && band.is_finite() {
         Ok(())
     } else {
@@ -109,235 +109,18 @@ pub fn gi_star(points: &[(f64, f64)], values: &[f64], band: f64) -> Result<Vec<G
     }))
 }
 
-/// The most offsets the grid method tries per cell before it counts
-/// neighbours another way: a band of 36 cells of 250 m (9 km) stays below it.
-const MAX_OFFSETS: usize = 4096;
-
 /// Gi* of the cells of a square grid (lower-left corners in metres, on
-/// `grid`), with neighbours found from the grid's own structure: the offsets
-/// whose centres lie within the band, looked up in a hash of the cells.
-///
-/// The work is bounded by the grid, not by the band: a band that reaches
-/// across the cells' whole extent makes every cell a neighbour of every
-/// cell; a band wider than the offset table allows is summed per column of a
-/// dense grid, or found through an R-tree of a sparse one.
+/// `grid`), with neighbours found from the grid's own structure (see
+/// [`crate::neighbours::band_sums`]): the work is bounded by the grid, not by
+/// the band.
 pub fn gi_star_grid(
     cells: &[(i64, i64)],
     grid: GridSpec,
     values: &[f64],
     band: f64,
 ) -> Result<Vec<GiStar>, BandError> {
-    check_band(band)?;
-    if cells.is_empty() {
-        return Ok(Vec::new());
-    }
-    let size = i64::from(grid.cell_size);
-    let at = CellLookup::new(cells, grid);
-    // within the band, exactly: (dx² + dy²)·size² ≤ band², in cells
-    let (size2, band2) = ((size as f64) * (size as f64), band * band);
-    let within = move |dx: i64, dy: i64| {
-        let (dx, dy) = (dx as f64, dy as f64);
-        (dx * dx + dy * dy) * size2 <= band2
-    };
-    let (cols, rows) = extent(cells, grid);
-    // no two cells are further apart than the extent's diagonal
-    let reach = ((band / size as f64).floor() as i64).min(cols.max(rows));
-    if within(cols - 1, rows - 1) {
-        // every cell is a neighbour of every cell
-        let total: f64 = values.iter().sum();
-        return Ok(all_neighbours(values, total, cells.len() as u32));
-    }
-    let side = 2 * reach as i128 + 1;
-    if side * side <= MAX_OFFSETS.max(cells.len()) as i128 {
-        let offsets: Vec<(i64, i64)> = (-reach..=reach)
-            .flat_map(|dx| (-reach..=reach).map(move |dy| (dx, dy)))
-            .filter(|&(dx, dy)| within(dx, dy))
-            .collect();
-        return Ok(gi_from_neighbours(values, |i, f| {
-            let (cx, cy) = grid.col_row(cells[i].0, cells[i].1);
-            for &(dx, dy) in &offsets {
-                if let Some(j) = at.get(cx + dx, cy + dy) {
-                    f(j);
-                }
-            }
-        }));
-    }
-    Ok(match &at {
-        CellLookup::Dense {
-            c0,
-            r0,
-            cols,
-            rows,
-            index,
-        } => {
-            // half the height of the band's disc at each column offset: |dy| ≤ half[|dx|]
-            let half: Vec<i64> = (0..=reach)
-                .map(|dx| {
-                    let r = band / size as f64;
-                    let mut k = (r * r - (dx as f64) * (dx as f64)).max(0.0).sqrt().floor() as i64;
-                    while k > 0 && !within(dx, k) {
-                        k -= 1;
-                    }
-                    while within(dx, k + 1) {
-                        k += 1;
-                    }
-                    if within(dx, k) {
-                        k
-                    } else {
-                        -1
-                    }
-                })
-                .collect();
-            // per column, running sums of the values and the cells below each row
-            let (cols, rows) = (*cols as usize, *rows as usize);
-            let mut sum = vec![0.0; cols * (rows + 1)];
-            let mut count = vec![0u32; cols * (rows + 1)];
-            for c in 0..cols {
-                for r in 0..rows {
-                    let (s, n) = match index[c * rows + r] {
-                        u32::MAX => (0.0, 0),
-                        i => (values[i as usize], 1),
-                    };
-                    sum[c * (rows + 1) + r + 1] = sum[c * (rows + 1) + r] + s;
-                    count[c * (rows + 1) + r + 1] = count[c * (rows + 1) + r] + n;
-                }
-            }
-            let (c0, r0) = (*c0, *r0);
-            let column_sums = |i: usize| {
-                let (c, r) = grid.col_row(cells[i].0, cells[i].1);
-                let (c, r) = (c - c0, r - r0);
-                let (mut w, mut s) = (0u32, 0.0);
-                let lo_c = (c - reach).max(0);
-                let hi_c = (c + reach).min(cols as i64 - 1);
-                for cc in lo_c..=hi_c {
-                    let h = half[(cc - c).unsigned_abs() as usize];
-                    if h < 0 {
-                        continue;
-                    }
-                    let lo = (r - h).max(0) as usize;
-                    let hi = ((r + h).min(rows as i64 - 1) + 1) as usize;
-                    if lo >= hi {
-                        continue;
-                    }
-                    let base = cc as usize * (rows + 1);
-                    w += count[base + hi] - count[base + lo];
-                    s += sum[base + hi] - sum[base + lo];
-                }
-                (w, s)
-            };
-            gi_from_sums(values, column_sums)
-        }
-        CellLookup::Sparse(_) => {
-            // an R-tree of the cells' columns and rows, with the exact test
-            let tree = RTree::bulk_load(
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(x, y))| {
-                        let (c, r) = grid.col_row(x, y);
-                        GeomWithData::new([c as f64, r as f64], i)
-                    })
-                    .collect(),
-            );
-            let r = band / size as f64 + 1.0;
-            gi_from_neighbours(values, |i, f| {
-                let (cx, cy) = grid.col_row(cells[i].0, cells[i].1);
-                for n in tree.locate_within_distance([cx as f64, cy as f64], r * r) {
-                    let (x, y) = cells[n.data];
-                    let (c, r) = grid.col_row(x, y);
-                    if within(c - cx, r - cy) {
-                        f(n.data);
-                    }
-                }
-            })
-        }
-    })
-}
-
-/// Gi* when every point is a neighbour of every point: undefined everywhere
-/// (n Wᵢ − Wᵢ² = 0), but each point's neighbours are counted.
-fn all_neighbours(values: &[f64], total: f64, w: u32) -> Vec<GiStar> {
-    gi_from_sums(values, |_| (w, total))
-}
-
-/// The columns and rows of the cells' bounding box.
-fn extent(cells: &[(i64, i64)], grid: GridSpec) -> (i64, i64) {
-    let (mut c0, mut c1, mut r0, mut r1) = (i64::MAX, i64::MIN, i64::MAX, i64::MIN);
-    for &(x, y) in cells {
-        let (c, r) = grid.col_row(x, y);
-        (c0, c1, r0, r1) = (c0.min(c), c1.max(c), r0.min(r), r1.max(r));
-    }
-    (
-        c1.saturating_sub(c0).saturating_add(1),
-        r1.saturating_sub(r0).saturating_add(1),
-    )
-}
-
-/// Cells by column and row: a dense table over the bounding box when the
-/// cells fill at least a quarter of it, else a hash map.
-enum CellLookup {
-    Dense {
-        c0: i64,
-        r0: i64,
-        cols: i64,
-        rows: i64,
-        index: Vec<u32>,
-    },
-    Sparse(rustc_hash::FxHashMap<(i64, i64), usize>),
-}
-
-impl CellLookup {
-    fn new(cells: &[(i64, i64)], grid: GridSpec) -> Self {
-        let cr: Vec<(i64, i64)> = cells.iter().map(|&(x, y)| grid.col_row(x, y)).collect();
-        let (c0, c1) = cr
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let (r0, r1) = cr
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-        let (cols, rows) = (
-            c1.saturating_sub(c0).saturating_add(1),
-            r1.saturating_sub(r0).saturating_add(1),
-        );
-        let dense = !cells.is_empty()
-            && cells.len() < u32::MAX as usize
-            && (cols as i128) * (rows as i128) <= 4 * cells.len() as i128;
-        if dense {
-            let mut index = vec![u32::MAX; (cols * rows) as usize];
-            for (i, &(c, r)) in cr.iter().enumerate() {
-                index[((c - c0) * rows + (r - r0)) as usize] = i as u32;
-            }
-            CellLookup::Dense {
-                c0,
-                r0,
-                cols,
-                rows,
-                index,
-            }
-        } else {
-            CellLookup::Sparse(cr.into_iter().enumerate().map(|(i, k)| (k, i)).collect())
-        }
-    }
-
-    fn get(&self, c: i64, r: i64) -> Option<usize> {
-        match self {
-            CellLookup::Dense {
-                c0,
-                r0,
-                cols,
-                rows,
-                index,
-            } => {
-                let (dc, dr) = (c - c0, r - r0);
-                if dc < 0 || dr < 0 || dc >= *cols || dr >= *rows {
-                    return None;
-                }
-                let i = index[(dc * rows + dr) as usize];
-                (i != u32::MAX).then_some(i as usize)
-            }
-            CellLookup::Sparse(m) => m.get(&(c, r)).copied(),
-        }
-    }
+    let sums = crate::neighbours::band_sums(cells, grid, values, band, true)?;
+    Ok(gi_from_sums(values, |i| sums[i]))
 }
 
 fn gi_from_neighbours(
@@ -402,18 +185,8 @@ pub const LEVELS: [f64; 3] = [0.10, 0.05, 0.01];
 pub fn gi_bins(gi: &[GiStar], fdr: bool) -> Vec<i8> {
     // a point is significant at level k when p ≤ thresholds[k] (FDR) or p < α
     let thresholds: [f64; 3] = if fdr {
-        let mut ps: Vec<f64> = gi.iter().filter_map(|g| g.p).collect();
-        ps.sort_by(f64::total_cmp);
-        let m = ps.len() as f64;
-        LEVELS.map(|alpha| {
-            // the largest p(k) with p(k) ≤ k/m·α; nothing passes when none does
-            ps.iter()
-                .enumerate()
-                .filter(|(k, p)| **p <= (*k as f64 + 1.0) / m * alpha)
-                .map(|(_, p)| *p)
-                .next_back()
-                .unwrap_or(-1.0)
-        })
+        let ps: Vec<f64> = gi.iter().filter_map(|g| g.p).collect();
+        LEVELS.map(|alpha| crate::stats::bh_threshold(&ps, alpha).unwrap_or(-1.0))
     } else {
         LEVELS
     };

@@ -59,6 +59,28 @@ pub fn percentile_linear(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[lo] + frac * (sorted[hi] - sorted[lo]))
 }
 
+/// The Benjamini–Hochberg threshold for a false-discovery rate `alpha`
+/// over `p` values (in any order): the largest p₍ₖ₎ with p₍ₖ₎ ≤ k/m·α, so a
+/// test is significant when its p is at most the threshold. `None` when no
+/// p passes (nothing is significant).
+///
+/// ```
+/// use stratmap_core::stats::bh_threshold;
+/// // sorted: 0.001, 0.02, 0.03, 0.5 → thresholds 0.0125, 0.025, 0.0375, 0.05
+/// assert_eq!(bh_threshold(&[0.5, 0.03, 0.001, 0.02], 0.05), Some(0.03));
+/// assert_eq!(bh_threshold(&[0.2, 0.9], 0.05), None);
+/// ```
+pub fn bh_threshold(p: &[f64], alpha: f64) -> Option<f64> {
+    let mut ps = p.to_vec();
+    ps.sort_by(f64::total_cmp);
+    let m = ps.len() as f64;
+    ps.iter()
+        .enumerate()
+        .filter(|(k, p)| **p <= (*k as f64 + 1.0) / m * alpha)
+        .map(|(_, p)| *p)
+        .next_back()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,11 +21,13 @@
 
 mod disc;
 mod index;
+mod outline;
 mod overlaps;
 mod rect;
 
 pub use disc::{disc_overlap, disc_polygon_overlap};
 pub use index::PolygonIndex;
+pub use outline::cells_outline;
 pub use overlaps::{overlapping_pairs, union_parts};
 pub use rect::rect_overlap;
 
