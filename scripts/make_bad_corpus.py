@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Writes the corpus of bad inputs in fixtures/bad/ and its manifest
-cases.tsv: each file, the exit code expected, and what stderr must say
-(file, line, column, what was expected). The CLI test
+"""Writes the generated part of the corpus of bad inputs in fixtures/bad/
+and its manifest cases.tsv: each file, the exit code expected, and what
+stderr must say (file, line, column, what was expected). The CLI test
 `bad_input_corpus` runs every case. Deterministic; run it after changing a
 case: python3 scripts/make_bad_corpus.py
+
+Cases added to fixtures/bad by hand (binary files, configs, cases made
+while fixing an issue) are kept: their files are not touched and their
+rows of cases.tsv stay, after the generated ones.
 """
 from pathlib import Path
 
 out = Path(__file__).resolve().parent.parent / "fixtures/bad"
 out.mkdir(parents=True, exist_ok=True)
-for old in out.iterdir():
-    old.unlink()
+manifest = out / "cases.tsv"
+kept = [l for l in manifest.read_text(encoding="utf-8").splitlines()
+        if l and not l.startswith("#")] if manifest.exists() else []
 
 H = "cell_id,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19"
 XY = "x,y,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19"
@@ -94,13 +99,28 @@ case("towers-metres-as-degrees.csv", "tower_id,lon,lat\nT01,600000,6600000\n", 1
 
 # --- records (stratmap footprint --records): left out, counted, reported; exit 0
 case("records-unknown-tower.csv", "phone_id,timestamp,tower_id\nx-1,2026-10-05 09:00,T03\nx-1,2026-10-05 10:00,T404\n", 0,
-     '1 record left out (unknown tower): line 3: column tower_id: unknown tower "T404"')
+     "1 record left out (unknown tower): line 3: column tower_id: expected a tower of the towers file, found an id it does not list")
 case("records-impossible-times.csv", "phone_id,timestamp,tower_id\nx-1,2026-10-05 09:00,T03\nx-1,2026-02-30 10:00,T03\nx-1,2026-10-05 25:00,T03\nx-1,yesterday,T03\n", 0,
      "3 records left out (bad timestamp): line 3:")
 case("records-dst-gap.csv", "phone_id,timestamp,tower_id\nx-1,2026-10-05 09:00,T03\nx-1,2026-03-29 02:30,T03\n", 0,
-     "line 3: column timestamp: 2026-03-29 02:30 does not exist in Europe/Stockholm")
+     "line 3: column timestamp: the local time does not exist in Europe/Stockholm")
 # 02:30 on 25 Oct happens twice in Stockholm: the same day either way, accepted
 case("records-dst-ambiguous.csv", "phone_id,timestamp,tower_id\nx-1,2026-10-25 02:30,T03\nx-2,2026-10-25 02:30:00+01:00,T03\nx-3,2026-10-25T00:30:00Z,T03\n", 0, "")
+
+# --- configs of candidate areas and local Moran's I (checked by any command
+# that reads the config; the corpus test runs stratmap index) -----------------
+case("config-candidates-min-cells-zero.toml", "[candidates]\nmin_cells = 0\n", 2,
+     "config-candidates-min-cells-zero.toml: [candidates] min_cells = 0: expected a whole number of cells ≥ 1")
+case("config-candidates-min-class-six.toml", "[candidates]\nmin_class = 6\n", 2,
+     "config-candidates-min-class-six.toml: [candidates] min_class = 6: expected a class from 1 to 5")
+case("config-candidates-contiguity.toml", "[candidates]\ncontiguity = \"bishop\"\n", 2,
+     'config-candidates-contiguity.toml: [candidates] contiguity "bishop": expected "queen"')
+case("config-lisa-fdr-without-permutations.toml", "[lisa]\npermutations = 0\nfdr = true\n", 2,
+     "config-lisa-fdr-without-permutations.toml: [lisa] permutations 0 with the FDR correction: there are no p-values to correct")
+case("config-lisa-unknown-variable.toml", "[lisa]\nvariable = \"crime\"\n", 2,
+     'config-lisa-unknown-variable.toml: [lisa] variable "crime": expected index, count or a grid column')
+case("config-lisa-permutations-too-many.toml", "[lisa]\npermutations = 1000000\n", 2,
+     "config-lisa-permutations-too-many.toml: [lisa] permutations = 1000000: expected a whole number from 0 to 99999")
 
 # --- events (stratmap hotspots --events) and answers (stratmap assess) ----------
 case("events-empty-type.csv", "type,x,y\nshooting,591000,6601000\n,591000,6601000\n", 1,
@@ -112,8 +132,12 @@ case("answers-score-out-of-range.csv", "area,year,question,domain,score\nNorrby,
 case("answers-unknown-domain.csv", "area,year,question,domain,score\nNorrby,2026,1,schools,3\n", 1,
      "answers-unknown-domain.csv, line 2, column 4 (domain)")
 
-with open(out / "cases.tsv", "w", encoding="utf-8") as f:
+generated = {name for name, _, _ in cases}
+by_hand = [l for l in kept if l.split("\t")[0] not in generated]
+with open(manifest, "w", encoding="utf-8") as f:
     f.write("# file\texit code\twhat stderr must say (file, line, column, what was expected)\n")
     for name, code, fragment in cases:
         f.write(f"{name}\t{code}\t{fragment}\n")
-print(f"{len(cases)} cases in {out}")
+    for line in by_hand:
+        f.write(line + "\n")
+print(f"{len(cases)} generated and {len(by_hand)} hand-made cases in {out}")

@@ -5,7 +5,7 @@
 mod demo;
 mod terminal;
 
-use stratmap_jobs::{analysis, footprint, pipeline, run};
+use stratmap_jobs::{analysis, footprint, pipeline, proposals, run};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -195,6 +195,53 @@ struct AssessArgs {
     out: PathBuf,
 }
 
+#[derive(clap::Args)]
+struct CandidateArgs {
+    /// Grid statistics CSV (as for index).
+    #[arg(long)]
+    grid: PathBuf,
+    /// Assessed areas: adds overlap_pct, overlaps and status, and writes concordance.csv beside --out.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// TOML config (sections grid, index, candidates).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.geojson or .gpkg).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct LisaArgs {
+    /// Grid statistics CSV.
+    #[arg(long)]
+    grid: PathBuf,
+    /// Events CSV, counted per cell for --variable count.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// index, count, or a grid column such as income [default: index].
+    #[arg(long)]
+    variable: Option<String>,
+    /// Distance band between cell centres in metres [default: 500].
+    #[arg(long)]
+    band: Option<f64>,
+    /// Conditional permutations for the pseudo p-values; 0 for none [default: 999].
+    #[arg(long)]
+    permutations: Option<u64>,
+    /// Seed of the permutations [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Benjamini–Hochberg false-discovery-rate correction of the quadrants' significance.
+    #[arg(long)]
+    fdr: bool,
+    /// TOML config (sections grid, index, lisa).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.geojson or .gpkg).
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in sample town and write every layer.
@@ -223,6 +270,10 @@ enum Command {
     Indicators(IndicatorArgs),
     /// Problem level and trend per area and year (--out .csv, or .geojson/.gpkg with --areas).
     Assess(AssessArgs),
+    /// Candidate areas: contiguous groups of worst-class cells (--out .geojson or .gpkg).
+    Candidates(CandidateArgs),
+    /// Local Moran's I of the index, event counts or a grid column (--out .geojson or .gpkg).
+    Lisa(LisaArgs),
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -323,6 +374,29 @@ fn main() -> ExitCode {
             .and_then(|config| {
                 analysis::assess_command(&a.answers, a.areas.as_deref(), &config, &a.out, &notes)
             }),
+        Command::Candidates(a) => proposals::candidates_command(
+            &proposals::CandidateArgs {
+                grid: &a.grid,
+                areas: a.areas.as_deref(),
+                config: a.config.as_deref(),
+                out: &a.out,
+            },
+            &notes,
+        ),
+        Command::Lisa(a) => proposals::lisa_command(
+            &proposals::LisaArgs {
+                grid: &a.grid,
+                events: a.events.as_deref(),
+                variable: a.variable.as_deref(),
+                band: a.band,
+                permutations: a.permutations,
+                seed: a.seed,
+                fdr: a.fdr,
+                config: a.config.as_deref(),
+                out: &a.out,
+            },
+            &notes,
+        ),
         Command::Validate { files, config } => {
             pipeline::validate_command(&files, config.as_deref(), &notes)
         }

@@ -43,13 +43,13 @@ pub enum Contiguity {
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum CandidateError {
     /// A class outside 1–5.
-    #[error("min_class {0}: expected a class from 1 to 5")]
+    #[error("min_class = {0}: expected a class from 1 to 5")]
     MinClass(i64),
     /// Fewer than one cell.
-    #[error("min_cells {0}: expected a whole number of cells ≥ 1")]
+    #[error("min_cells = {0}: expected a whole number of cells ≥ 1")]
     MinCells(i64),
     /// A negative or non-finite population.
-    #[error("min_population {0}: expected a number of residents ≥ 0")]
+    #[error("min_population = {0}: expected a number of residents ≥ 0")]
     MinPopulation(f64),
 }
 
@@ -222,6 +222,81 @@ pub fn candidate_areas(
             .then(a.cells[0].cmp(&b.cells[0]))
     });
     out
+}
+
+/// How a candidate lies against the police areas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaOverlap {
+    /// The share of its residents living inside any area, in percent (each
+    /// cell's residents times the part of the cell inside the union of the
+    /// areas); `None` when it has no residents.
+    pub overlap_pct: Option<f64>,
+    /// The areas it overlaps by a positive area, by their indices, ascending.
+    pub areas: Vec<usize>,
+    /// `new` when under [`NEW_BELOW_PCT`] of its residents live inside any
+    /// area (or, with no residents, when it overlaps none), else `known`.
+    pub is_new: bool,
+}
+
+/// A candidate with less than this share of its residents inside the areas
+/// is `new`.
+pub const NEW_BELOW_PCT: f64 = 10.0;
+
+/// How each candidate lies against the areas (in the grid's CRS).
+pub fn area_overlaps(
+    candidates: &[Candidate],
+    cells: &[CandidateCell],
+    grid: GridSpec,
+    areas: &[MultiPolygon<f64>],
+) -> Vec<AreaOverlap> {
+    use crate::geom::{overlapping_pairs, rect_overlap, union_parts, PolygonIndex};
+    let index = PolygonIndex::new(areas.to_vec());
+    // the union of the areas, so that a cell in two areas counts once
+    let union = if overlapping_pairs(&index).is_empty() {
+        None
+    } else {
+        Some(PolygonIndex::new(union_parts(&index)))
+    };
+    let union = union.as_ref().unwrap_or(&index);
+    let s = f64::from(grid.cell_size);
+    let rect = |i: usize| {
+        let (x, y) = (cells[i].x as f64, cells[i].y as f64);
+        [x, y, x + s, y + s]
+    };
+    candidates
+        .iter()
+        .map(|c| {
+            let mut inside_pop = 0.0;
+            let mut touched: Vec<usize> = Vec::new();
+            for &i in &c.cells {
+                let r = rect(i);
+                let frac: f64 = union
+                    .candidates([r[0], r[1]], [r[2], r[3]])
+                    .into_iter()
+                    .map(|k| rect_overlap(r, &union.polygons()[k]))
+                    .sum::<f64>()
+                    / (s * s);
+                inside_pop += cells[i].population * frac.min(1.0);
+                touched.extend(
+                    index
+                        .candidates([r[0], r[1]], [r[2], r[3]])
+                        .into_iter()
+                        .filter(|&k| rect_overlap(r, &index.polygons()[k]) > 0.0),
+                );
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            let overlap_pct = (c.population > 0.0).then(|| 100.0 * inside_pop / c.population);
+            AreaOverlap {
+                is_new: match overlap_pct {
+                    Some(p) => p < NEW_BELOW_PCT,
+                    None => touched.is_empty(),
+                },
+                overlap_pct,
+                areas: touched,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -104,8 +104,7 @@ pub fn concordance(
     let class5_pop: f64 = cells
         .iter()
         .filter(|c| c.class == Some(5))
-        .map(|c| c.population)
-        .sum();
+        .fold(0.0, |sum, c| sum + c.population);
     let row = |category: String, member: &dyn Fn(&[u32]) -> bool| {
         let chosen: Vec<&ConcordanceCell> = cells
             .iter()
@@ -115,7 +114,11 @@ pub fn concordance(
             .collect();
         let scores: Vec<f64> = chosen.iter().filter_map(|c| c.index).collect();
         let pop = |f: &dyn Fn(&ConcordanceCell) -> bool| -> f64 {
-            chosen.iter().filter(|c| f(c)).map(|c| c.population).sum()
+            // from +0: an empty f64 sum is −0, which would be written "-0"
+            chosen
+                .iter()
+                .filter(|c| f(c))
+                .fold(0.0, |sum, c| sum + c.population)
         };
         let pop_classed = pop(&|c| c.class.is_some());
         let pop_45 = pop(&|c| matches!(c.class, Some(4 | 5)));

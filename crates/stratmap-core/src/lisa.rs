@@ -63,7 +63,7 @@ pub enum LisaError {
     #[error(transparent)]
     Band(#[from] BandError),
     /// More permutations than [`MAX_PERMUTATIONS`].
-    #[error("permutations {0}: expected a whole number from 0 to {MAX_PERMUTATIONS}")]
+    #[error("permutations = {0}: expected a whole number from 0 to {MAX_PERMUTATIONS}")]
     Permutations(u64),
     /// The FDR correction of p-values that are not computed.
     #[error("permutations 0 with the FDR correction: there are no p-values to correct; expected permutations of at least 1 (999 is usual)")]

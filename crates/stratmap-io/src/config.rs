@@ -9,7 +9,20 @@ use std::path::PathBuf;
 use stratmap_core::grid::Epsg;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
+use stratmap_core::candidates::{CandidateError, CandidateParams, Contiguity};
+use stratmap_core::lisa::{LisaError, LisaMethod};
 use stratmap_core::youth::YouthParams;
+
+/// Why `[candidates]` was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CandidateParamsError {
+    /// A number out of range.
+    #[error(transparent)]
+    Number(#[from] CandidateError),
+    /// Neither `queen` nor `rook`.
+    #[error("contiguity {0:?}: expected \"queen\" (the eight cells around) or \"rook\" (the four sharing an edge)")]
+    Contiguity(String),
+}
 
 /// A config file (SPEC §6.1), section by section; a section left out takes
 /// its defaults.
@@ -40,6 +53,12 @@ pub struct Config {
     /// `[indicators]`: indicators by area category.
     #[serde(default)]
     pub indicators: IndicatorsConfig,
+    /// `[candidates]`: candidate areas from the worst-class cells.
+    #[serde(default)]
+    pub candidates: CandidatesConfig,
+    /// `[lisa]`: local Moran's I.
+    #[serde(default)]
+    pub lisa: LisaConfig,
 }
 
 /// Input files, relative to the config file.
@@ -167,6 +186,73 @@ pub struct IndicatorsConfig {
     pub total_area_km2: Option<f64>,
 }
 
+/// `[candidates]`: the rule for a candidate area.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidatesConfig {
+    /// The lowest class of a candidate's cells (default 5).
+    pub min_class: Option<i64>,
+    /// The fewest cells (default 4).
+    pub min_cells: Option<i64>,
+    /// The fewest residents (default 500).
+    pub min_population: Option<f64>,
+    /// `"queen"` (the eight cells around, default) or `"rook"` (the four sharing an edge).
+    pub contiguity: Option<String>,
+}
+
+/// `[lisa]`: local Moran's I.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LisaConfig {
+    /// `index` (default), `count` (events per cell) or a grid column.
+    pub variable: Option<String>,
+    /// Distance band between cell centres, metres (default 500).
+    pub band: Option<f64>,
+    /// Conditional permutations (default 999; 0: no p-values).
+    pub permutations: Option<i64>,
+    /// Seed of the permutations (default 1).
+    pub seed: Option<i64>,
+    /// Benjamini–Hochberg correction of the quadrants' significance (default off).
+    pub fdr: Option<bool>,
+}
+
+/// What local Moran's I is computed on: the index, event counts, or a
+/// grid column (by its logical name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LisaVariable {
+    /// The living-conditions index (cells with an index).
+    Index,
+    /// Events per cell (needs events).
+    Count,
+    /// A column of the grid (cells where it has a value).
+    Column(String),
+}
+
+impl LisaVariable {
+    /// `index`, `count`, or a grid column of [`GRID_COLUMNS`] (not the cell
+    /// id or position).
+    pub fn parse(s: &str) -> Result<LisaVariable, String> {
+        match s {
+            "index" => Ok(LisaVariable::Index),
+            "count" => Ok(LisaVariable::Count),
+            c if GRID_COLUMNS[3..].contains(&c) => Ok(LisaVariable::Column(c.to_string())),
+            other => Err(format!(
+                "variable {other:?}: expected index, count or a grid column ({})",
+                GRID_COLUMNS[3..].join(", ")
+            )),
+        }
+    }
+
+    /// As the setting writes it.
+    pub fn name(&self) -> &str {
+        match self {
+            LisaVariable::Index => "index",
+            LisaVariable::Count => "count",
+            LisaVariable::Column(c) => c,
+        }
+    }
+}
+
 /// The logical columns of a grid file that a config may rename.
 pub const GRID_COLUMNS: [&str; 12] = [
     "cell_id",
@@ -227,6 +313,13 @@ impl Config {
         }
         if let Some(crs) = &self.grid.crs {
             parse_working_epsg(crs).map_err(|m| bad(format!("[grid] crs = {crs:?}: {m}")))?;
+        }
+        self.candidate_params()
+            .map_err(|e| bad(format!("[candidates] {e}")))?;
+        self.lisa_method(None, None, None, false)
+            .map_err(|e| bad(format!("[lisa] {e}")))?;
+        if let Some(v) = &self.lisa.variable {
+            LisaVariable::parse(v).map_err(|e| bad(format!("[lisa] {e}")))?;
         }
         if let Some(tz) = &self.footprint.tz {
             crate::connections::parse_tz(tz)
@@ -307,6 +400,45 @@ impl Config {
         Ok(p)
     }
 
+    /// The candidate-area rule: the defaults with `[candidates]`'s settings.
+    pub fn candidate_params(&self) -> Result<CandidateParams, CandidateParamsError> {
+        let d = CandidateParams::default();
+        let c = &self.candidates;
+        let contiguity = match c.contiguity.as_deref() {
+            None | Some("queen") => Contiguity::Queen,
+            Some("rook") => Contiguity::Rook,
+            Some(other) => return Err(CandidateParamsError::Contiguity(other.to_string())),
+        };
+        Ok(CandidateParams::new(
+            c.min_class.unwrap_or(i64::from(d.min_class)),
+            c.min_cells.unwrap_or(i64::from(d.min_cells)),
+            c.min_population.unwrap_or(d.min_population),
+            contiguity,
+        )?)
+    }
+
+    /// Local Moran's I settings: the flags given, over `[lisa]`, over the
+    /// defaults (500 m, 999 permutations, seed 1, no FDR).
+    pub fn lisa_method(
+        &self,
+        band: Option<f64>,
+        permutations: Option<u64>,
+        seed: Option<u64>,
+        fdr: bool,
+    ) -> Result<LisaMethod, LisaError> {
+        let d = LisaMethod::default();
+        let l = &self.lisa;
+        let whole = |v: Option<i64>| v.map(|v| u64::try_from(v).unwrap_or(u64::MAX));
+        LisaMethod::new(
+            band.or(l.band).unwrap_or(d.band()),
+            permutations
+                .or(whole(l.permutations))
+                .unwrap_or(u64::from(d.permutations())),
+            seed.or(whole(l.seed)).unwrap_or(d.seed),
+            fdr || l.fdr.unwrap_or(false),
+        )
+    }
+
     /// The youth-group parameters: the defaults with `[youth]`'s settings.
     pub fn youth_params(&self) -> YouthParams {
         let mut p = YouthParams::default();
@@ -335,7 +467,7 @@ enum Range {
 
 /// The numeric settings of SPEC §6.1 by section and key (`weights.*` for
 /// every weight).
-const NUMBERS: [(&str, &str, Range); 9] = [
+const NUMBERS: [(&str, &str, Range); 15] = [
     (
         "grid",
         "cell_size",
@@ -360,6 +492,12 @@ const NUMBERS: [(&str, &str, Range); 9] = [
     ),
     ("hotspots", "band", Range::Positive("metres")),
     ("indicators", "total_area_km2", Range::Positive("km²")),
+    ("candidates", "min_class", Range::Whole(1, "a class from 1 to 5")),
+    ("candidates", "min_cells", Range::Whole(1, "a whole number of cells ≥ 1")),
+    ("candidates", "min_population", Range::NonNegative("a number of residents")),
+    ("lisa", "band", Range::Positive("metres")),
+    ("lisa", "permutations", Range::Whole(0, "a whole number from 0 to 99999")),
+    ("lisa", "seed", Range::Whole(0, "a whole number ≥ 0")),
 ];
 
 /// A number as TOML writes it: `nan`, `inf`, `-inf`, `500`, `0.5`.

@@ -16,7 +16,8 @@ fn text(v: &Value, for_people: bool) -> String {
         Value::Text(s) if !for_people => s.clone(),
         Value::Null => String::new(),
         Value::Integer(i) => i.to_string(),
-        Value::Real(x) if x.is_finite() => format!("{x}"),
+        // + 0.0 turns −0 (an empty sum, a rounding) into 0: no "-0" in a table
+        Value::Real(x) if x.is_finite() => format!("{}", x + 0.0),
         Value::Real(_) => String::new(),
         Value::Text(s) => neutralise(s),
         Value::Boolean(b) => b.to_string(),
@@ -80,11 +81,13 @@ mod tests {
             Value::Integer(3),
             Value::Real(2.0),
             Value::Boolean(true),
+            Value::Real(Vec::<f64>::new().iter().sum()),
         ]];
-        let b = csv_bytes(&["t", "n", "r", "i", "w", "b"], &rows).unwrap();
+        let b = csv_bytes(&["t", "n", "r", "i", "w", "b", "z"], &rows).unwrap();
+        // an empty sum is −0: written 0
         assert_eq!(
             String::from_utf8(b).unwrap(),
-            "t,n,r,i,w,b\n\"a, b\",,0.1,3,2,true\n"
+            "t,n,r,i,w,b,z\n\"a, b\",,0.1,3,2,true,0\n"
         );
     }
 

@@ -133,7 +133,7 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
                         match v {
                             Value::Null => feature.set_field_null(i)?,
                             Value::Integer(n) => feature.set_field_integer64(i, *n)?,
-                            Value::Real(x) => feature.set_field_double(i, *x)?,
+                            Value::Real(x) => feature.set_field_double(i, *x + 0.0)?,
                             Value::Text(s) => feature.set_field_string(i, s)?,
                             Value::Boolean(b) => feature.set_field_integer(i, i32::from(*b))?,
                         }

@@ -158,7 +158,8 @@ fn encode_value(v: &Value, buf: &mut Vec<u8>) {
     match v {
         Value::Null => buf.extend_from_slice(b"null"),
         Value::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-        Value::Real(x) => encode_number(*x, buf),
+        // + 0.0 turns −0 (an empty sum, a rounding) into 0: no "-0" in a table
+        Value::Real(x) => encode_number(*x + 0.0, buf),
         Value::Text(s) => {
             let _ = serde_json::to_writer(&mut *buf, s);
         }

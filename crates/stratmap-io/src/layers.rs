@@ -6,6 +6,9 @@ use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
 use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
 use stratmap_core::assess::Assessment;
+use stratmap_core::candidates::{AreaOverlap, Candidate};
+use stratmap_core::concordance::ConcordanceRow;
+use stratmap_core::lisa::Lisa;
 use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
 use stratmap_core::grid::{GridSpec, IdStyle};
 use stratmap_core::hotspot::GiStar;
@@ -303,6 +306,138 @@ pub fn hotspots_layer(grid: &StudyGrid, counts: &[u64], gi: &[GiStar], bins: &[i
         fields,
         features,
     }
+}
+
+/// `candidates`: one MultiPolygon per candidate area, `candidate_id` 1 the
+/// most populous; with the areas, how much of it they cover. Several areas
+/// overlapped are named in `overlaps` separated by `"; "`.
+pub fn candidates_layer(
+    grid: &GridTable,
+    candidates: &[Candidate],
+    areas: Option<(&AreaTable, &[AreaOverlap])>,
+) -> Layer {
+    let pop_kind = count_kind(candidates.iter().map(|c| Some(c.population)));
+    let youth_kind = count_kind(candidates.iter().map(|c| c.youth));
+    let mut fields = vec![
+        field("candidate_id", FieldType::Integer),
+        field("cells", FieldType::Integer),
+        field("population", pop_kind),
+        field("youth", youth_kind),
+        field("mean_index", FieldType::Real),
+        field("max_index", FieldType::Real),
+    ];
+    if areas.is_some() {
+        fields.extend([
+            field("overlap_pct", FieldType::Real),
+            field("overlaps", FieldType::Text),
+            field("status", FieldType::Text),
+        ]);
+    }
+    let features = candidates
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let id = k as i64 + 1;
+            let mut values = vec![
+                Value::Integer(id),
+                Value::Integer(c.cells.len() as i64),
+                typed(pop_kind, Some(c.population)),
+                typed(youth_kind, c.youth),
+                Value::Real(c.mean_index),
+                Value::Real(c.max_index),
+            ];
+            if let Some((table, overlaps)) = areas {
+                let o = &overlaps[k];
+                let names: Vec<&str> = o
+                    .areas
+                    .iter()
+                    .map(|&a| table.areas[a].name.as_str())
+                    .collect();
+                values.extend([
+                    o.overlap_pct.into(),
+                    Value::Text(names.join("; ")),
+                    Value::Text(if o.is_new { "new" } else { "known" }.into()),
+                ]);
+            }
+            Feature {
+                id: Value::Integer(id),
+                geometry: geo::Geometry::MultiPolygon(c.outline.clone()),
+                values,
+            }
+        })
+        .collect();
+    Layer {
+        name: "candidates".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// `lisa`: the cells local Moran's I was computed on (those with a value),
+/// with Iᵢ, its z among the permutations, the pseudo p-value and the
+/// quadrant where it is significant (`ns` where it is not, or cannot be
+/// told). Without permutations the quadrant is the scatterplot's, untested.
+pub fn lisa_layer(grid: &GridTable, cells: &[usize], lisa: &Lisa) -> Layer {
+    let fields = vec![
+        field("cell_id", FieldType::Text),
+        field("lisa_i", FieldType::Real),
+        field("lisa_z", FieldType::Real),
+        field("lisa_p", FieldType::Real),
+        field("quadrant", FieldType::Text),
+    ];
+    let features = cells
+        .iter()
+        .zip(&lisa.cells)
+        .map(|(&i, m)| {
+            let id = grid.id(i);
+            let quadrant = match (m.quadrant, m.significant) {
+                (Some(q), Some(true) | None) => q.as_str(),
+                _ => "ns",
+            };
+            Feature {
+                id: Value::Text(id.clone()),
+                geometry: cell_polygon(grid, i),
+                values: vec![
+                    Value::Text(id),
+                    m.i.into(),
+                    m.z.into(),
+                    m.p.into(),
+                    Value::Text(quadrant.into()),
+                ],
+            }
+        })
+        .collect();
+    Layer {
+        name: "lisa".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// The columns of `concordance.csv`.
+pub const CONCORDANCE_COLUMNS: [&str; 5] = [
+    "category",
+    "cells_inside",
+    "auc",
+    "share_class5_pop_inside",
+    "share_inside_pop_class45",
+];
+
+/// The rows of `concordance.csv`, in [`CONCORDANCE_COLUMNS`] order.
+pub fn concordance_rows(rows: &[ConcordanceRow]) -> Vec<Vec<Value>> {
+    rows.iter()
+        .map(|r| {
+            vec![
+                Value::Text(r.category.clone()),
+                Value::Integer(r.cells_inside as i64),
+                r.auc.into(),
+                r.share_class5_pop_inside.into(),
+                r.share_inside_pop_class45.into(),
+            ]
+        })
+        .collect()
 }
 
 /// The columns of `indicators.csv` (SPEC §5).

@@ -30,6 +30,7 @@ pub mod analysis;
 pub mod footprint;
 pub mod output;
 pub mod pipeline;
+pub mod proposals;
 pub mod run;
 pub mod viewer;
 

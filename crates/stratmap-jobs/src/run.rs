@@ -14,16 +14,17 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use stratmap_core::candidates::Contiguity;
 use stratmap_core::index::{Group, Variable};
 use stratmap_io::areas::{is_geojson, read_areas, read_areas_gdal};
 use stratmap_io::atomic::write_atomic;
-use stratmap_io::config::Config;
+use stratmap_io::config::{Config, LisaVariable};
 use stratmap_io::events::read_events;
 use stratmap_io::grid_csv::read_grid;
 use stratmap_io::layer::Layer;
 use stratmap_io::layers::{
     assessment_layer, assessment_rows, index_raster, living_conditions_layer, ASSESSMENT_COLUMNS,
-    FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS,
+    CONCORDANCE_COLUMNS, FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS,
 };
 use stratmap_io::{Error, Problem};
 
@@ -185,6 +186,12 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         })
         .collect();
     let youth = config.youth_params();
+    let candidates = config
+        .candidate_params()
+        .map_err(|e| Failure::Usage(format!("[candidates] {e}")))?;
+    let lisa = config
+        .lisa_method(None, None, None, false)
+        .map_err(|e| Failure::Usage(format!("[lisa] {e}")))?;
     Ok(json!({
         "output": { "dir": out.display().to_string(), "formats": formats },
         "grid": { "crs": format!("EPSG:{}", spec.epsg), "cell_size": spec.cell_size },
@@ -202,6 +209,19 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         "footprint": { "radius": fp.radius, "tz": fp.tz.name(), "min_phones": fp.min_phones },
         "hotspots": { "band": band, "fdr": fdr },
         "indicators": { "total_area_km2": config.indicators.total_area_km2.map_or(json!("the bounding box of the grid's cells"), |v| json!(v)) },
+        "candidates": {
+            "min_class": candidates.min_class,
+            "min_cells": candidates.min_cells,
+            "min_population": candidates.min_population,
+            "contiguity": match candidates.contiguity { Contiguity::Queen => "queen", Contiguity::Rook => "rook" },
+        },
+        "lisa": {
+            "variable": crate::proposals::lisa_variable(config, None)?.name(),
+            "band": lisa.band(),
+            "permutations": lisa.permutations(),
+            "seed": lisa.seed,
+            "fdr": lisa.fdr(),
+        },
     }))
 }
 
@@ -236,7 +256,7 @@ pub fn run(
     let mut layers: Vec<Layer> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut raster = None;
-    let steps = 6;
+    let steps = 8;
     let stage = |k: usize, what: &str| notes.stage(&format!("step {k}/{steps}: {what}"));
 
     // 1–2. The grid: living conditions and youth groups.
@@ -253,6 +273,7 @@ pub fn run(
         None => None,
     };
     let index_problems = grid.as_ref().map(|g| g.index_problems("grid", config));
+    let mut index = None;
     match (&grid, index_problems.as_deref()) {
         (Some(g), Some([])) => {
             let (lci, summary) = compute_index(g, config, notes)?;
@@ -269,6 +290,7 @@ pub fn run(
                 })?);
             }
             layers.push(living_conditions_layer(g, &lci));
+            index = Some(lci);
         }
         (_, Some([first, ..])) => rec
             .skipped
@@ -456,6 +478,70 @@ pub fn run(
     }
     rec.time("assessment", t);
 
+    // 7. Candidate areas and, with areas, the concordance.
+    stage(7, "candidate areas");
+    let t = Instant::now();
+    match (&grid, &index) {
+        (Some(g), Some(lci)) => {
+            let params = config
+                .candidate_params()
+                .map_err(|e| Failure::Usage(format!("[candidates] {e}")))?;
+            let p = crate::proposals::proposals(g, lci, areas.as_ref(), &params, notes);
+            rec.said.insert("candidates.geojson".into(), p.summary.clone());
+            rec.counts.insert("candidate_areas".into(), json!(p.found));
+            if let Some(new) = p.new {
+                rec.counts.insert("candidate_areas_new".into(), json!(new));
+            }
+            if let Some(rows) = p.concordance {
+                tables.push(("concordance.csv", &CONCORDANCE_COLUMNS, rows));
+            } else {
+                rec.skipped
+                    .push("concordance: needs [inputs] areas".into());
+            }
+            layers.push(p.layer);
+        }
+        _ => rec
+            .skipped
+            .push("candidates: needs a grid with an index".into()),
+    }
+    rec.time("candidates", t);
+
+    // 8. Local Moran's I.
+    stage(8, "local Moran's I");
+    let t = Instant::now();
+    let variable = crate::proposals::lisa_variable(config, None)?;
+    let method = config
+        .lisa_method(None, None, None, false)
+        .map_err(|e| Failure::Usage(format!("[lisa] {e}")))?;
+    let have = match (&variable, &grid) {
+        (_, None) => Err("lisa: no [inputs] grid".to_string()),
+        (LisaVariable::Index, Some(_)) if index.is_none() => {
+            Err("lisa: the grid has no index".to_string())
+        }
+        (LisaVariable::Count, Some(_)) if events.is_none() => {
+            Err("lisa: variable count needs [inputs] events".to_string())
+        }
+        (_, Some(g)) => Ok(g),
+    };
+    match have {
+        Ok(g) => {
+            let (cells, values) = crate::proposals::lisa_values(
+                g,
+                index.as_ref(),
+                events.as_ref(),
+                &variable,
+                config,
+            )?;
+            let (layer, summary) =
+                crate::proposals::lisa(g, &cells, &values, &variable, &method, notes)?;
+            rec.said.insert("lisa.geojson".into(), summary);
+            rec.counts.insert("lisa_cells".into(), json!(cells.len()));
+            layers.push(layer);
+        }
+        Err(why) => rec.skipped.push(why),
+    }
+    rec.time("lisa", t);
+
     // Writing.
     notes.stage(&format!("writing to {}", out.display()));
     let t = Instant::now();
@@ -547,7 +633,7 @@ pub fn run(
 }
 
 /// Every file `stratmap run` can write but summary.json.
-const RUN_OUTPUTS: [&str; 12] = [
+const RUN_OUTPUTS: [&str; 15] = [
     "living_conditions.geojson",
     "youth_groups.geojson",
     "footprint.geojson",
@@ -560,6 +646,9 @@ const RUN_OUTPUTS: [&str; 12] = [
     "index.html",
     "map.png",
     "assessment.geojson",
+    "candidates.geojson",
+    "lisa.geojson",
+    "concordance.csv",
 ];
 
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
