@@ -36,6 +36,7 @@ test:
 	$(CARGO) build --locked -q -p stratmap-cli
 	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
 	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
+	python3 scripts/crosscheck_proposals.py target/debug/stratmap target/crosscheck/proposals
 	python3 scripts/check_viewer.py target/debug/stratmap target/viewer-check
 	python3 scripts/check_scale_sql.py target/debug/stratmap target/scale-sql
 	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory
@@ -49,7 +50,8 @@ fixtures:
 golden:
 	$(CARGO) run --locked -q -p stratmap-cli -- demo --out target/golden
 	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson target/golden/footprint.geojson target/golden/footprint_by_category.csv \
-	  target/golden/hotspots.geojson target/golden/indicators.csv target/golden/assessment.csv fixtures/golden/
+	  target/golden/hotspots.geojson target/golden/indicators.csv target/golden/assessment.csv \
+	  target/golden/candidates.geojson target/golden/concordance.csv target/golden/lisa.geojson fixtures/golden/
 
 bench:
 	$(CARGO) bench -p stratmap-benches

@@ -47,13 +47,13 @@ if not m:
     drawn = {}
 else:
     drawn = json.loads(unescape(m.group(1)))
-    want = {"living_conditions": 496, "youth_groups": 4, "footprint": 4, "assessment": 4}
+    want = {"living_conditions": 496, "youth_groups": 4, "footprint": 4, "assessment": 4, "candidates": 3}
     for layer, n in want.items():
         if drawn.get(layer) != n:
             failures.append(f"{layer}: drew {drawn.get(layer)}, expected {n}")
     if "hotspots" not in drawn:
         failures.append("no hotspots layer in the viewer")
-for layer in ["living_conditions", "youth_groups", "footprint", "hotspots", "assessment"]:
+for layer in ["living_conditions", "youth_groups", "footprint", "hotspots", "assessment", "candidates", "lisa"]:
     if f'id="toggle-{layer}"' not in dom.stdout:
         failures.append(f"no toggle for {layer}")
 

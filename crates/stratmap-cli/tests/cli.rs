@@ -48,6 +48,9 @@ fn demo_matches_golden_output_on_any_thread_count() {
             "hotspots.geojson",
             "indicators.csv",
             "assessment.csv",
+            "candidates.geojson",
+            "concordance.csv",
+            "lisa.geojson",
         ] {
             let got = std::fs::read(dir.path().join(name)).unwrap();
             let want = std::fs::read(root().join("fixtures/golden").join(name)).unwrap();
@@ -473,6 +476,103 @@ fn property_names_follow_the_spec() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(rows, ["SUO", "RO", "UO", "reported", "outside", "total"]);
+    assert_eq!(
+        golden_keys("candidates.geojson"),
+        [
+            "candidate_id",
+            "cells",
+            "population",
+            "youth",
+            "mean_index",
+            "max_index",
+            "overlap_pct",
+            "overlaps",
+            "status"
+        ]
+    );
+    assert_eq!(
+        golden_keys("lisa.geojson"),
+        ["cell_id", "lisa_i", "lisa_z", "lisa_p", "quadrant"]
+    );
+    let table = std::fs::read_to_string(root().join("fixtures/golden/concordance.csv")).unwrap();
+    assert_eq!(
+        table.lines().next(),
+        Some("category,cells_inside,auc,share_class5_pop_inside,share_inside_pop_class45")
+    );
+}
+
+/// The sample town's unassessed estate (Hagaberget) is the one `new`
+/// candidate: six class-5 cells outside every police area.
+#[test]
+fn the_sample_towns_estate_is_a_new_candidate() {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/golden/candidates.geojson")).unwrap(),
+    )
+    .unwrap();
+    let new: Vec<&serde_json::Value> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| p["status"] == "new")
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0]["cells"], 6);
+    assert_eq!(new[0]["overlap_pct"], 0.0);
+    assert_eq!(new[0]["overlaps"], "");
+}
+
+/// Settings that cannot work are refused before anything is read or
+/// written (exit 2), naming the flag or the setting.
+#[test]
+fn candidates_and_lisa_refuse_bad_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = root().join("fixtures/sample-town/grid.csv");
+    let out = dir.path().join("x.geojson");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["lisa", "--permutations", "0", "--fdr"],
+            "permutations 0 with the FDR correction",
+        ),
+        (
+            &["lisa", "--variable", "crime"],
+            "--variable \"crime\": expected index, count or a grid column",
+        ),
+        (
+            &["lisa", "--band", "0"],
+            "band 0: expected a positive, finite distance in metres",
+        ),
+        (
+            &["lisa", "--variable", "count"],
+            "variable count: expected events to count",
+        ),
+        (
+            &["lisa", "--permutations", "100000"],
+            "permutations = 100000: expected a whole number from 0 to 99999",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--grid", s(&grid), "--out", s(&out)]);
+        let r = stratmap(&all);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(want), "{args:?}: {}", stderr(&r));
+        assert!(!out.exists());
+    }
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[candidates]\nmin_cells = 0\n").unwrap();
+    let r = stratmap(&[
+        "candidates",
+        "--grid",
+        s(&grid),
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+    assert!(stderr(&r).contains("[candidates] min_cells = 0: expected a whole number of cells ≥ 1"));
+    assert!(!out.exists());
 }
 
 /// RFC 7946: no crs, WGS 84 ranges, closed counter-clockwise exterior rings,
@@ -484,6 +584,8 @@ fn golden_layers_are_rfc7946() {
         "youth_groups.geojson",
         "footprint.geojson",
         "hotspots.geojson",
+        "candidates.geojson",
+        "lisa.geojson",
     ] {
         let text = std::fs::read_to_string(root().join("fixtures/golden").join(name)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -500,12 +602,16 @@ fn golden_layers_are_rfc7946() {
         assert_eq!(ids, sorted, "{name}: features not sorted by id");
         for f in features {
             let g = &f["geometry"];
-            let rings: Vec<&serde_json::Value> = match g["type"].as_str().unwrap() {
-                "Polygon" => g["coordinates"].as_array().unwrap().iter().collect(),
+            let polygons: Vec<&serde_json::Value> = match g["type"].as_str().unwrap() {
+                "Polygon" => vec![&g["coordinates"]],
+                "MultiPolygon" => g["coordinates"].as_array().unwrap().iter().collect(),
                 "Point" => vec![],
                 t => panic!("unexpected geometry {t}"),
             };
-            for (k, ring) in rings.iter().enumerate() {
+            let rings = polygons
+                .iter()
+                .flat_map(|p| p.as_array().unwrap().iter().enumerate());
+            for (k, ring) in rings {
                 let pts: Vec<(f64, f64)> = ring
                     .as_array()
                     .unwrap()
@@ -1082,6 +1188,9 @@ fn run_writes_every_layer_and_a_reproducible_summary() {
         "footprint_by_category.csv",
         "indicators.csv",
         "assessment.csv",
+        "candidates.geojson",
+        "concordance.csv",
+        "lisa.geojson",
         "stratmap.gpkg",
         "living_conditions.tif",
         "index.html",
@@ -1090,7 +1199,7 @@ fn run_writes_every_layer_and_a_reproducible_summary() {
         assert!(out.join(f).exists(), "{f}");
     }
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("stratmap run: 5 layers (living_conditions, youth_groups, footprint, hotspots, assessment), 3 warnings"), "{stdout}");
+    assert!(stdout.contains("stratmap run: 7 layers (living_conditions, youth_groups, footprint, hotspots, assessment, candidates, lisa), 3 warnings"), "{stdout}");
     // the footprint setting from the config: Stationen (50 phones) is suppressed
     assert!(
         stdout.contains("4 areas, 1 suppressed (< 60 phones)"),
@@ -1185,10 +1294,16 @@ fn run_skips_layers_without_inputs() {
     assert_eq!(
         files,
         [
+            "candidates.geojson",
+            "lisa.geojson",
             "living_conditions.geojson",
             "summary.json",
             "youth_groups.geojson"
         ]
+    );
+    assert!(
+        err.contains("note: skipped concordance: needs [inputs] areas"),
+        "{err}"
     );
 
     std::fs::write(

@@ -11,9 +11,14 @@
 //! The quadrant of the Moran scatterplot is HH (zᵢ > 0, lagᵢ > 0), LH
 //! (zᵢ ≤ 0, lagᵢ > 0), LL (both ≤ 0) or HL (zᵢ > 0, lagᵢ ≤ 0), as esda's `q`
 //! 1–4. The pseudo p-value holds zᵢ fixed and draws kᵢ of the other n − 1
-//! values at random, R times: with L the number of draws whose Iᵢ is at least
-//! the observed one, p = (min(L, R − L) + 1) / (R + 1) (esda's default
-//! "directed" alternative). `lisa_z` is (Iᵢ − mean of the draws) / their sd.
+//! values at random, R times: with G the number of draws whose Iᵢ is at
+//! least the observed one and L the number at most it, p = (min(G, L) + 1) /
+//! (R + 1). Without ties L = R − G and this is esda's default ("directed")
+//! p; a draw tied with the observed value (to 10⁻⁹ of it) counts on both
+//! sides, where esda counts it on one side or the other by floating-point
+//! rounding. With tied values, as event counts have, this matters: a cell
+//! whose z is 0 ties with every draw and gets p = 1, where esda's count gives
+//! it 1/(R + 1). `lisa_z` is (Iᵢ − mean of the draws) / their sd.
 //!
 //! The draws follow esda's scheme: R rows of k_max distinct indices into the
 //! other cells are drawn once (from a PCG-64 generator seeded by the seed),
@@ -347,8 +352,13 @@ impl Draws {
                 z[i] * lag * scaling
             })
             .collect();
-        let larger = sims.iter().filter(|s| **s >= observed).count();
-        let extreme = larger.min(self.rows - larger);
+        // ties (within rounding) count on both sides: with tied values, as
+        // in event counts, a draw equal to the observed I is neither more
+        // nor less extreme, and a cell whose z is 0 gets p = 1, not 1/(R+1)
+        let tol = 1e-9 * observed.abs();
+        let at_least = sims.iter().filter(|s| **s >= observed - tol).count();
+        let at_most = sims.iter().filter(|s| **s <= observed + tol).count();
+        let extreme = at_least.min(at_most);
         let p = (extreme as f64 + 1.0) / (self.rows as f64 + 1.0);
         let mean = sims.iter().sum::<f64>() / self.rows as f64;
         let var = sims.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / self.rows as f64;
@@ -422,8 +432,8 @@ mod tests {
         assert_ne!(a, c);
         for cell in &a.cells {
             let p = cell.p.unwrap();
-            // (min(L, R − L) + 1)/(R + 1): from 1/200 to 100/200
-            assert!((1.0 / 200.0..=0.5).contains(&p), "{p}");
+            // (min(G, L) + 1)/(R + 1): from 1/200 up; above 1/2 only with ties
+            assert!((1.0 / 200.0..=1.0).contains(&p), "{p}");
             assert!(((p * 200.0).round() - p * 200.0).abs() < 1e-9);
         }
         // values with no pattern: the folded p is below 0.05 in either tail,
@@ -442,6 +452,22 @@ mod tests {
         let l = local_moran_grid(&cells, GRID, &noise, &m).unwrap();
         let low = l.cells.iter().filter(|c| c.p.unwrap() < 0.05).count();
         assert!((22..=58).contains(&low), "{low}");
+    }
+
+    #[test]
+    fn a_cell_at_the_mean_ties_with_every_draw() {
+        // the middle cell's value is the mean: z = 0, so I = 0 in every draw
+        let cells: Vec<(i64, i64)> = (0..5).map(|k| (k * 250, 0)).collect();
+        let l = local_moran_grid(
+            &cells,
+            GRID,
+            &[1.0, 5.0, 3.0, 0.0, 6.0],
+            &LisaMethod::default(),
+        )
+        .unwrap();
+        assert_eq!(l.cells[2].i, Some(0.0));
+        assert_eq!(l.cells[2].p, Some(1.0));
+        assert_eq!(l.cells[2].significant, Some(false));
     }
 
     #[test]

@@ -6,10 +6,10 @@ use crate::{Error, Problem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use stratmap_core::candidates::{CandidateError, CandidateParams, Contiguity};
 use stratmap_core::grid::Epsg;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
-use stratmap_core::candidates::{CandidateError, CandidateParams, Contiguity};
 use stratmap_core::lisa::{LisaError, LisaMethod};
 use stratmap_core::youth::YouthParams;
 
@@ -492,11 +492,27 @@ const NUMBERS: [(&str, &str, Range); 15] = [
     ),
     ("hotspots", "band", Range::Positive("metres")),
     ("indicators", "total_area_km2", Range::Positive("km²")),
-    ("candidates", "min_class", Range::Whole(1, "a class from 1 to 5")),
-    ("candidates", "min_cells", Range::Whole(1, "a whole number of cells ≥ 1")),
-    ("candidates", "min_population", Range::NonNegative("a number of residents")),
+    (
+        "candidates",
+        "min_class",
+        Range::Whole(1, "a class from 1 to 5"),
+    ),
+    (
+        "candidates",
+        "min_cells",
+        Range::Whole(1, "a whole number of cells ≥ 1"),
+    ),
+    (
+        "candidates",
+        "min_population",
+        Range::NonNegative("a number of residents"),
+    ),
     ("lisa", "band", Range::Positive("metres")),
-    ("lisa", "permutations", Range::Whole(0, "a whole number from 0 to 99999")),
+    (
+        "lisa",
+        "permutations",
+        Range::Whole(0, "a whole number from 0 to 99999"),
+    ),
     ("lisa", "seed", Range::Whole(0, "a whole number ≥ 0")),
 ];
 

@@ -8,12 +8,12 @@ use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
 use stratmap_core::assess::Assessment;
 use stratmap_core::candidates::{AreaOverlap, Candidate};
 use stratmap_core::concordance::ConcordanceRow;
-use stratmap_core::lisa::Lisa;
 use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
 use stratmap_core::grid::{GridSpec, IdStyle};
 use stratmap_core::hotspot::GiStar;
 use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
 use stratmap_core::indicators::IndicatorRow;
+use stratmap_core::lisa::Lisa;
 use stratmap_core::youth::YouthGroup;
 
 /// Nodata of the index raster.

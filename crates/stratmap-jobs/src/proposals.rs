@@ -7,9 +7,7 @@ use crate::pipeline::{
     Notes,
 };
 use std::path::{Path, PathBuf};
-use stratmap_core::candidates::{
-    area_overlaps, candidate_areas, CandidateCell, CandidateParams,
-};
+use stratmap_core::candidates::{area_overlaps, candidate_areas, CandidateCell, CandidateParams};
 use stratmap_core::concordance::{concordance, ConcordanceCell};
 use stratmap_core::index::{LivingConditionsIndex, Variable};
 use stratmap_core::lisa::{local_moran_grid, LisaMethod, Quadrant};
@@ -20,9 +18,7 @@ use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_events, Events};
 use stratmap_io::grid_csv::GridTable;
 use stratmap_io::layer::{Layer, Value};
-use stratmap_io::layers::{
-    candidates_layer, concordance_rows, lisa_layer, CONCORDANCE_COLUMNS,
-};
+use stratmap_io::layers::{candidates_layer, concordance_rows, lisa_layer, CONCORDANCE_COLUMNS};
 
 /// The cells as the candidate rule sees them.
 pub fn candidate_cells(grid: &GridTable, lci: &LivingConditionsIndex) -> Vec<CandidateCell> {
@@ -199,7 +195,9 @@ pub fn lisa_values(
     let pairs: Vec<(usize, f64)> = match variable {
         LisaVariable::Index => {
             let lci = lci.ok_or_else(|| {
-                Failure::Usage("variable index: the grid has no index (see stratmap validate)".into())
+                Failure::Usage(
+                    "variable index: the grid has no index (see stratmap validate)".into(),
+                )
             })?;
             lci.cells
                 .iter()
@@ -265,7 +263,9 @@ pub fn lisa(
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let name = variable.name();
     if cells.is_empty() {
-        notes.warn(&format!("no cell has a value of {name}: the lisa layer is empty"));
+        notes.warn(&format!(
+            "no cell has a value of {name}: the lisa layer is empty"
+        ));
     } else if result.constant {
         notes.warn(&format!(
             "{name} is the same in every cell (sd = 0): local Moran's I is undefined, so lisa_i, lisa_z and lisa_p are null and every quadrant ns"
@@ -298,7 +298,11 @@ pub fn lisa(
         count(Quadrant::HighLow),
         count(Quadrant::LowHigh),
         if method.permutations() > 0 {
-            format!(" at p < 0.05 ({} permutations, seed {})", method.permutations(), method.seed)
+            format!(
+                " at p < 0.05 ({} permutations, seed {})",
+                method.permutations(),
+                method.seed
+            )
         } else {
             " (untested)".into()
         },

@@ -487,7 +487,8 @@ pub fn run(
                 .candidate_params()
                 .map_err(|e| Failure::Usage(format!("[candidates] {e}")))?;
             let p = crate::proposals::proposals(g, lci, areas.as_ref(), &params, notes);
-            rec.said.insert("candidates.geojson".into(), p.summary.clone());
+            rec.said
+                .insert("candidates.geojson".into(), p.summary.clone());
             rec.counts.insert("candidate_areas".into(), json!(p.found));
             if let Some(new) = p.new {
                 rec.counts.insert("candidate_areas_new".into(), json!(new));
@@ -495,8 +496,7 @@ pub fn run(
             if let Some(rows) = p.concordance {
                 tables.push(("concordance.csv", &CONCORDANCE_COLUMNS, rows));
             } else {
-                rec.skipped
-                    .push("concordance: needs [inputs] areas".into());
+                rec.skipped.push("concordance: needs [inputs] areas".into());
             }
             layers.push(p.layer);
         }
