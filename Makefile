@@ -51,7 +51,10 @@ golden:
 	$(CARGO) run --locked -q -p stratmap-cli -- demo --out target/golden
 	cp target/golden/living_conditions.geojson target/golden/youth_groups.geojson target/golden/footprint.geojson target/golden/footprint_by_category.csv \
 	  target/golden/hotspots.geojson target/golden/indicators.csv target/golden/assessment.csv \
-	  target/golden/candidates.geojson target/golden/concordance.csv target/golden/lisa.geojson fixtures/golden/
+	  target/golden/candidates.geojson target/golden/concordance.csv target/golden/lisa.geojson \
+	  target/golden/change.geojson target/golden/class_transitions.csv target/golden/change_by_area.csv \
+	  target/golden/emerging.geojson target/golden/indicators_by_period.csv \
+	  target/golden/events_by_area_period.csv target/golden/trends_by_area.csv fixtures/golden/
 
 bench:
 	$(CARGO) bench -p stratmap-benches

@@ -8,7 +8,7 @@ use stratmap_jobs::run::{Inputs, Source, FORMATS};
 use stratmap_jobs::{Failure, Notes};
 
 /// The sample town's inputs, by file name.
-pub const SAMPLE_TOWN: [(&str, &str); 7] = [
+pub const SAMPLE_TOWN: [(&str, &str); 8] = [
     (
         "config.toml",
         include_str!("../../../fixtures/sample-town/config.toml"),
@@ -16,6 +16,10 @@ pub const SAMPLE_TOWN: [(&str, &str); 7] = [
     (
         "grid.csv",
         include_str!("../../../fixtures/sample-town/grid.csv"),
+    ),
+    (
+        "grid2019.csv",
+        include_str!("../../../fixtures/sample-town/grid2019.csv"),
     ),
     (
         "areas.geojson",
@@ -59,6 +63,11 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
     };
     let inputs = Inputs {
         grid: source("grid.csv"),
+        grid_before: config
+            .change
+            .before
+            .as_ref()
+            .and_then(|p| source(&p.display().to_string())),
         areas: source("areas.geojson"),
         towers: source("towers.csv"),
         records: source("records.csv"),

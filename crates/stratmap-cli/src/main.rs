@@ -5,7 +5,7 @@
 mod demo;
 mod terminal;
 
-use stratmap_jobs::{analysis, footprint, pipeline, proposals, run};
+use stratmap_jobs::{analysis, change, footprint, pipeline, proposals, run};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -168,6 +168,10 @@ struct IndicatorArgs {
     /// Total area in km² [default: the bounding box of the grid's cells].
     #[arg(long)]
     total_area_km2: Option<f64>,
+    /// Also count by period (year, quarter or month): indicators_by_period.csv,
+    /// events_by_area_period.csv and trends_by_area.csv beside --out.
+    #[arg(long)]
+    by: Option<String>,
     /// Only events of this type (repeat for several).
     #[arg(long = "type")]
     types: Vec<String>,
@@ -242,6 +246,59 @@ struct LisaArgs {
     out: PathBuf,
 }
 
+#[derive(clap::Args)]
+struct EmergingArgs {
+    /// Events CSV with a date column (ISO date or RFC 3339).
+    #[arg(long)]
+    events: PathBuf,
+    /// The study grid: the cells of this grid file…
+    #[arg(long, conflicts_with = "areas", required_unless_present = "areas")]
+    grid: Option<PathBuf>,
+    /// …or the cells covering these areas.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// The periods: year, quarter or month [default: [emerging] by].
+    #[arg(long)]
+    by: Option<String>,
+    /// Distance band between cell centres in metres [default: 500].
+    #[arg(long)]
+    band: Option<f64>,
+    /// Previous periods in a bin's neighbourhood [default: 1].
+    #[arg(long)]
+    time_window: Option<u32>,
+    /// Benjamini–Hochberg false-discovery-rate correction over the whole cube.
+    #[arg(long)]
+    fdr: bool,
+    /// Only events of this type (repeat for several).
+    #[arg(long = "type")]
+    types: Vec<String>,
+    /// TOML config (sections grid and emerging).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.geojson or .gpkg).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ChangeArgs {
+    /// The earlier edition of the grid statistics.
+    #[arg(long)]
+    before: PathBuf,
+    /// The later edition.
+    #[arg(long)]
+    after: PathBuf,
+    /// Areas: also write change_by_area.csv beside --out.
+    #[arg(long)]
+    areas: Option<PathBuf>,
+    /// TOML config (sections grid, index, change).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output file (.geojson or .gpkg); class_transitions.csv goes beside it.
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the built-in sample town and write every layer.
@@ -274,6 +331,10 @@ enum Command {
     Candidates(CandidateArgs),
     /// Local Moran's I of the index, event counts or a grid column (--out .geojson or .gpkg).
     Lisa(LisaArgs),
+    /// Emerging hot spots: Gi* over periods and ArcGIS's 17 patterns (--out .geojson or .gpkg).
+    Emerging(EmergingArgs),
+    /// Change between two editions of the index on one reference (--out .geojson or .gpkg).
+    Change(ChangeArgs),
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -362,6 +423,7 @@ fn main() -> ExitCode {
                         areas: &a.areas,
                         grid: &a.grid,
                         total_area_km2: a.total_area_km2,
+                        by: a.by.as_deref(),
                         types: &a.types,
                         config: &config,
                         out: &a.out,
@@ -392,6 +454,35 @@ fn main() -> ExitCode {
                 permutations: a.permutations,
                 seed: a.seed,
                 fdr: a.fdr,
+                config: a.config.as_deref(),
+                out: &a.out,
+            },
+            &notes,
+        ),
+        Command::Emerging(a) => pipeline::load_config(a.config.as_deref())
+            .map_err(Into::into)
+            .and_then(|config| {
+                change::emerging_command(
+                    &change::EmergingArgs {
+                        events: &a.events,
+                        grid: a.grid.as_deref(),
+                        areas: a.areas.as_deref(),
+                        by: a.by.as_deref(),
+                        band: a.band,
+                        time_window: a.time_window,
+                        fdr: a.fdr,
+                        types: &a.types,
+                        config: &config,
+                        out: &a.out,
+                    },
+                    &notes,
+                )
+            }),
+        Command::Change(a) => change::change_command(
+            &change::ChangeArgs {
+                before: &a.before,
+                after: &a.after,
+                areas: a.areas.as_deref(),
                 config: a.config.as_deref(),
                 out: &a.out,
             },

@@ -51,6 +51,13 @@ fn demo_matches_golden_output_on_any_thread_count() {
             "candidates.geojson",
             "concordance.csv",
             "lisa.geojson",
+            "change.geojson",
+            "class_transitions.csv",
+            "change_by_area.csv",
+            "emerging.geojson",
+            "indicators_by_period.csv",
+            "events_by_area_period.csv",
+            "trends_by_area.csv",
         ] {
             let got = std::fs::read(dir.path().join(name)).unwrap();
             let want = std::fs::read(root().join("fixtures/golden").join(name)).unwrap();
@@ -286,7 +293,7 @@ fn validate_lists_every_problem() {
         text.contains("ok, a grid of 496 cells")
             && text.contains("areas.geojson: ok, 4 areas")
             && text.contains("towers.csv: ok, 20 towers")
-            && text.contains("events.csv: ok, 385 events of 7 types")
+            && text.contains("events.csv: ok, 430 events of 7 types")
             && text.contains("answers.csv: ok, 560 answers"),
         "{text}"
     );
@@ -586,6 +593,8 @@ fn golden_layers_are_rfc7946() {
         "hotspots.geojson",
         "candidates.geojson",
         "lisa.geojson",
+        "change.geojson",
+        "emerging.geojson",
     ] {
         let text = std::fs::read_to_string(root().join("fixtures/golden").join(name)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -260,6 +260,41 @@ impl LivingConditionsIndex {
     /// callers that need byte-identical output for any input order sort the
     /// cells first (the CLI sorts by cell id).
     pub fn compute(cells: &[GridCell], params: &IndexParams) -> Self {
+        Self::compute_on(cells, params, None)
+    }
+
+    /// Computes the index of another edition of the grid on the scale of
+    /// `reference`: standardised with the reference's means and sds and
+    /// classed by its breaks, so a cell whose values did not change keeps
+    /// exactly its index and class.
+    ///
+    /// ```
+    /// use stratmap_core::index::{GridCell, IndexParams, LivingConditionsIndex};
+    /// let cell = |v: f64| GridCell { population: Some(100.0), values: [Some(v); 8] };
+    /// let before = [cell(1.0), cell(2.0), cell(3.0), cell(4.0), cell(5.0)];
+    /// let after = [cell(1.0), cell(2.0), cell(3.0), cell(4.0), cell(9.0)];
+    /// let p = IndexParams::default();
+    /// let b = LivingConditionsIndex::compute(&before, &p);
+    /// let a = LivingConditionsIndex::compute_against(&after, &p, &b);
+    /// assert_eq!(a.cells[1], b.cells[1]); // unchanged: the same index and class
+    /// assert_eq!(a.standardisation, b.standardisation);
+    /// ```
+    pub fn compute_against(cells: &[GridCell], params: &IndexParams, reference: &Self) -> Self {
+        Self::compute_on(
+            cells,
+            params,
+            Some((reference.standardisation, reference.breaks)),
+        )
+    }
+
+    /// The index with the standardisation and breaks of the cells
+    /// themselves, or the ones given.
+    #[allow(clippy::type_complexity)]
+    fn compute_on(
+        cells: &[GridCell],
+        params: &IndexParams,
+        fixed: Option<([Option<(f64, f64)>; 8], Option<[f64; 4]>)>,
+    ) -> Self {
         let status: Vec<Status> = cells.iter().map(|c| cell_status(c, params)).collect();
         let valid = status.iter().filter(|s| **s == Status::Ok).count();
 
@@ -283,6 +318,9 @@ impl LivingConditionsIndex {
             .collect();
         let mut standardisation = [None; 8];
         standardisation.copy_from_slice(&per_variable);
+        if let Some((given, _)) = fixed {
+            standardisation = given;
+        }
         let weight_sum: f64 = params.weights.iter().sum();
         let scored: Vec<Option<([f64; 3], f64)>> = cells
             .par_iter()
@@ -318,7 +356,10 @@ impl LivingConditionsIndex {
 
         let mut values: Vec<f64> = scored.iter().flatten().map(|(_, i)| *i).collect();
         values.par_sort_unstable_by(f64::total_cmp);
-        let breaks = class_breaks(&values, params.classes);
+        let breaks = match fixed {
+            Some((_, given)) => given,
+            None => class_breaks(&values, params.classes),
+        };
 
         let cells = scored
             .into_iter()

@@ -34,6 +34,9 @@ pub struct IndicatorInput<'a> {
     pub grid: GridSpec,
     /// Residents of each cell, parallel to `cells` (0 where missing).
     pub population: &'a [f64],
+    /// Children and youth (age_0_15 + age_16_19) of each cell, parallel to
+    /// `cells` (0 where missing); `None` when the grid has no age columns.
+    pub youth: Option<&'a [f64]>,
     /// The total area in m² (the study extent, or e.g. Sweden's 447 425 km²).
     pub total_area_m2: f64,
 }
@@ -59,6 +62,29 @@ pub struct IndicatorRow {
     pub population: f64,
     /// Events per 1 000 residents; `None` when no one lives there.
     pub per_1000: Option<f64>,
+    /// Children and youth inside, apportioned as `population`; `None` without age columns.
+    pub youth: Option<f64>,
+    /// Events per 1 000 children and youth; `None` when there are none.
+    pub per_1000_youth: Option<f64>,
+}
+
+/// One row of `indicators_by_period.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodRow {
+    /// The period's index into the periods given.
+    pub period: usize,
+    /// An area category, or `outside`.
+    pub category: String,
+    /// An event type, or `all`.
+    pub event_type: String,
+    /// Events of the type in the period inside an area of the category.
+    pub events: u64,
+    /// Events per 1 000 residents (the one grid's population); `None` when no one lives there.
+    pub per_1000: Option<f64>,
+    /// `events` less the previous period's; `None` for the first period.
+    pub change: Option<i64>,
+    /// Events per 1 000 children and youth.
+    pub per_1000_youth: Option<f64>,
 }
 
 /// The union of polygons: their parts as they are when none overlap (exact),
@@ -77,6 +103,7 @@ fn union(parts: Vec<MultiPolygon<f64>>) -> MultiPolygon<f64> {
 fn population_in(
     area: &MultiPolygon<f64>,
     input: &IndicatorInput,
+    values: &[f64],
     cells: &FxHashMap<(i64, i64), usize>,
 ) -> f64 {
     // The parts of a union do not overlap: each part over the cells of its
@@ -84,7 +111,7 @@ fn population_in(
     let parts: Vec<f64> = area
         .0
         .par_iter()
-        .map(|p| population_in_part(&MultiPolygon::new(vec![p.clone()]), input, cells))
+        .map(|p| population_in_part(&MultiPolygon::new(vec![p.clone()]), input, values, cells))
         .collect();
     parts.iter().sum()
 }
@@ -92,6 +119,7 @@ fn population_in(
 fn population_in_part(
     area: &MultiPolygon<f64>,
     input: &IndicatorInput,
+    values: &[f64],
     cells: &FxHashMap<(i64, i64), usize>,
 ) -> f64 {
     let Some(bb) = area.bounding_rect() else {
@@ -119,7 +147,7 @@ fn population_in_part(
     sorted
         .par_iter()
         .map(|&i| {
-            let pop = input.population[i];
+            let pop = values[i];
             if pop == 0.0 {
                 return 0.0;
             }
@@ -131,9 +159,18 @@ fn population_in_part(
         .sum()
 }
 
-/// The indicator table: categories in report order, then `outside`; within
-/// each, the event types in alphabetical order, then `all`.
-pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
+/// What the indicator rows are made of: the categories, the rows each event
+/// counts in, and each row's area, residents and youth.
+struct Frame {
+    names: Vec<String>,
+    /// For each event, the rows it counts in (categories, or `outside`).
+    rows_of: Vec<Vec<u32>>,
+    areas_m2: Vec<f64>,
+    pops: Vec<f64>,
+    youths: Option<Vec<f64>>,
+}
+
+fn frame(input: &IndicatorInput) -> Frame {
     let (cat_of, names) = category_numbers(input.categories);
     let by_cat: Vec<MultiPolygon<f64>> = (0..names.len())
         .map(|c| {
@@ -155,75 +192,90 @@ pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
         .enumerate()
         .map(|(i, &(x, y))| (input.grid.col_row(x, y), i))
         .collect();
-
-    // which categories (and whether any area) each event falls in
+    // which categories (or none: outside) each event falls in
     let cat_index = PolygonIndex::new(by_cat.clone());
-    let n_types = input.type_names.len();
-    let n_rows = names.len() + 1; // + outside
-    let counts: Vec<Vec<u64>> = input
+    let outside = names.len() as u32;
+    let rows_of: Vec<Vec<u32>> = input
         .events
         .par_iter()
-        .zip(input.event_types)
-        .fold(
-            || vec![vec![0u64; n_types]; n_rows],
-            |mut acc, (&(x, y), &t)| {
-                let p = Point::new(x, y);
-                let mut inside_any = false;
-                for c in cat_index.candidates([x, y], [x, y]) {
-                    if cat_index.polygons()[c].intersects(&p) {
-                        acc[c][t as usize] += 1;
-                        inside_any = true;
-                    }
-                }
-                if !inside_any {
-                    acc[n_rows - 1][t as usize] += 1;
-                }
-                acc
-            },
-        )
-        .reduce(
-            || vec![vec![0u64; n_types]; n_rows],
-            |mut a, b| {
-                for (ra, rb) in a.iter_mut().zip(b) {
-                    for (x, y) in ra.iter_mut().zip(rb) {
-                        *x += y;
-                    }
-                }
-                a
-            },
-        );
+        .map(|&(x, y)| {
+            let p = Point::new(x, y);
+            let inside: Vec<u32> = cat_index
+                .candidates([x, y], [x, y])
+                .into_iter()
+                .filter(|&c| cat_index.polygons()[c].intersects(&p))
+                .map(|c| c as u32)
+                .collect();
+            if inside.is_empty() {
+                vec![outside]
+            } else {
+                inside
+            }
+        })
+        .collect();
+    let mut areas_m2: Vec<f64> = by_cat.iter().map(|m| m.unsigned_area()).collect();
+    areas_m2.push((input.total_area_m2 - all.unsigned_area()).max(0.0));
+    let apportion = |values: &[f64]| -> Vec<f64> {
+        let total: f64 = values.iter().sum();
+        let mut v: Vec<f64> = by_cat
+            .iter()
+            .map(|m| population_in(m, input, values, &cells))
+            .collect();
+        v.push((total - population_in(&all, input, values, &cells)).max(0.0));
+        v
+    };
+    Frame {
+        names,
+        rows_of,
+        areas_m2,
+        pops: apportion(input.population),
+        youths: input.youth.map(apportion),
+    }
+}
+
+/// Rate per 1 000 of `n` in `of` people.
+fn per_1000(n: u64, of: f64) -> Option<f64> {
+    (of > 0.0).then(|| n as f64 / of * 1000.0)
+}
+
+/// The indicator table: categories in report order, then `outside`; within
+/// each, the event types in alphabetical order, then `all`.
+pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
+    let f = frame(input);
+    let n_types = input.type_names.len();
+    let n_rows = f.names.len() + 1;
+    let mut counts = vec![vec![0u64; n_types]; n_rows];
+    for (rows, &t) in f.rows_of.iter().zip(input.event_types) {
+        for &r in rows {
+            counts[r as usize][t as usize] += 1;
+        }
+    }
     let mut type_totals = vec![0u64; n_types];
     for &t in input.event_types {
         type_totals[t as usize] += 1;
     }
-    let total_pop: f64 = input.population.iter().sum();
-    let mut areas_m2: Vec<f64> = by_cat.iter().map(|m| m.unsigned_area()).collect();
-    areas_m2.push((input.total_area_m2 - all.unsigned_area()).max(0.0));
-    let mut pops: Vec<f64> = by_cat
-        .iter()
-        .map(|m| population_in(m, input, &cells))
-        .collect();
-    pops.push((total_pop - population_in(&all, input, &cells)).max(0.0));
-
     let mut order: Vec<usize> = (0..n_types).collect();
     order.sort_by(|a, b| input.type_names[*a].cmp(&input.type_names[*b]));
     let mut rows = Vec::new();
     for r in 0..n_rows {
-        let category = if r < names.len() {
-            names[r].clone()
-        } else {
-            "outside".to_string()
-        };
+        let category = f
+            .names
+            .get(r)
+            .cloned()
+            .unwrap_or_else(|| "outside".to_string());
+        let youth = f.youths.as_ref().map(|y| y[r]);
         let row = |event_type: &str, events: u64, of: u64| IndicatorRow {
             category: category.clone(),
             event_type: event_type.to_string(),
             events,
             share_events_pct: (of > 0).then(|| events as f64 / of as f64 * 100.0),
-            area_km2: areas_m2[r] / 1e6,
+            area_km2: f.areas_m2[r] / 1e6,
             share_area_pct: (input.total_area_m2 > 0.0)
-                .then(|| areas_m2[r] / input.total_area_m2 * 100.0),
-            population: pops[r],
-            per_1000: (pops[r] > 0.0).then(|| events as f64 / pops[r] * 1000.0),
+                .then(|| f.areas_m2[r] / input.total_area_m2 * 100.0),
+            population: f.pops[r],
+            per_1000: per_1000(events, f.pops[r]),
+            youth,
+            per_1000_youth: youth.and_then(|y| per_1000(events, y)),
         };
         for &t in &order {
             rows.push(row(&input.type_names[t], counts[r][t], type_totals[t]));
@@ -235,6 +287,78 @@ pub fn indicators(input: &IndicatorInput) -> Vec<IndicatorRow> {
         ));
     }
     rows
+}
+
+/// Events by period: for each period (`periods[e]` is event e's period, an
+/// index into `n_periods` periods; `None` for an event without a date), each
+/// category and `outside`, and each type and `all`, the events, their rate
+/// per 1 000 residents and children and youth (the one grid's), and the
+/// change from the previous period. Periods first, then categories in report
+/// order, then types alphabetically and `all`.
+pub fn indicators_by_period(
+    input: &IndicatorInput,
+    periods: &[Option<usize>],
+    n_periods: usize,
+) -> Vec<PeriodRow> {
+    let f = frame(input);
+    let n_types = input.type_names.len();
+    let n_rows = f.names.len() + 1;
+    // counts[period][row][type], the last type slot being `all`
+    let mut counts = vec![vec![vec![0u64; n_types + 1]; n_rows]; n_periods];
+    for ((rows, &t), p) in f.rows_of.iter().zip(input.event_types).zip(periods) {
+        let Some(p) = *p else { continue };
+        for &r in rows {
+            counts[p][r as usize][t as usize] += 1;
+            counts[p][r as usize][n_types] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n_types).collect();
+    order.sort_by(|a, b| input.type_names[*a].cmp(&input.type_names[*b]));
+    order.push(n_types);
+    let mut out = Vec::new();
+    for p in 0..n_periods {
+        for r in 0..n_rows {
+            let category = f
+                .names
+                .get(r)
+                .cloned()
+                .unwrap_or_else(|| "outside".to_string());
+            for &t in &order {
+                let events = counts[p][r][t];
+                out.push(PeriodRow {
+                    period: p,
+                    category: category.clone(),
+                    event_type: input
+                        .type_names
+                        .get(t)
+                        .cloned()
+                        .unwrap_or_else(|| "all".to_string()),
+                    events,
+                    per_1000: per_1000(events, f.pops[r]),
+                    change: (p > 0).then(|| events as i64 - counts[p - 1][r][t] as i64),
+                    per_1000_youth: f.youths.as_ref().and_then(|y| per_1000(events, y[r])),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// For each event, the areas (indices into `areas`) whose closed polygon
+/// holds it.
+pub fn areas_of_events(areas: &[MultiPolygon<f64>], events: &[(f64, f64)]) -> Vec<Vec<usize>> {
+    let index = PolygonIndex::new(areas.to_vec());
+    events
+        .par_iter()
+        .map(|&(x, y)| {
+            let p = Point::new(x, y);
+            index
+                .candidates([x, y], [x, y])
+                .into_iter()
+                .filter(|&a| index.polygons()[a].intersects(&p))
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -279,6 +403,7 @@ mod tests {
             cells: &cells,
             grid: GridSpec::scb(100),
             population: &population,
+            youth: Some(&[2.0; 16]),
             total_area_m2: 160_000.0,
         };
         let rows = indicators(&input);
@@ -321,5 +446,22 @@ mod tests {
         assert!((out.area_km2 - 0.125).abs() < 1e-12);
         assert!((out.population - 125.0).abs() < 1e-9);
         assert_eq!(get("outside", "narcotics").share_events_pct, Some(0.0));
+        // youth apportioned as the residents: 2 a cell, 1.5 cells in SUO
+        assert_eq!(suo.youth, Some(3.0));
+        assert_eq!(suo.per_1000_youth, Some(1000.0 / 3.0));
+        // by period: events 0, 2 in period 0; 1 in period 1; 3, 4 undated
+        let by = indicators_by_period(&input, &[Some(0), Some(1), Some(0), None, None], 2);
+        let get = |p: usize, c: &str, t: &str| {
+            by.iter()
+                .find(|r| r.period == p && r.category == c && r.event_type == t)
+                .unwrap()
+        };
+        assert_eq!(get(0, "SUO", "shooting").events, 1);
+        assert_eq!(get(1, "SUO", "narcotics").events, 1);
+        assert_eq!(get(1, "SUO", "narcotics").change, Some(1));
+        assert_eq!(get(1, "RO", "all").change, Some(-1));
+        assert_eq!(get(0, "RO", "all").change, None);
+        assert_eq!(get(0, "outside", "all").events, 0);
+        assert_eq!(by.len(), 2 * 3 * 3);
     }
 }

@@ -20,6 +20,8 @@
 pub mod assess;
 pub mod candidates;
 pub mod concordance;
+pub mod editions;
+pub mod emerging;
 pub mod footprint;
 pub mod geom;
 pub mod grid;
@@ -29,7 +31,9 @@ pub mod indicators;
 pub mod lisa;
 pub mod neighbours;
 pub mod notice;
+pub mod period;
 pub mod stats;
+pub mod trend;
 pub mod youth;
 
 // The types most programs need, at the crate's root.

@@ -59,6 +59,37 @@ pub struct Config {
     /// `[lisa]`: local Moran's I.
     #[serde(default)]
     pub lisa: LisaConfig,
+    /// `[change]`: a second edition of the grid to compare with.
+    #[serde(default)]
+    pub change: ChangeConfig,
+    /// `[emerging]`: emerging hot spots over periods.
+    #[serde(default)]
+    pub emerging: EmergingConfig,
+}
+
+/// `[change]`: the earlier edition of the grid statistics and the reference
+/// both editions are standardised against.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeConfig {
+    /// The earlier edition (relative to the config), for `stratmap run`.
+    pub before: Option<PathBuf>,
+    /// `"before"` (default: the earlier edition's means, sds and breaks) or `"pooled"`.
+    pub reference: Option<String>,
+}
+
+/// `[emerging]`: emerging hot spots.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergingConfig {
+    /// `year`, `quarter` or `month`; `stratmap run` makes the layer when set.
+    pub by: Option<String>,
+    /// Distance band, metres (default 500).
+    pub band: Option<f64>,
+    /// Previous periods in a bin's neighbourhood (default 1).
+    pub time_window: Option<i64>,
+    /// Benjamini–Hochberg correction over the cube (default off).
+    pub fdr: Option<bool>,
 }
 
 /// Input files, relative to the config file.
@@ -184,6 +215,8 @@ pub struct IndicatorsConfig {
     /// The total area the area shares are of, km²; by default the bounding box
     /// of the grid's cells.
     pub total_area_km2: Option<f64>,
+    /// `year`, `quarter` or `month`: also count events by period.
+    pub by: Option<String>,
 }
 
 /// `[candidates]`: the rule for a candidate area.
@@ -253,6 +286,12 @@ impl LisaVariable {
     }
 }
 
+/// A period length: `year`, `quarter` or `month`.
+pub fn parse_by(s: &str) -> Result<stratmap_core::period::By, String> {
+    stratmap_core::period::By::parse(s)
+        .ok_or_else(|| format!("by = {s:?}: expected year, quarter or month"))
+}
+
 /// The logical columns of a grid file that a config may rename.
 pub const GRID_COLUMNS: [&str; 12] = [
     "cell_id",
@@ -320,6 +359,21 @@ impl Config {
             .map_err(|e| bad(format!("[lisa] {e}")))?;
         if let Some(v) = &self.lisa.variable {
             LisaVariable::parse(v).map_err(|e| bad(format!("[lisa] {e}")))?;
+        }
+        for (section, by) in [
+            ("indicators", &self.indicators.by),
+            ("emerging", &self.emerging.by),
+        ] {
+            if let Some(b) = by {
+                parse_by(b).map_err(|e| bad(format!("[{section}] {e}")))?;
+            }
+        }
+        if let Some(r) = &self.change.reference {
+            if !matches!(r.as_str(), "before" | "pooled") {
+                return Err(bad(format!(
+                    "[change] reference = {r:?}: expected \"before\" (the earlier edition) or \"pooled\" (both editions together)"
+                )));
+            }
         }
         if let Some(tz) = &self.footprint.tz {
             crate::connections::parse_tz(tz)
@@ -467,7 +521,7 @@ enum Range {
 
 /// The numeric settings of SPEC §6.1 by section and key (`weights.*` for
 /// every weight).
-const NUMBERS: [(&str, &str, Range); 15] = [
+const NUMBERS: [(&str, &str, Range); 17] = [
     (
         "grid",
         "cell_size",
@@ -514,6 +568,12 @@ const NUMBERS: [(&str, &str, Range); 15] = [
         Range::Whole(0, "a whole number from 0 to 99999"),
     ),
     ("lisa", "seed", Range::Whole(0, "a whole number ≥ 0")),
+    ("emerging", "band", Range::Positive("metres")),
+    (
+        "emerging",
+        "time_window",
+        Range::Whole(0, "a whole number of periods ≥ 0"),
+    ),
 ];
 
 /// A number as TOML writes it: `nan`, `inf`, `-inf`, `500`, `0.5`.

@@ -6,6 +6,7 @@ use crate::{Error, Problem};
 use rustc_hash::FxHashMap;
 use stratmap_core::assess::{Answer, Domain};
 use stratmap_core::grid::Epsg;
+use stratmap_core::period::Day;
 
 /// Events in the working CRS, with their types numbered in alphabetical order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,6 +17,9 @@ pub struct Events {
     pub types: Vec<u32>,
     /// The distinct types, in alphabetical order.
     pub type_names: Vec<String>,
+    /// Each event's date, when the file has a `date` column and the field is
+    /// not empty.
+    pub dates: Vec<Option<Day>>,
 }
 
 impl Events {
@@ -50,18 +54,51 @@ impl Events {
             type_names: names,
             ..Events::default()
         };
-        for (p, t) in self.positions.iter().zip(&self.types) {
+        for ((p, t), d) in self.positions.iter().zip(&self.types).zip(&self.dates) {
             if let Ok(k) = keep.binary_search(t) {
                 out.positions.push(*p);
                 out.types.push(k as u32);
+                out.dates.push(*d);
             }
         }
         Ok(out)
     }
 }
 
-/// Reads events: `type` plus `lon,lat` or `x,y` (in `xy_epsg`); `id` and
-/// `date` are allowed and not used.
+/// Parses an event's date: an ISO date (`2024-05-17`), a local date and time
+/// (`2024-05-17 21:30[:00]`, or with `T`), or RFC 3339 with an offset
+/// (`2024-05-17T21:30:00+02:00`), whose date is the one in its own offset.
+pub fn parse_date(s: &str) -> Option<Day> {
+    use chrono::Datelike;
+    let s = s.trim();
+    let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|d| d.date_naive())
+        })
+        .or_else(|| {
+            [
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+            .map(|d| d.date())
+        })?;
+    Some(Day {
+        year: date.year(),
+        month: date.month() as u8,
+        day: date.day() as u8,
+    })
+}
+
+/// Reads events: `type` plus `lon,lat` or `x,y` (in `xy_epsg`); an `id` is
+/// allowed and not used; a `date` is read (see [`parse_date`]; an empty
+/// field is an event without a date).
 pub fn read_events(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Result<Events, Error> {
     let (table, mut problems) = CsvTable::read(file, data)?;
     let Some(type_col) = table.find("type") else {
@@ -82,6 +119,8 @@ pub fn read_events(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Res
         .into());
     };
     let reader = PointReader::new(pc.epsg, working)?;
+    let date_col = table.find("date");
+    let mut dates: Vec<Option<Day>> = Vec::with_capacity(table.records.len());
     let mut raw: Vec<((f64, f64), String)> = Vec::with_capacity(table.records.len());
     for (line, rec) in &table.records {
         let kind = rec.get(type_col).unwrap_or("");
@@ -93,8 +132,25 @@ pub fn read_events(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Res
             ));
             continue;
         }
+        let date = match date_col.map(|c| (c, rec.get(c).unwrap_or("").trim())) {
+            None | Some((_, "")) => None,
+            Some((c, text)) => match parse_date(text) {
+                Some(d) => Some(d),
+                None => {
+                    problems.push(table.problem(
+                        *line,
+                        c,
+                        format!("expected a date (2024-05-17) or a time with a date (2024-05-17T21:30:00+02:00), found {text:?}"),
+                    ));
+                    continue;
+                }
+            },
+        };
         match read_point(&table, *line, rec, &pc, &reader) {
-            Ok(p) => raw.push((p, kind.to_string())),
+            Ok(p) => {
+                raw.push((p, kind.to_string()));
+                dates.push(date);
+            }
             Err(p) => problems.extend(p),
         }
     }
@@ -114,6 +170,7 @@ pub fn read_events(file: &str, data: &[u8], xy_epsg: Epsg, working: Epsg) -> Res
         positions: raw.into_iter().map(|(p, _)| p).collect(),
         types,
         type_names: names,
+        dates,
     })
 }
 

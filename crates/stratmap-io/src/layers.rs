@@ -8,11 +8,13 @@ use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
 use stratmap_core::assess::Assessment;
 use stratmap_core::candidates::{AreaOverlap, Candidate};
 use stratmap_core::concordance::ConcordanceRow;
+use stratmap_core::editions::{CellChange, Transition};
+use stratmap_core::emerging::EmergingCell;
 use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
 use stratmap_core::grid::{GridSpec, IdStyle};
 use stratmap_core::hotspot::GiStar;
 use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
-use stratmap_core::indicators::IndicatorRow;
+use stratmap_core::indicators::{IndicatorRow, PeriodRow};
 use stratmap_core::lisa::Lisa;
 use stratmap_core::youth::YouthGroup;
 
@@ -416,6 +418,126 @@ pub fn lisa_layer(grid: &GridTable, cells: &[usize], lisa: &Lisa) -> Layer {
     }
 }
 
+/// `emerging`: one polygon per study cell with its emerging hot-spot
+/// pattern over the periods, the Mann–Kendall test of its Gi* series, how
+/// many periods it was hot and cold in, and its final period's z and bin.
+pub fn emerging_layer(grid: &StudyGrid, periods: usize, cells: &[EmergingCell]) -> Layer {
+    let fields = vec![
+        field("cell_id", FieldType::Text),
+        field("pattern", FieldType::Text),
+        field("trend_tau", FieldType::Real),
+        field("trend_p", FieldType::Real),
+        field("periods", FieldType::Integer),
+        field("periods_hot", FieldType::Integer),
+        field("periods_cold", FieldType::Integer),
+        field("last_z", FieldType::Real),
+        field("last_bin", FieldType::Integer),
+    ];
+    let s = f64::from(grid.spec.cell_size);
+    let features = grid
+        .cells
+        .iter()
+        .zip(cells)
+        .map(|(&(x, y), c)| {
+            let id = grid.spec.format_id(&grid.style, x, y);
+            let (x, y) = (x as f64, y as f64);
+            Feature {
+                id: Value::Text(id.clone()),
+                geometry: geo::Geometry::Polygon(
+                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
+                ),
+                values: vec![
+                    Value::Text(id),
+                    Value::Text(c.pattern.as_str().into()),
+                    c.trend.map(|t| t.tau).into(),
+                    c.trend.map(|t| t.p).into(),
+                    Value::Integer(periods as i64),
+                    Value::Integer(c.hot as i64),
+                    Value::Integer(c.cold as i64),
+                    c.last_z.into(),
+                    Value::Integer(i64::from(c.last_bin)),
+                ],
+            }
+        })
+        .collect();
+    Layer {
+        name: "emerging".into(),
+        epsg: grid.spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// `change`: one polygon per cell of either edition, sorted by `cell_id`:
+/// both indices on the common scale, their difference, both classes, the
+/// transition and which editions the cell is in.
+pub fn change_layer(spec: GridSpec, style: &IdStyle, changes: &[CellChange]) -> Layer {
+    let fields = vec![
+        field("cell_id", FieldType::Text),
+        field("index_before", FieldType::Real),
+        field("index_after", FieldType::Real),
+        field("delta", FieldType::Real),
+        field("class_before", FieldType::Integer),
+        field("class_after", FieldType::Integer),
+        field("transition", FieldType::Text),
+        field("status", FieldType::Text),
+    ];
+    let s = f64::from(spec.cell_size);
+    let class = |c: Option<u8>| c.map_or(Value::Null, |c| Value::Integer(i64::from(c)));
+    let mut features: Vec<Feature> = changes
+        .iter()
+        .map(|c| {
+            let id = spec.format_id(style, c.x, c.y);
+            let (x, y) = (c.x as f64, c.y as f64);
+            Feature {
+                id: Value::Text(id.clone()),
+                geometry: geo::Geometry::Polygon(
+                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
+                ),
+                values: vec![
+                    Value::Text(id),
+                    c.before.and_then(|b| b.index).into(),
+                    c.after.and_then(|a| a.index).into(),
+                    c.delta.into(),
+                    class(c.class_before()),
+                    class(c.class_after()),
+                    c.transition().map_or(Value::Null, Value::Text),
+                    Value::Text(c.status.as_str().into()),
+                ],
+            }
+        })
+        .collect();
+    features.sort_by(|a, b| match (&a.id, &b.id) {
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        _ => std::cmp::Ordering::Equal,
+    });
+    Layer {
+        name: "change".into(),
+        epsg: spec.epsg,
+        fields,
+        features,
+    }
+}
+
+/// The columns of `class_transitions.csv`.
+pub const TRANSITION_COLUMNS: [&str; 4] =
+    ["class_before", "class_after", "cells", "population_after"];
+
+/// The rows of `class_transitions.csv`.
+pub fn transition_rows(rows: &[Transition]) -> Vec<Vec<Value>> {
+    let class = |c: Option<u8>| c.map_or(Value::Null, |c| Value::Integer(i64::from(c)));
+    rows.iter()
+        .map(|r| {
+            vec![
+                class(r.before),
+                class(r.after),
+                Value::Integer(r.cells as i64),
+                Value::count(Some(r.population_after)),
+            ]
+        })
+        .collect()
+}
+
 /// The columns of `concordance.csv`.
 pub const CONCORDANCE_COLUMNS: [&str; 5] = [
     "category",
@@ -441,7 +563,7 @@ pub fn concordance_rows(rows: &[ConcordanceRow]) -> Vec<Vec<Value>> {
 }
 
 /// The columns of `indicators.csv` (SPEC §5).
-pub const INDICATOR_COLUMNS: [&str; 8] = [
+pub const INDICATOR_COLUMNS: [&str; 10] = [
     "category",
     "event_type",
     "events",
@@ -450,6 +572,8 @@ pub const INDICATOR_COLUMNS: [&str; 8] = [
     "share_area_pct",
     "population",
     "per_1000",
+    "youth",
+    "per_1000_youth",
 ];
 
 /// The rows of `indicators.csv`, in [`INDICATOR_COLUMNS`] order.
@@ -465,10 +589,55 @@ pub fn indicator_rows(rows: &[IndicatorRow]) -> Vec<Vec<Value>> {
                 r.share_area_pct.into(),
                 Value::Real(r.population),
                 r.per_1000.into(),
+                r.youth.into(),
+                r.per_1000_youth.into(),
             ]
         })
         .collect()
 }
+
+/// The columns of `indicators_by_period.csv`.
+pub const PERIOD_COLUMNS: [&str; 7] = [
+    "period",
+    "category",
+    "event_type",
+    "events",
+    "per_1000",
+    "change",
+    "per_1000_youth",
+];
+
+/// The rows of `indicators_by_period.csv`, with the periods' labels.
+pub fn period_rows(rows: &[PeriodRow], labels: &[String]) -> Vec<Vec<Value>> {
+    rows.iter()
+        .map(|r| {
+            vec![
+                Value::Text(labels[r.period].clone()),
+                Value::Text(r.category.clone()),
+                Value::Text(r.event_type.clone()),
+                Value::Integer(r.events as i64),
+                r.per_1000.into(),
+                r.change.map_or(Value::Null, Value::Integer),
+                r.per_1000_youth.into(),
+            ]
+        })
+        .collect()
+}
+
+/// The columns of `events_by_area_period.csv`.
+pub const AREA_PERIOD_COLUMNS: [&str; 5] = ["area", "category", "period", "event_type", "events"];
+
+/// The columns of `trends_by_area.csv`.
+pub const AREA_TREND_COLUMNS: [&str; 8] = [
+    "area",
+    "category",
+    "event_type",
+    "periods",
+    "events",
+    "tau",
+    "p",
+    "trend",
+];
 
 /// The columns of `assessment.csv` (SPEC §5).
 pub const ASSESSMENT_COLUMNS: [&str; 7] = [

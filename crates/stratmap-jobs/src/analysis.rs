@@ -1,5 +1,6 @@
 //! `stratmap hotspots`, `stratmap indicators` and `stratmap assess`.
 
+use crate::output::Table;
 use crate::pipeline::{counted, format_of, read_file, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -8,7 +9,12 @@ use stratmap_core::geom::rect_overlap;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::hotspot::HotspotMethod;
 use stratmap_core::hotspot::{gi_bins, gi_star_grid};
-use stratmap_core::indicators::{indicators, IndicatorInput};
+use stratmap_core::index::Variable;
+use stratmap_core::indicators::{
+    areas_of_events, indicators, indicators_by_period, IndicatorInput,
+};
+use stratmap_core::period::{span, By};
+use stratmap_core::trend::mann_kendall;
 use stratmap_io::areas::{read_areas_file, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
@@ -16,8 +22,8 @@ use stratmap_io::events::{read_answers, read_events, Events};
 use stratmap_io::grid_csv::{read_grid, GridTable};
 use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{
-    assessment_layer, assessment_rows, hotspots_layer, indicator_rows, StudyGrid,
-    ASSESSMENT_COLUMNS, INDICATOR_COLUMNS,
+    assessment_layer, assessment_rows, hotspots_layer, indicator_rows, period_rows, StudyGrid,
+    AREA_PERIOD_COLUMNS, AREA_TREND_COLUMNS, ASSESSMENT_COLUMNS, INDICATOR_COLUMNS, PERIOD_COLUMNS,
 };
 
 /// The working grid of the config: its CRS and cell size (EPSG:3006, 250 m).
@@ -247,13 +253,27 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The indicator table of events, areas and a grid, with a summary line.
+/// The tables `stratmap indicators` writes.
+pub struct IndicatorTables {
+    /// The rows of `indicators.csv`.
+    pub rows: Vec<Vec<Value>>,
+    /// A line for the user.
+    pub summary: String,
+    /// With a period length: `indicators_by_period.csv`,
+    /// `events_by_area_period.csv` and `trends_by_area.csv`.
+    pub by_period: Option<[Table; 3]>,
+}
+
+/// The indicator table of events, areas and a grid, with a summary line;
+/// with `by`, the tables by period too.
 pub fn indicator_table(
     events: &Events,
     areas: &AreaTable,
     grid: &GridTable,
     total_area_km2: Option<f64>,
-) -> Result<(Vec<Vec<Value>>, String), Failure> {
+    by: Option<By>,
+    notes: &Notes,
+) -> Result<IndicatorTables, Failure> {
     let s = f64::from(grid.spec.cell_size);
     let total_area_m2 = match total_area_km2 {
         Some(km2) if km2 > 0.0 && km2.is_finite() => km2 * 1e6,
@@ -301,8 +321,14 @@ pub fn indicator_table(
         .iter()
         .map(|c| c.population.unwrap_or(0.0))
         .collect();
+    let has_youth = grid.has_variable[Variable::Age0To15.position()]
+        || grid.has_variable[Variable::Age16To19.position()];
+    let youth: Vec<f64> = crate::pipeline::youth_cells(grid)
+        .iter()
+        .map(|c| c.youth().unwrap_or(0.0))
+        .collect();
     let (polygons, categories) = (areas.polygons(), areas.categories());
-    let rows = indicators(&IndicatorInput {
+    let input = IndicatorInput {
         areas: &polygons,
         categories: &categories,
         events: &events.positions,
@@ -311,15 +337,110 @@ pub fn indicator_table(
         cells: &grid.cells,
         grid: grid.spec,
         population: &population,
+        youth: has_youth.then_some(youth.as_slice()),
         total_area_m2,
-    });
+    };
+    let rows = indicators(&input);
     let summary = format!(
         "{} of {} event types and all, total area {:.3} km²",
         counted(rows.len(), "row"),
         events.type_names.len(),
         total_area_m2 / 1e6
     );
-    Ok((indicator_rows(&rows), summary))
+    let by_period = by.map(|by| tables_by_period(&input, events, areas, by, notes));
+    Ok(IndicatorTables {
+        rows: indicator_rows(&rows),
+        summary,
+        by_period,
+    })
+}
+
+/// The significance of the areas' trends (Mann–Kendall).
+pub const AREA_TREND_ALPHA: f64 = 0.05;
+
+/// `indicators_by_period.csv`, `events_by_area_period.csv` and
+/// `trends_by_area.csv`: events by period per category, per area, and each
+/// area's Mann–Kendall trend per type.
+fn tables_by_period(
+    input: &IndicatorInput,
+    events: &Events,
+    areas: &AreaTable,
+    by: By,
+    notes: &Notes,
+) -> [Table; 3] {
+    let keys: Vec<Option<i64>> = events.dates.iter().map(|d| d.map(|d| by.key(d))).collect();
+    let periods = span(keys.iter().flatten().copied());
+    let first = periods.first().copied().unwrap_or(0);
+    let index: Vec<Option<usize>> = keys
+        .iter()
+        .map(|k| k.map(|k| (k - first) as usize))
+        .collect();
+    let undated = keys.iter().filter(|k| k.is_none()).count();
+    if undated > 0 {
+        notes.warn(&format!(
+            "{} without a date, not in the tables by {}",
+            counted(undated, "event"),
+            by.name()
+        ));
+    }
+    if periods.is_empty() {
+        notes.warn("no event has a date: the tables by period are empty");
+    }
+    let labels: Vec<String> = periods.iter().map(|k| by.label(*k)).collect();
+    let by_cat = indicators_by_period(input, &index, periods.len());
+    // per area: counts[area][type (+ all)][period]
+    let n_types = events.type_names.len();
+    let inside = areas_of_events(input.areas, input.events);
+    let mut counts = vec![vec![vec![0u64; periods.len()]; n_types + 1]; areas.areas.len()];
+    for ((list, &t), p) in inside.iter().zip(&events.types).zip(&index) {
+        let Some(p) = *p else { continue };
+        for &a in list {
+            counts[a][t as usize][p] += 1;
+            counts[a][n_types][p] += 1;
+        }
+    }
+    let type_name = |t: usize| {
+        events
+            .type_names
+            .get(t)
+            .cloned()
+            .unwrap_or_else(|| "all".into())
+    };
+    let (mut area_rows, mut trend_rows) = (Vec::new(), Vec::new());
+    for (a, area) in areas.areas.iter().enumerate() {
+        for (t, series) in counts[a].iter().enumerate() {
+            for (p, label) in labels.iter().enumerate() {
+                area_rows.push(vec![
+                    Value::Text(area.name.clone()),
+                    Value::Text(area.category.clone()),
+                    Value::Text(label.clone()),
+                    Value::Text(type_name(t)),
+                    Value::Integer(series[p] as i64),
+                ]);
+            }
+            let values: Vec<f64> = series.iter().map(|&c| c as f64).collect();
+            let mk = mann_kendall(&values, AREA_TREND_ALPHA);
+            trend_rows.push(vec![
+                Value::Text(area.name.clone()),
+                Value::Text(area.category.clone()),
+                Value::Text(type_name(t)),
+                Value::Integer(labels.len() as i64),
+                Value::Integer(series.iter().sum::<u64>() as i64),
+                mk.map(|m| m.tau).into(),
+                mk.map(|m| m.p).into(),
+                Value::Text(mk.map_or("no trend", |m| m.trend.as_str()).into()),
+            ]);
+        }
+    }
+    [
+        (
+            "indicators_by_period.csv",
+            &PERIOD_COLUMNS,
+            period_rows(&by_cat, &labels),
+        ),
+        ("events_by_area_period.csv", &AREA_PERIOD_COLUMNS, area_rows),
+        ("trends_by_area.csv", &AREA_TREND_COLUMNS, trend_rows),
+    ]
 }
 
 /// The files and settings of `stratmap indicators`.
@@ -332,6 +453,8 @@ pub struct IndicatorArgs<'a> {
     pub grid: &'a Path,
     /// The total area in km² (else the config's, else the grid's bounding box).
     pub total_area_km2: Option<f64>,
+    /// Also by period: `year`, `quarter` or `month` (else `[indicators] by`).
+    pub by: Option<&'a str>,
     /// Only events of these types (all when empty).
     pub types: &'a [String],
     /// The config (sections grid and indicators).
@@ -383,9 +506,20 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
         )));
     }
     let total = a.total_area_km2.or(a.config.indicators.total_area_km2);
-    let (rows, summary) = indicator_table(&events, &areas, &grid, total)?;
-    write_csv(&INDICATOR_COLUMNS, &rows, a.out)?;
-    say!(notes, "wrote {} ({summary})", a.out.display());
+    let by = crate::change::period_by(a.by, a.config.indicators.by.as_deref(), "indicators")?;
+    let t = indicator_table(&events, &areas, &grid, total, by, notes)?;
+    write_csv(&INDICATOR_COLUMNS, &t.rows, a.out)?;
+    say!(notes, "wrote {} ({})", a.out.display(), t.summary);
+    for (file, columns, rows) in t.by_period.iter().flatten() {
+        let path = a.out.parent().unwrap_or(Path::new("")).join(file);
+        write_csv(columns, rows, &path)?;
+        say!(
+            notes,
+            "wrote {} ({})",
+            path.display(),
+            counted(rows.len(), "row")
+        );
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ macro_rules! say {
 }
 
 pub mod analysis;
+pub mod change;
 pub mod footprint;
 pub mod output;
 pub mod pipeline;

@@ -24,7 +24,7 @@ use stratmap_io::grid_csv::read_grid;
 use stratmap_io::layer::Layer;
 use stratmap_io::layers::{
     assessment_layer, assessment_rows, index_raster, living_conditions_layer, ASSESSMENT_COLUMNS,
-    CONCORDANCE_COLUMNS, FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS,
+    CONCORDANCE_COLUMNS, FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS, TRANSITION_COLUMNS,
 };
 use stratmap_io::{Error, Problem};
 
@@ -97,6 +97,8 @@ impl Source {
 pub struct Inputs {
     /// Grid statistics (SPEC §3.1).
     pub grid: Option<Source>,
+    /// An earlier edition of the grid statistics (`[change] before`).
+    pub grid_before: Option<Source>,
     /// Areas (§3.2).
     pub areas: Option<Source>,
     /// Towers (§3.3).
@@ -192,6 +194,7 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
     let lisa = config
         .lisa_method(None, None, None, false)
         .map_err(|e| Failure::Usage(format!("[lisa] {e}")))?;
+    let emerging = crate::change::emerging_method(config, None, None, false)?;
     Ok(json!({
         "output": { "dir": out.display().to_string(), "formats": formats },
         "grid": { "crs": format!("EPSG:{}", spec.epsg), "cell_size": spec.cell_size },
@@ -208,12 +211,22 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         },
         "footprint": { "radius": fp.radius, "tz": fp.tz.name(), "min_phones": fp.min_phones },
         "hotspots": { "band": band, "fdr": fdr },
-        "indicators": { "total_area_km2": config.indicators.total_area_km2.map_or(json!("the bounding box of the grid's cells"), |v| json!(v)) },
+        "indicators": { "total_area_km2": config.indicators.total_area_km2.map_or(json!("the bounding box of the grid's cells"), |v| json!(v)), "by": config.indicators.by },
         "candidates": {
             "min_class": candidates.min_class,
             "min_cells": candidates.min_cells,
             "min_population": candidates.min_population,
             "contiguity": match candidates.contiguity { Contiguity::Queen => "queen", Contiguity::Rook => "rook" },
+        },
+        "change": {
+            "before": config.change.before.as_ref().map(|p| p.display().to_string()),
+            "reference": match crate::change::reference_of(config) { crate::change::Reference::Before => "before", crate::change::Reference::Pooled => "pooled" },
+        },
+        "emerging": {
+            "by": config.emerging.by,
+            "band": emerging.band(),
+            "time_window": emerging.time_window,
+            "fdr": emerging.fdr,
         },
         "lisa": {
             "variable": crate::proposals::lisa_variable(config, None)?.name(),
@@ -256,7 +269,7 @@ pub fn run(
     let mut layers: Vec<Layer> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut raster = None;
-    let steps = 8;
+    let steps = 10;
     let stage = |k: usize, what: &str| notes.stage(&format!("step {k}/{steps}: {what}"));
 
     // 1–2. The grid: living conditions and youth groups.
@@ -416,6 +429,8 @@ pub fn run(
         None => None,
     };
     stage(4, "hot spots");
+    // the hot spots warn of events outside the study grid; emerging hot spots need not again
+    let hotspots_ran = events.is_some() && (grid.is_some() || areas.is_some());
     let t = Instant::now();
     let study = match (&grid, &areas) {
         (Some(g), _) => Some(study_grid_of(g)),
@@ -443,9 +458,11 @@ pub fn run(
     let t = Instant::now();
     match (&events, &areas, &grid) {
         (Some(ev), Some(a), Some(g)) if g.has_population => {
-            let (rows, summary) = indicator_table(ev, a, g, config.indicators.total_area_km2)?;
-            rec.said.insert("indicators.csv".into(), summary);
-            tables.push(("indicators.csv", &INDICATOR_COLUMNS, rows));
+            let by = crate::change::period_by(None, config.indicators.by.as_deref(), "indicators")?;
+            let t = indicator_table(ev, a, g, config.indicators.total_area_km2, by, notes)?;
+            rec.said.insert("indicators.csv".into(), t.summary);
+            tables.push(("indicators.csv", &INDICATOR_COLUMNS, t.rows));
+            tables.extend(t.by_period.into_iter().flatten());
         }
         _ => rec
             .skipped
@@ -542,6 +559,84 @@ pub fn run(
     }
     rec.time("lisa", t);
 
+    // 9. Change between the editions of the index.
+    stage(9, "change since the earlier edition");
+    let t = Instant::now();
+    match (&inputs.grid_before, &grid) {
+        (Some(src), Some(g)) if index.is_some() => {
+            let bytes = src.bytes()?;
+            rec.input(
+                "grid_before",
+                src,
+                sha256_hex(&bytes),
+                csv_rows(&bytes),
+                "rows",
+            );
+            let before = crate::pipeline::load_grid(&src.name(), &bytes, config, true, notes)?;
+            let names = (
+                src.name(),
+                inputs.grid.as_ref().map(Source::name).unwrap_or_default(),
+            );
+            let ch = crate::change::index_change(
+                &before,
+                g,
+                config,
+                areas.as_ref(),
+                (&names.0, &names.1),
+                notes,
+            )?;
+            rec.said.insert("change.geojson".into(), ch.summary.clone());
+            for (k, n) in [
+                "cells_in_both_editions",
+                "cells_new",
+                "cells_gone",
+                "cells_without_index_in_one",
+            ]
+            .iter()
+            .zip(ch.statuses)
+            {
+                rec.counts.insert((*k).into(), json!(n));
+            }
+            tables.push(("class_transitions.csv", &TRANSITION_COLUMNS, ch.transitions));
+            if let Some(rows) = ch.by_area {
+                tables.push((
+                    "change_by_area.csv",
+                    &crate::change::CHANGE_BY_AREA_COLUMNS,
+                    rows,
+                ));
+            }
+            layers.push(ch.layer);
+        }
+        (None, _) => rec
+            .skipped
+            .push("change: no [change] before (an earlier edition of the grid)".into()),
+        _ => rec
+            .skipped
+            .push("change: needs a grid with an index and [change] before".into()),
+    }
+    rec.time("change", t);
+
+    // 10. Emerging hot spots.
+    stage(10, "emerging hot spots");
+    let t = Instant::now();
+    let by = crate::change::period_by(None, config.emerging.by.as_deref(), "emerging")?;
+    match (&events, &study, by) {
+        (Some(ev), Some(study), Some(by)) => {
+            let method = crate::change::emerging_method(config, None, None, false)?;
+            let (layer, summary) =
+                crate::change::emerging(study, ev, by, &method, hotspots_ran, notes)?;
+            rec.said.insert("emerging.geojson".into(), summary);
+            layers.push(layer);
+        }
+        (_, _, None) => rec
+            .skipped
+            .push("emerging: no [emerging] by (year, quarter or month)".into()),
+        _ => rec
+            .skipped
+            .push("emerging: needs [inputs] events and a study grid".into()),
+    }
+    rec.time("emerging", t);
+
     // Writing.
     notes.stage(&format!("writing to {}", out.display()));
     let t = Instant::now();
@@ -633,7 +728,7 @@ pub fn run(
 }
 
 /// Every file `stratmap run` can write but summary.json.
-const RUN_OUTPUTS: [&str; 15] = [
+const RUN_OUTPUTS: [&str; 22] = [
     "living_conditions.geojson",
     "youth_groups.geojson",
     "footprint.geojson",
@@ -649,6 +744,13 @@ const RUN_OUTPUTS: [&str; 15] = [
     "candidates.geojson",
     "lisa.geojson",
     "concordance.csv",
+    "change.geojson",
+    "class_transitions.csv",
+    "change_by_area.csv",
+    "emerging.geojson",
+    "indicators_by_period.csv",
+    "events_by_area_period.csv",
+    "trends_by_area.csv",
 ];
 
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
@@ -676,6 +778,7 @@ pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<
     }
     let inputs = Inputs {
         grid: src(&i.grid),
+        grid_before: src(&config.change.before),
         areas: src(&i.areas),
         towers: src(&i.towers),
         records: src(&i.records),

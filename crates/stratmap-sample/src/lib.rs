@@ -183,7 +183,10 @@ fn share(v: f64) -> String {
     format!("{:.3}", v.clamp(0.0, 1.0))
 }
 
-fn grid_csv(rng: &mut Rng) -> String {
+/// The grid statistics of one edition: `with_estate` false is the 2019
+/// edition, before Hagaberget's blocks were let to the poorest households
+/// (the same random numbers, so every other cell is the same in both).
+fn grid_csv(rng: &mut Rng, with_estate: bool) -> String {
     let mut s = String::from(
         "cell_id,population,income,low_education,employment_rate,foreign_background,overcrowding,single_parents,age_0_15,age_16_19\n",
     );
@@ -200,7 +203,7 @@ fn grid_csv(rng: &mut Rng) -> String {
                 continue; // Statistics Sweden publishes no empty cells
             }
             let total: f64 = w.iter().sum::<f64>().max(1e-9);
-            let in_estate = estate(col, row);
+            let in_estate = with_estate && estate(col, row);
             if in_estate {
                 pop = (pop * 1.5).round(); // blocks of flats: denser
             }
@@ -395,6 +398,7 @@ fn records(rng: &mut Rng, towers: &[(f64, f64)]) -> String {
 
 /// Events of several types, most of them where problems concentrate.
 fn events(rng: &mut Rng) -> String {
+    let mut years = Rng(0x5945_4152_5320_2019);
     // type, count, weights over the five neighbourhoods
     let kinds: [(&str, usize, [f64; 5]); 7] = [
         ("shooting", 12, [1.0, 6.0, 3.0, 0.0, 0.5]),
@@ -419,13 +423,30 @@ fn events(rng: &mut Rng) -> String {
             };
             let month = 1 + rng.below(10);
             let day = 1 + rng.below(28);
+            // the year from a stream of its own, so the places stay as they were
+            let year = 2019 + years.below(8);
             rows.push((
                 kind,
                 x.round(),
                 y.round(),
-                format!("2026-{month:02}-{day:02}"),
+                format!("{year}-{month:02}-{day:02}"),
             ));
         }
+    }
+    // Hagaberget from 2024 on: narcotics and threats around the estate, a
+    // new cluster that the emerging hot-spot analysis finds
+    for k in 0..45 {
+        let kind = ["narcotics", "threat", "vehicle_fire"][k % 3];
+        let x = ORIGIN.0 as f64 + (ESTATE.centre.0 + 0.7 * years.normal()) * CELL as f64;
+        let y = ORIGIN.1 as f64 + (ESTATE.centre.1 + 0.5 * years.normal()) * CELL as f64;
+        let year = 2024 + k % 3;
+        let (month, day) = (1 + years.below(10), 1 + years.below(28));
+        rows.push((
+            kind,
+            x.round(),
+            y.round(),
+            format!("{year}-{month:02}-{day:02}"),
+        ));
     }
     let mut s = String::from("id,type,date,x,y\n");
     for (i, (kind, x, y, date)) in rows.iter().enumerate() {
@@ -495,12 +516,36 @@ min_phones = 3
 [hotspots]
 band = 500
 fdr = false
+
+[indicators]
+by = "year"                 # events by year: indicators_by_period.csv, trends
+
+[change]
+before = "grid2019.csv"     # the 2019 edition: change.geojson, class_transitions.csv
+reference = "before"
+
+[emerging]
+by = "year"
+band = 500
+time_window = 1
+
+[candidates]
+min_class = 5
+min_cells = 4
+min_population = 500
+
+[lisa]
+variable = "index"
+permutations = 999
+seed = 1
 "#;
 
 /// Every file of the sample town, by name.
 pub fn generate() -> Result<Vec<(&'static str, String)>, Error> {
     let mut rng = Rng(0x5742_4154_4d41_5021);
-    let grid = grid_csv(&mut rng);
+    // the 2019 edition from the same random numbers as the current one
+    let grid2019 = grid_csv(&mut Rng(rng.0), false);
+    let grid = grid_csv(&mut rng, true);
     let areas = areas_geojson(&mut rng)?;
     let (towers_csv, tower_xy) = towers(&mut rng)?;
     let records = records(&mut rng, &tower_xy);
@@ -509,6 +554,7 @@ pub fn generate() -> Result<Vec<(&'static str, String)>, Error> {
     Ok(vec![
         ("config.toml", CONFIG.to_string()),
         ("grid.csv", grid),
+        ("grid2019.csv", grid2019),
         ("areas.geojson", areas),
         ("towers.csv", towers_csv),
         ("records.csv", records),
