@@ -37,6 +37,7 @@ test:
 	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
 	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
 	python3 scripts/crosscheck_proposals.py target/debug/stratmap target/crosscheck/proposals
+	python3 scripts/crosscheck_change.py target/debug/stratmap target/crosscheck/change
 	python3 scripts/check_viewer.py target/debug/stratmap target/viewer-check
 	python3 scripts/check_scale_sql.py target/debug/stratmap target/scale-sql
 	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory

@@ -53,7 +53,8 @@ else:
             failures.append(f"{layer}: drew {drawn.get(layer)}, expected {n}")
     if "hotspots" not in drawn:
         failures.append("no hotspots layer in the viewer")
-for layer in ["living_conditions", "youth_groups", "footprint", "hotspots", "assessment", "candidates", "lisa"]:
+for layer in ["living_conditions", "youth_groups", "footprint", "hotspots", "assessment", "candidates", "lisa",
+              "change", "emerging"]:
     if f'id="toggle-{layer}"' not in dom.stdout:
         failures.append(f"no toggle for {layer}")
 

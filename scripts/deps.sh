@@ -52,12 +52,12 @@ install() {
 if [[ ${1:-} == test ]]; then
   # The cross-checks' independent implementations: numpy, shapely, pyproj,
   # the IANA time zones, geopandas, PySAL (esda, libpysal), tobler, scipy,
-  # scikit-learn (the concordance's ROC AUC), and
+  # scikit-learn (the concordance's ROC AUC), pymannkendall (trends), and
   # Pillow for the viewer's screenshot, DuckDB for the scale SQL; from PyPI where the Python has pip,
   # else what Debian has of them.
   # import name:PyPI name
   modules=(numpy:numpy shapely:shapely pyproj:pyproj tzdata:tzdata geopandas:geopandas
-    esda:esda libpysal:libpysal tobler:tobler scipy:scipy sklearn:scikit-learn PIL:pillow duckdb:duckdb)
+    esda:esda libpysal:libpysal tobler:tobler scipy:scipy sklearn:scikit-learn pymannkendall:pymannkendall PIL:pillow duckdb:duckdb)
   debian=(python3-numpy python3-shapely python3-pyproj tzdata python3-geopandas python3-scipy python3-sklearn python3-pil)
   want=()
   for m in "${modules[@]}"; do

@@ -127,6 +127,10 @@ case("events-empty-type.csv", "type,x,y\nshooting,591000,6601000\n,591000,660100
      "events-empty-type.csv, line 3, column 1 (type): expected an event type")
 case("events-degrees-in-xy.csv", "type,x,y\nshooting,16.6,59.5\n", 1,
      "events-degrees-in-xy.csv, line 2, column 2 (x): x = 16.6, y = 59.5 look like longitude/latitude")
+case("events-bad-date.csv", "type,x,y,date\nshooting,591000,6601000,2024-05-17\nshooting,591000,6601000,17/05/2024\n", 1,
+     'events-bad-date.csv, line 3, column 4 (date): expected a date (2024-05-17) or a time with a date')
+case("events-impossible-date.csv", "type,x,y,date\nshooting,591000,6601000,2024-02-30\n", 1,
+     'events-impossible-date.csv, line 2, column 4 (date): expected a date')
 case("answers-score-out-of-range.csv", "area,year,question,domain,score\nNorrby,2026,1,living_environment,6\n", 1,
      'answers-score-out-of-range.csv, line 2, column 5 (score): expected a score, an integer 1–5, found "6"')
 case("answers-unknown-domain.csv", "area,year,question,domain,score\nNorrby,2026,1,schools,3\n", 1,

@@ -278,6 +278,9 @@ struct EmergingArgs {
     /// Output file (.geojson or .gpkg).
     #[arg(long)]
     out: PathBuf,
+    /// Also write every bin of the space-time cube (CSV: cell_id, period, count, gi_z, gi_p, gi_bin).
+    #[arg(long)]
+    bins_out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -474,6 +477,7 @@ fn main() -> ExitCode {
                         types: &a.types,
                         config: &config,
                         out: &a.out,
+                        bins_out: a.bins_out.as_deref(),
                     },
                     &notes,
                 )

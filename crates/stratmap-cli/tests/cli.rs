@@ -2100,3 +2100,106 @@ fn a_signalled_run_removes_its_temporaries() {
     }
     assert!(codes.contains(&Some(143)), "{codes:?}");
 }
+
+/// `stratmap change` of an edition against itself changes nothing: every
+/// delta is 0 and every transition stays on the diagonal; the period and
+/// edition commands refuse what cannot work.
+#[test]
+fn change_and_emerging_refuse_bad_settings_and_keep_the_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let town = root().join("fixtures/sample-town");
+    let grid = town.join("grid.csv");
+    let out = dir.path().join("c.geojson");
+    let o = stratmap(&[
+        "change",
+        "--before",
+        s(&grid),
+        "--after",
+        s(&grid),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    for f in v["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        if p["status"] == "both" {
+            assert_eq!(p["delta"], 0.0);
+            assert_eq!(p["class_before"], p["class_after"]);
+        }
+    }
+    let table = std::fs::read_to_string(dir.path().join("class_transitions.csv")).unwrap();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[0] != f[1] {
+            assert_eq!(f[2], "0", "{line}");
+        }
+    }
+    let events = town.join("events.csv");
+    let undated = dir.path().join("undated.csv");
+    std::fs::write(&undated, "type,x,y\nshooting,591000,6601000\n").unwrap();
+    let x = dir.path().join("x.geojson");
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec![
+                "emerging",
+                "--events",
+                s(&events),
+                "--grid",
+                s(&grid),
+                "--out",
+                s(&x),
+            ],
+            "expected --by year, quarter or month",
+        ),
+        (
+            vec![
+                "emerging",
+                "--events",
+                s(&events),
+                "--grid",
+                s(&grid),
+                "--by",
+                "week",
+                "--out",
+                s(&x),
+            ],
+            "--by = \"week\": expected year, quarter or month",
+        ),
+        (
+            vec![
+                "emerging",
+                "--events",
+                s(&undated),
+                "--grid",
+                s(&grid),
+                "--by",
+                "year",
+                "--out",
+                s(&x),
+            ],
+            "no event has a date",
+        ),
+        (
+            vec![
+                "emerging",
+                "--events",
+                s(&events),
+                "--grid",
+                s(&grid),
+                "--by",
+                "year",
+                "--band=-1",
+                "--out",
+                s(&x),
+            ],
+            "band -1: expected a positive, finite distance",
+        ),
+    ];
+    for (args, want) in cases {
+        let r = stratmap(&args);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
+        assert!(stderr(&r).contains(want), "{args:?}: {}", stderr(&r));
+        assert!(!x.exists());
+    }
+}

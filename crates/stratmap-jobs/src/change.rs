@@ -95,6 +95,21 @@ pub fn emerging(
     outside_said: bool,
     notes: &Notes,
 ) -> Result<(Layer, String), Failure> {
+    emerging_cube(grid, events, by, method, outside_said, notes).map(|(l, s, _)| (l, s))
+}
+
+/// The columns of the space-time cube's table (`--bins-out`).
+pub const BIN_COLUMNS: [&str; 6] = ["cell_id", "period", "count", "gi_z", "gi_p", "gi_bin"];
+
+/// [`emerging`], and the rows of every bin of the cube (cell by cell, periods in order).
+pub fn emerging_cube(
+    grid: &StudyGrid,
+    events: &Events,
+    by: By,
+    method: &EmergingMethod,
+    outside_said: bool,
+    notes: &Notes,
+) -> Result<(Layer, String, Vec<Vec<Value>>), Failure> {
     let pc = period_counts(grid, events, by);
     if pc.undated > 0 {
         notes.warn(&format!(
@@ -147,7 +162,26 @@ pub fn emerging(
                 .join(", ")
         }
     );
-    Ok((emerging_layer(grid, pc.periods.len(), &st.cells), summary))
+    let mut bins = Vec::with_capacity(grid.cells.len() * pc.periods.len());
+    for (i, &(x, y)) in grid.cells.iter().enumerate() {
+        let id = grid.spec.format_id(&grid.style, x, y);
+        for (t, key) in pc.periods.iter().enumerate() {
+            let g = st.gi[t][i];
+            bins.push(vec![
+                Value::Text(id.clone()),
+                Value::Text(by.label(*key)),
+                Value::count(Some(pc.counts[t][i])),
+                g.z.into(),
+                g.p.into(),
+                Value::Integer(i64::from(st.bins[t][i])),
+            ]);
+        }
+    }
+    Ok((
+        emerging_layer(grid, pc.periods.len(), &st.cells),
+        summary,
+        bins,
+    ))
 }
 
 /// The emerging-hot-spot settings: flags over `[emerging]` over the defaults.
@@ -198,6 +232,8 @@ pub struct EmergingArgs<'a> {
     pub config: &'a Config,
     /// The layer to write.
     pub out: &'a Path,
+    /// Also the cube's bins as CSV (cell_id, period, count, gi_z, gi_p, gi_bin).
+    pub bins_out: Option<&'a Path>,
 }
 
 /// `stratmap emerging`: emerging hot spots of dated events.
@@ -231,9 +267,18 @@ pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> 
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
     notes.stage("computing the space-time cube");
-    let (layer, summary) = emerging(&grid, &events, by, &method, false, notes)?;
+    let (layer, summary, bins) = emerging_cube(&grid, &events, by, &method, false, notes)?;
     write_layer(&layer, a.out, format)?;
     say!(notes, "wrote {} ({summary})", a.out.display());
+    if let Some(path) = a.bins_out {
+        write_csv(&BIN_COLUMNS, &bins, path)?;
+        say!(
+            notes,
+            "wrote {} ({})",
+            path.display(),
+            counted(bins.len(), "bin")
+        );
+    }
     Ok(())
 }
 
