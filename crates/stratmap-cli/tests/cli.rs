@@ -2203,3 +2203,41 @@ fn change_and_emerging_refuse_bad_settings_and_keep_the_unchanged() {
         assert!(!x.exists());
     }
 }
+
+/// The sample town's planted change: Hagaberget's six cells got worse since
+/// the 2019 edition (and nothing else did), and its cluster of events from
+/// 2024 makes them consecutive hot spots.
+#[test]
+fn the_sample_towns_estate_got_worse_and_is_an_emerging_hot_spot() {
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(root().join("fixtures/golden").join(name)).unwrap())
+            .unwrap()
+    };
+    let estate = |id: &str| {
+        let (x, y): (i64, i64) = (id[..6].parse().unwrap(), id[6..].parse().unwrap());
+        let (c, r) = ((x - 590_000) / 250, (y - 6_600_000) / 250);
+        (19..=21).contains(&c) && (3..=4).contains(&r)
+    };
+    let change = read("change.geojson");
+    for f in change["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        let id = p["cell_id"].as_str().unwrap();
+        if p["status"] != "both" {
+            continue;
+        }
+        if estate(id) {
+            assert!(p["delta"].as_f64().unwrap() > 0.0, "{p}");
+        } else {
+            assert_eq!(p["delta"], 0.0, "{p}");
+        }
+    }
+    let emerging = read("emerging.geojson");
+    let patterns: Vec<&str> = emerging["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| estate(f["properties"]["cell_id"].as_str().unwrap()))
+        .map(|f| f["properties"]["pattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(patterns, ["consecutive hot spot"; 6]);
+}
