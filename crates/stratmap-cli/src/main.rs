@@ -257,7 +257,7 @@ struct EmergingArgs {
     /// …or the cells covering these areas.
     #[arg(long)]
     areas: Option<PathBuf>,
-    /// The periods: year, quarter or month [default: [emerging] by].
+    /// The periods: year, quarter or month [default: the config's emerging.by].
     #[arg(long)]
     by: Option<String>,
     /// Distance band between cell centres in metres [default: 500].
