@@ -173,7 +173,7 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
     let spec = config_spec(config)?;
     let index = config
         .index_params()
-        .map_err(|m| Failure::Io(Problem::file("config", m).into()))?;
+        .map_err(|e| Failure::Io(Problem::file("config", e.to_string()).into()))?;
     let fp = FootprintParams::new(config, None, None, None)?;
     let (band, fdr) = hotspot_params(config, None, false)?;
     let columns: Map<String, Json> = Variable::ALL
@@ -196,9 +196,9 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         "output": { "dir": out.display().to_string(), "formats": formats },
         "grid": { "crs": format!("EPSG:{}", spec.epsg), "cell_size": spec.cell_size },
         "index": {
-            "min_population": index.min_population,
-            "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights[*g as usize]))).collect::<Map<_, _>>(),
-            "classes": match index.classes { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
+            "min_population": index.min_population(),
+            "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights()[*g as usize]))).collect::<Map<_, _>>(),
+            "classes": match index.classes() { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
             "columns": columns,
         },
         "youth": {
