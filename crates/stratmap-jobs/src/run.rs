@@ -569,8 +569,8 @@ pub fn run(
     rec.time("writing", t);
     // Outputs an earlier run left here that this run did not make would sit
     // beside the new ones as if they were of this run: remove them, and say so.
-    for file in RUN_OUTPUTS {
-        let path = out.join(file);
+    for file in crate::output::run_outputs() {
+        let path = out.join(&file);
         if path.is_file() && !written.iter().any(|w| w.file == file) {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             notes.note(&format!(
@@ -631,25 +631,6 @@ pub fn run(
     );
     Ok(())
 }
-
-/// Every file `stratmap run` can write but summary.json.
-const RUN_OUTPUTS: [&str; 15] = [
-    "living_conditions.geojson",
-    "youth_groups.geojson",
-    "footprint.geojson",
-    "hotspots.geojson",
-    "footprint_by_category.csv",
-    "indicators.csv",
-    "assessment.csv",
-    "stratmap.gpkg",
-    "living_conditions.tif",
-    "index.html",
-    "map.png",
-    "assessment.geojson",
-    "candidates.geojson",
-    "lisa.geojson",
-    "concordance.csv",
-];
 
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
 /// to it.
