@@ -6,6 +6,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 DEMO_OUT ?= stratmap-demo
+# where cargo puts the binaries: CARGO_TARGET_DIR when set
+BUILD_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: demo test deps fixtures golden bench
 
@@ -14,7 +16,7 @@ deps:
 
 demo: deps
 	$(CARGO) build --locked --release -p stratmap-cli
-	./target/release/stratmap demo --out $(DEMO_OUT)
+	$(BUILD_DIR)/release/stratmap demo --out $(DEMO_OUT)
 
 test:
 	@bash scripts/deps.sh test
@@ -34,12 +36,12 @@ test:
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson
 	python3 scripts/crosscheck_youth.py fixtures/sample-town/grid.csv target/crosscheck/youth_groups.geojson
 	$(CARGO) build --locked -q -p stratmap-cli
-	python3 scripts/crosscheck_footprint.py target/debug/stratmap target/crosscheck/footprint
-	python3 scripts/crosscheck_analysis.py target/debug/stratmap target/crosscheck/analysis
-	python3 scripts/crosscheck_proposals.py target/debug/stratmap target/crosscheck/proposals
-	python3 scripts/crosscheck_change.py target/debug/stratmap target/crosscheck/change
-	python3 scripts/check_viewer.py target/debug/stratmap target/viewer-check
-	python3 scripts/check_scale_sql.py target/debug/stratmap target/scale-sql
+	python3 scripts/crosscheck_footprint.py $(BUILD_DIR)/debug/stratmap target/crosscheck/footprint
+	python3 scripts/crosscheck_analysis.py $(BUILD_DIR)/debug/stratmap target/crosscheck/analysis
+	python3 scripts/crosscheck_proposals.py $(BUILD_DIR)/debug/stratmap target/crosscheck/proposals
+	python3 scripts/crosscheck_change.py $(BUILD_DIR)/debug/stratmap target/crosscheck/change
+	python3 scripts/check_viewer.py $(BUILD_DIR)/debug/stratmap target/viewer-check
+	python3 scripts/check_scale_sql.py $(BUILD_DIR)/debug/stratmap target/scale-sql
 	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory
 	$(CARGO) test --locked --workspace
 

@@ -663,6 +663,48 @@ fn ogrinfo(path: &Path, layer: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The files a run can write are named in one place
+/// (`stratmap_jobs::output::run_outputs`, which removes an earlier run's
+/// leftovers): every file the demo's run writes is among them, and every
+/// layer it makes is a known one.
+#[test]
+fn every_file_a_run_writes_is_a_known_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = stratmap(&["demo", "--out", s(dir.path())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let known = stratmap_jobs::output::run_outputs();
+    let mut unique = known.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), known.len(), "{known:?}");
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_file() && name != "summary.json" {
+            assert!(known.contains(&name), "{name} is not in {known:?}");
+        }
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let outputs = summary["outputs"].as_array().unwrap();
+    assert!(!outputs.is_empty());
+    for w in outputs {
+        let file = w["file"].as_str().unwrap();
+        assert!(known.iter().any(|k| k == file), "{file}");
+    }
+    // the GeoPackage holds every layer the run made
+    let gpkg = outputs
+        .iter()
+        .find(|w| w["file"] == "stratmap.gpkg")
+        .unwrap();
+    for layer in gpkg["content"].as_str().unwrap().split(", ") {
+        assert!(
+            stratmap_jobs::output::RUN_LAYERS.contains(&layer),
+            "{layer} is not in RUN_LAYERS"
+        );
+    }
+}
+
 /// GDAL reads what we write: GeoJSON as WGS 84 with the right counts and
 /// field types, the GeoPackage in EPSG:3006, and the GeoTIFF with nodata.
 #[test]

@@ -168,15 +168,92 @@ pub enum ClassMethod {
     StdDev,
 }
 
-/// Parameters of the index (config section `[index]`).
+/// Parameters of the index (config section `[index]`), checked when made:
+/// the default is SPEC §4's (20 residents, equal weights, quantile classes).
+///
+/// ```
+/// use stratmap_core::index::{ClassMethod, IndexParams};
+/// let p = IndexParams::default();
+/// assert_eq!((p.min_population(), p.weights(), p.classes()), (20.0, [1.0; 3], ClassMethod::Quantile));
+/// assert_eq!(IndexParams::new(20.0, [1.0; 3], ClassMethod::Quantile), Ok(p));
+/// assert!(IndexParams::new(-1.0, [1.0; 3], ClassMethod::Quantile).is_err());
+/// assert!(IndexParams::new(20.0, [1.0, f64::NAN, 1.0], ClassMethod::Quantile).is_err());
+/// assert!(IndexParams::new(20.0, [0.0; 3], ClassMethod::Quantile).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexParams {
+    min_population: f64,
+    weights: [f64; 3],
+    classes: ClassMethod,
+}
+
+/// Index parameters that cannot work.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum IndexParamsError {
+    /// A negative or non-finite population threshold.
+    #[error("min_population = {}: expected a number ≥ 0", SettingNumber(*.0))]
+    MinPopulation(f64),
+    /// A negative or non-finite group weight.
+    #[error("weights.{} = {}: expected a weight ≥ 0", .0.weight_key(), SettingNumber(*.1))]
+    Weight(Group, f64),
+    /// Every weight is zero: the weighted mean is not defined.
+    #[error("weights: at least one weight must be positive")]
+    NoPositiveWeight,
+}
+
+/// A number as a setting (TOML) writes it: `nan`, `inf`, `-inf`, `0.5`.
+struct SettingNumber(f64);
+
+impl std::fmt::Display for SettingNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_nan() {
+            f.write_str("nan")
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+impl IndexParams {
+    /// The parameters, when `min_population` is a number ≥ 0 and the
+    /// weights (econ, segregation, family; see [`Group::ALL`]) are numbers
+    /// ≥ 0, at least one of them positive.
+    pub fn new(
+        min_population: f64,
+        weights: [f64; 3],
+        classes: ClassMethod,
+    ) -> Result<Self, IndexParamsError> {
+        let usable = |v: f64| v >= 0.0 && v.is_finite();
+        if !usable(min_population) {
+            return Err(IndexParamsError::MinPopulation(min_population));
+        }
+        if let Some((g, w)) = Group::ALL.iter().zip(weights).find(|(_, w)| !usable(*w)) {
+            return Err(IndexParamsError::Weight(*g, w));
+        }
+        if weights.iter().all(|w| *w == 0.0) {
+            return Err(IndexParamsError::NoPositiveWeight);
+        }
+        Ok(IndexParams {
+            min_population,
+            weights,
+            classes,
+        })
+    }
+
     /// Cells with fewer residents get no index (`status = low_population`).
-    pub min_population: f64,
+    pub fn min_population(&self) -> f64 {
+        self.min_population
+    }
+
     /// Weights of the econ, segregation and family groups; normalised by their sum.
-    pub weights: [f64; 3],
+    pub fn weights(&self) -> [f64; 3] {
+        self.weights
+    }
+
     /// How the valid cells' index values are cut into classes 1–5.
-    pub classes: ClassMethod,
+    pub fn classes(&self) -> ClassMethod {
+        self.classes
+    }
 }
 
 impl Default for IndexParams {
@@ -555,10 +632,7 @@ mod tests {
             })
             .collect();
         let eq = LivingConditionsIndex::compute(&cells, &IndexParams::default());
-        let p = IndexParams {
-            weights: [2.0, 0.0, 0.0],
-            ..IndexParams::default()
-        };
+        let p = IndexParams::new(20.0, [2.0, 0.0, 0.0], ClassMethod::Quantile).unwrap();
         let econ_only = LivingConditionsIndex::compute(&cells, &p);
         for (e, o) in eq.cells.iter().zip(&econ_only.cells) {
             let g = e.group_scores.unwrap();
@@ -608,6 +682,37 @@ mod tests {
         assert_eq!(st, [Ok, LowPopulation, LowPopulation, Incomplete, Ok]);
         assert_eq!(lci.valid, 2);
         assert!(lci.cells[1].index.is_none() && lci.cells[1].class.is_none());
+    }
+
+    #[test]
+    fn nonsense_params_are_refused_with_the_setting_named() {
+        let q = ClassMethod::Quantile;
+        let said = |r: Result<IndexParams, IndexParamsError>| r.unwrap_err().to_string();
+        assert_eq!(
+            said(IndexParams::new(f64::NAN, [1.0; 3], q)),
+            "min_population = nan: expected a number ≥ 0"
+        );
+        assert_eq!(
+            said(IndexParams::new(-1.0, [1.0; 3], q)),
+            "min_population = -1: expected a number ≥ 0"
+        );
+        assert_eq!(
+            said(IndexParams::new(20.0, [1.0, f64::INFINITY, 1.0], q)),
+            "weights.segregation = inf: expected a weight ≥ 0"
+        );
+        assert_eq!(
+            said(IndexParams::new(20.0, [1.0, 1.0, -0.5], q)),
+            "weights.family = -0.5: expected a weight ≥ 0"
+        );
+        assert_eq!(
+            IndexParams::new(0.0, [0.0; 3], q),
+            Err(IndexParamsError::NoPositiveWeight)
+        );
+        let p = IndexParams::new(0.0, [0.0, 0.0, 2.0], ClassMethod::StdDev).unwrap();
+        assert_eq!(
+            (p.min_population(), p.weights(), p.classes()),
+            (0.0, [0.0, 0.0, 2.0], ClassMethod::StdDev)
+        );
     }
 
     #[test]

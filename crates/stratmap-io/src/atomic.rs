@@ -85,24 +85,90 @@ pub fn try_write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let dir = parent_dir(path)?;
-    let mut held = LiveTemp::default();
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".stratmap-");
-    // tempfile makes files readable by the owner only; a layer is for sharing.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
-    held.hold(tmp.path());
-    let mut out = BufWriter::new(tmp);
-    write(&mut out)?;
-    let tmp = out
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    held.finish(|| tmp.persist(path))
-        .map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file)?;
+    file.commit()
+}
+
+/// A file written under a temporary name (`.stratmap-…`) in the directory
+/// of its path and renamed into place by [`AtomicFile::commit`], for a
+/// writer that streams: dropped before it is committed, or removed by a
+/// signal ([`remove_live_temps`]), it leaves nothing behind.
+///
+/// ```
+/// use std::io::Write;
+/// use stratmap_io::atomic::AtomicFile;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("cells.csv");
+/// let mut file = AtomicFile::create(&path).unwrap();
+/// file.write_all(b"cell_id\n").unwrap();
+/// assert!(!path.exists()); // not until it is whole
+/// file.commit().unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"cell_id\n");
+/// ```
+pub struct AtomicFile {
+    // Fields drop in this order: the temporary (removing it when not
+    // committed), then its place on the live list.
+    out: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    held: LiveTemp,
+}
+
+impl AtomicFile {
+    /// Opens a temporary beside `path` (whose directory is created when
+    /// missing), listed for removal on a signal.
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        let dir = parent_dir(path)?;
+        let mut held = LiveTemp::default();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".stratmap-");
+        // tempfile makes files readable by the owner only; a layer is for sharing.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
+        held.hold(tmp.path());
+        Ok(AtomicFile {
+            out: BufWriter::new(tmp),
+            path: path.to_path_buf(),
+            held,
+        })
+    }
+
+    /// The path the file will have once committed, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the file to disk and renames it into place.
+    pub fn commit(self) -> Result<(), Error> {
+        let AtomicFile {
+            out,
+            path,
+            mut held,
+        } = self;
+        let tmp = out
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+        held.finish(|| tmp.persist(&path))
+            .map_err(|e| Error::io(&path, e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The directory `path` will be written in, created when missing.
@@ -170,6 +236,21 @@ mod tests {
         remove_all(&mut list);
         assert!(list.is_empty() && !file.exists() && !sub.exists());
         assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
+    }
+
+    #[test]
+    fn an_uncommitted_file_is_removed_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.geojson");
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"{\"type\":").unwrap();
+        assert_eq!(
+            live().iter().filter(|p| p.starts_with(dir.path())).count(),
+            1
+        );
+        drop(file);
+        assert!(!live().iter().any(|p| p.starts_with(dir.path())));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use stratmap_core::candidates::{CandidateError, CandidateParams, Contiguity};
 use stratmap_core::grid::Epsg;
 use stratmap_core::grid::GridSpec;
-use stratmap_core::index::{ClassMethod, Group, IndexParams, Unit, Variable};
+use stratmap_core::index::{ClassMethod, Group, IndexParams, IndexParamsError, Unit, Variable};
 use stratmap_core::lisa::{LisaError, LisaMethod};
 use stratmap_core::youth::YouthParams;
 
@@ -22,6 +22,20 @@ pub enum CandidateParamsError {
     /// Neither `queen` nor `rook`.
     #[error("contiguity {0:?}: expected \"queen\" (the eight cells around) or \"rook\" (the four sharing an edge)")]
     Contiguity(String),
+}
+
+/// Why `[index]` was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IndexConfigError {
+    /// A number out of range, or no positive weight.
+    #[error("[index] {0}")]
+    Params(#[from] IndexParamsError),
+    /// A weight of a group that is not econ, segregation or family.
+    #[error("[index] weights.{0}: unknown group; expected econ, segregation or family")]
+    UnknownGroup(String),
+    /// Neither `quantile` nor `sd`.
+    #[error("[index] classes: expected \"quantile\" or \"sd\", found {0:?}")]
+    Classes(String),
 }
 
 /// A config file (SPEC §6.1), section by section; a section left out takes
@@ -338,7 +352,7 @@ impl Config {
                 )));
             }
         }
-        self.index_params().map_err(bad)?;
+        self.index_params().map_err(|e| bad(e.to_string()))?;
         for (key, v) in [
             ("min_youth_cell", self.youth.min_youth_cell),
             ("min_youth_group", self.youth.min_youth_group),
@@ -410,48 +424,30 @@ impl Config {
 
     /// The index parameters: the defaults with `[index]`'s settings, or what is
     /// wrong with them.
-    pub fn index_params(&self) -> Result<IndexParams, String> {
-        let mut p = IndexParams::default();
+    pub fn index_params(&self) -> Result<IndexParams, IndexConfigError> {
+        let d = IndexParams::default();
         let ix = &self.index;
-        if let Some(m) = ix.min_population {
-            if !(m >= 0.0 && m.is_finite()) {
-                return Err(format!(
-                    "[index] min_population = {}: expected a number ≥ 0",
-                    toml_number(m)
-                ));
-            }
-            p.min_population = m;
+        let mut weights = d.weights();
+        for (k, v) in ix.weights.iter().flatten() {
+            let g = Group::ALL
+                .iter()
+                .position(|g| g.weight_key() == k)
+                .ok_or_else(|| IndexConfigError::UnknownGroup(k.clone()))?;
+            weights[g] = *v;
         }
-        if let Some(w) = &ix.weights {
-            for (k, v) in w {
-                let Some(g) = Group::ALL.iter().find(|g| g.weight_key() == k) else {
-                    return Err(format!(
-                        "[index] weights.{k}: unknown group; expected econ, segregation or family"
-                    ));
-                };
-                if !(*v >= 0.0 && v.is_finite()) {
-                    return Err(format!(
-                        "[index] weights.{k} = {}: expected a weight ≥ 0",
-                        toml_number(*v)
-                    ));
-                }
-                p.weights[*g as usize] = *v;
-            }
-            if p.weights.iter().sum::<f64>() <= 0.0 {
-                return Err("[index] weights: at least one weight must be positive".into());
-            }
-        }
-        p.classes = match ix.classes.as_deref() {
-            None | Some("quantile") => ClassMethod::Quantile,
-            Some("sd") => ClassMethod::StdDev,
-            Some(other) => {
-                return Err(format!(
-                    "[index] classes: expected \"quantile\" or \"sd\", found {other:?}"
-                ))
-            }
+        let classes = match ix.classes.as_deref() {
+            None | Some("quantile") => Ok(ClassMethod::Quantile),
+            Some("sd") => Ok(ClassMethod::StdDev),
+            Some(other) => Err(IndexConfigError::Classes(other.to_string())),
         };
+        let params = IndexParams::new(
+            ix.min_population.unwrap_or(d.min_population()),
+            weights,
+            // the numbers are told before the classes
+            *classes.as_ref().unwrap_or(&ClassMethod::Quantile),
+        )?;
         debug_assert_eq!(Variable::ALL.len() + 4, GRID_COLUMNS.len());
-        Ok(p)
+        classes.map(|_| params)
     }
 
     /// The candidate-area rule: the defaults with `[candidates]`'s settings.
@@ -747,9 +743,9 @@ total_area_km2 = 447425
 "#;
         let c = Config::parse("c.toml", text).unwrap();
         let p = c.index_params().unwrap();
-        assert_eq!(p.min_population, 30.0);
-        assert_eq!(p.weights, [2.0, 1.0, 1.0]);
-        assert_eq!(p.classes, ClassMethod::StdDev);
+        assert_eq!(p.min_population(), 30.0);
+        assert_eq!(p.weights(), [2.0, 1.0, 1.0]);
+        assert_eq!(p.classes(), ClassMethod::StdDev);
         assert_eq!(c.column("low_education"), ("andel_forgymn".into(), true));
         assert_eq!(c.column("income"), ("medianinkomst".into(), false));
         assert_eq!(c.column("overcrowding"), ("overcrowding".into(), false));
@@ -777,6 +773,55 @@ total_area_km2 = 447425
             .unwrap_err()
             .to_string();
         assert!(e.contains("EPSG:3006"), "{e}");
+    }
+
+    #[test]
+    fn index_settings_refused_without_parsing_say_the_same() {
+        let with = |ix: IndexConfig| {
+            let c = Config {
+                index: ix,
+                ..Config::default()
+            };
+            c.index_params().unwrap_err().to_string()
+        };
+        let weights =
+            |kv: &[(&str, f64)]| Some(kv.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+        assert_eq!(
+            with(IndexConfig {
+                min_population: Some(f64::NAN),
+                ..IndexConfig::default()
+            }),
+            "[index] min_population = nan: expected a number ≥ 0"
+        );
+        assert_eq!(
+            with(IndexConfig {
+                weights: weights(&[("segregation", f64::INFINITY)]),
+                ..IndexConfig::default()
+            }),
+            "[index] weights.segregation = inf: expected a weight ≥ 0"
+        );
+        assert_eq!(
+            with(IndexConfig {
+                weights: weights(&[("econ", 0.0), ("segregation", 0.0), ("family", 0.0)]),
+                classes: Some("jenks".into()),
+                ..IndexConfig::default()
+            }),
+            "[index] weights: at least one weight must be positive"
+        );
+        assert_eq!(
+            with(IndexConfig {
+                weights: weights(&[("econ", 1.0), ("youth", 1.0)]),
+                ..IndexConfig::default()
+            }),
+            "[index] weights.youth: unknown group; expected econ, segregation or family"
+        );
+        assert_eq!(
+            with(IndexConfig {
+                classes: Some("jenks".into()),
+                ..IndexConfig::default()
+            }),
+            "[index] classes: expected \"quantile\" or \"sd\", found \"jenks\""
+        );
     }
 
     #[test]

@@ -1,17 +1,79 @@
-//! GeoPackage (every layer, in the grid CRS) and GeoTIFF (the index raster)
-//! through GDAL. Each file is built under a temporary name in the destination
-//! directory and renamed into place when GDAL has closed it.
+//! GeoPackage (every layer, in the grid CRS; streamed through [`GpkgSink`])
+//! and GeoTIFF (the index raster) through GDAL. Each file is built under a
+//! temporary name in the destination directory and renamed into place when
+//! GDAL has closed it.
 
-use crate::atomic::parent_dir;
-use crate::layer::{FieldType, Layer, Raster, Value};
+use crate::atomic::{parent_dir, LiveTemp};
+use crate::layer::{FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
+use crate::sink::{out_of_order, write_layers, LayerSink};
 use crate::Error;
+use gdal::errors::GdalError;
 use gdal::raster::{Buffer, RasterCreationOptions};
 use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{
     Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
 };
-use gdal::{DriverManager, Metadata};
-use std::path::Path;
+use gdal::{Dataset, DriverManager, Metadata};
+use std::path::{Path, PathBuf};
+
+/// A file built by GDAL under a temporary directory beside its path
+/// (listed while it lives, so that SIGINT or SIGTERM removes it), renamed
+/// into place by [`Beside::persist`]; dropped before, it leaves nothing.
+struct Beside {
+    // Fields drop in this order: the directory, then its place on the list.
+    tmp: tempfile::TempDir,
+    /// The file GDAL writes, in `tmp`.
+    file: PathBuf,
+    /// Where it goes.
+    path: PathBuf,
+    held: LiveTemp,
+}
+
+impl Beside {
+    fn new(path: &Path) -> Result<Self, Error> {
+        let dir = parent_dir(path)?;
+        let mut held = LiveTemp::default();
+        let tmp = tempfile::Builder::new()
+            .prefix(".stratmap-")
+            .tempdir_in(dir)
+            .map_err(|e| Error::io(path, e))?;
+        held.hold(tmp.path());
+        let file = tmp
+            .path()
+            .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
+        Ok(Beside {
+            tmp,
+            file,
+            path: path.to_path_buf(),
+            held,
+        })
+    }
+
+    /// GDAL's error, on the file being written.
+    fn gdal(&self, e: GdalError) -> Error {
+        Error::Gdal {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Renames the file into place (GDAL must have closed it).
+    fn persist(self) -> Result<(), Error> {
+        let Beside {
+            tmp,
+            file,
+            path,
+            mut held,
+        } = self;
+        held.finish(|| {
+            let renamed = std::fs::rename(&file, &path);
+            // the directory goes with the rename, under the same lock
+            let _ = tmp.close();
+            renamed
+        })
+        .map_err(|e| Error::io(&path, e))
+    }
+}
 
 /// Builds `path` with `build` at a temporary path beside it, then renames it
 /// into place.
@@ -19,36 +81,17 @@ fn atomically(
     path: &Path,
     build: impl FnOnce(&Path) -> gdal::errors::Result<()>,
 ) -> Result<(), Error> {
-    let dir = parent_dir(path)?;
-    // listed while it lives, so that SIGINT or SIGTERM removes it
-    let mut held = crate::atomic::LiveTemp::default();
-    let tmp = tempfile::Builder::new()
-        .prefix(".stratmap-")
-        .tempdir_in(dir)
-        .map_err(|e| Error::io(path, e))?;
-    held.hold(tmp.path());
-    let file = tmp
-        .path()
-        .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
-    build(&file).map_err(|e| Error::Gdal {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    held.finish(|| {
-        let renamed = std::fs::rename(&file, path);
-        // the directory goes with the rename, under the same lock
-        let _ = tmp.close();
-        renamed
-    })
-    .map_err(|e| Error::io(path, e))
+    let beside = Beside::new(path)?;
+    build(&beside.file).map_err(|e| beside.gdal(e))?;
+    beside.persist()
 }
 
-fn geometry_type(layer: &Layer) -> OGRwkbGeometryType::Type {
-    match layer.features.first().map(|f| &f.geometry) {
-        Some(geo::Geometry::Point(_)) => OGRwkbGeometryType::wkbPoint,
-        Some(geo::Geometry::Polygon(_)) => OGRwkbGeometryType::wkbPolygon,
-        Some(geo::Geometry::MultiPolygon(_)) => OGRwkbGeometryType::wkbMultiPolygon,
-        _ => OGRwkbGeometryType::wkbUnknown,
+fn geometry_type(kind: GeometryKind) -> OGRwkbGeometryType::Type {
+    match kind {
+        GeometryKind::Point => OGRwkbGeometryType::wkbPoint,
+        GeometryKind::Polygon => OGRwkbGeometryType::wkbPolygon,
+        GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,
+        GeometryKind::Unknown => OGRwkbGeometryType::wkbUnknown,
     }
 }
 
@@ -105,47 +148,149 @@ fn content_date() -> String {
         .to_string()
 }
 
-/// Writes the layers into one GeoPackage, each in its own CRS.
+/// Writes the layers into one GeoPackage, each in its own CRS:
+/// [`GpkgSink`] given each layer whole.
 pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
-    atomically(path, |file| {
-        gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())?;
-        let mut ds = DriverManager::get_driver_by_name("GPKG")?.create_vector_only(file)?;
-        for layer in layers {
-            let srs = SpatialRef::from_epsg(layer.epsg.code())?;
-            let mut txn = ds.start_transaction()?;
-            {
-                let out = txn.create_layer(LayerOptions {
-                    name: &layer.name,
-                    srs: Some(&srs),
-                    ty: geometry_type(layer),
-                    options: None,
-                })?;
-                for f in &layer.fields {
-                    if f.kind == FieldType::Boolean {
-                        create_boolean_field(&out, &f.name)?;
-                    } else {
-                        FieldDefn::new(&f.name, ogr_type(f.kind))?.add_to_layer(&out)?;
-                    }
-                }
-                for f in &layer.features {
-                    let mut feature = Feature::new(out.defn())?;
-                    for (i, v) in f.values.iter().enumerate() {
-                        match v {
-                            Value::Null => feature.set_field_null(i)?,
-                            Value::Integer(n) => feature.set_field_integer64(i, *n)?,
-                            Value::Real(x) => feature.set_field_double(i, *x + 0.0)?,
-                            Value::Text(s) => feature.set_field_string(i, s)?,
-                            Value::Boolean(b) => feature.set_field_integer(i, i32::from(*b))?,
-                        }
-                    }
-                    feature.set_geometry(f.geometry.to_gdal()?)?;
-                    feature.create(&out)?;
+    write_layers(Box::new(GpkgSink::create(path)?), layers)
+}
+
+/// A [`LayerSink`] writing any number of layers into one GeoPackage, each
+/// in its own CRS and in one transaction, features added as they come. The
+/// file is built under a temporary name beside `path` and renamed into
+/// place by `end`, once GDAL has closed it.
+pub struct GpkgSink {
+    // Fields drop in this order: GDAL closes the file before its temporary
+    // directory is removed.
+    ds: Dataset,
+    /// The layer being written (its index in `ds`), its transaction open.
+    layer: Option<usize>,
+    beside: Beside,
+}
+
+impl GpkgSink {
+    /// Creates the GeoPackage under its temporary name.
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        let beside = Beside::new(path)?;
+        let ds = create_gpkg(&beside.file).map_err(|e| beside.gdal(e))?;
+        Ok(GpkgSink {
+            ds,
+            layer: None,
+            beside,
+        })
+    }
+
+    /// Commits the open layer's transaction, if any.
+    fn end_layer(&mut self) -> gdal::errors::Result<()> {
+        match self.layer.take() {
+            Some(_) => transaction(&self.ds, Transaction::Commit),
+            None => Ok(()),
+        }
+    }
+
+    fn begin_layer(&mut self, schema: &LayerSchema<'_>) -> gdal::errors::Result<()> {
+        self.end_layer()?;
+        let srs = SpatialRef::from_epsg(schema.epsg.code())?;
+        transaction(&self.ds, Transaction::Start)?;
+        let out = self.ds.create_layer(LayerOptions {
+            name: schema.name,
+            srs: Some(&srs),
+            ty: geometry_type(schema.geometry),
+            options: None,
+        })?;
+        for f in schema.fields {
+            if f.kind == FieldType::Boolean {
+                create_boolean_field(&out, &f.name)?;
+            } else {
+                FieldDefn::new(&f.name, ogr_type(f.kind))?.add_to_layer(&out)?;
+            }
+        }
+        self.layer = Some(self.ds.layer_count() - 1);
+        Ok(())
+    }
+
+    fn add(&self, index: usize, batch: &[crate::layer::Feature]) -> gdal::errors::Result<()> {
+        let out = self.ds.layer(index)?;
+        for f in batch {
+            let mut feature = Feature::new(out.defn())?;
+            for (i, v) in f.values.iter().enumerate() {
+                match v {
+                    Value::Null => feature.set_field_null(i)?,
+                    Value::Integer(n) => feature.set_field_integer64(i, *n)?,
+                    Value::Real(x) => feature.set_field_double(i, *x + 0.0)?,
+                    Value::Text(s) => feature.set_field_string(i, s)?,
+                    Value::Boolean(b) => feature.set_field_integer(i, i32::from(*b))?,
                 }
             }
-            txn.commit()?;
+            feature.set_geometry(f.geometry.to_gdal()?)?;
+            feature.create(&out)?;
         }
         Ok(())
-    })
+    }
+}
+
+impl LayerSink for GpkgSink {
+    fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        self.begin_layer(schema).map_err(|e| self.beside.gdal(e))
+    }
+
+    fn feature(&mut self, feature: &crate::layer::Feature) -> Result<(), Error> {
+        self.features(std::slice::from_ref(feature))
+    }
+
+    fn features(&mut self, batch: &[crate::layer::Feature]) -> Result<(), Error> {
+        let Some(index) = self.layer else {
+            return Err(out_of_order(
+                &self.beside.path,
+                "a GeoPackage feature before its layer began",
+            ));
+        };
+        self.add(index, batch).map_err(|e| self.beside.gdal(e))
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), Error> {
+        self.end_layer().map_err(|e| self.beside.gdal(e))?;
+        let GpkgSink { ds, beside, .. } = *self;
+        ds.close().map_err(|e| beside.gdal(e))?;
+        beside.persist()
+    }
+}
+
+/// An empty GeoPackage at `file`, dated [`content_date`].
+fn create_gpkg(file: &Path) -> gdal::errors::Result<Dataset> {
+    gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())?;
+    DriverManager::get_driver_by_name("GPKG")?.create_vector_only(file)
+}
+
+/// What to do with a dataset's transaction.
+#[derive(Clone, Copy)]
+enum Transaction {
+    Start,
+    Commit,
+}
+
+/// Starts (forced, as `Dataset::start_transaction` does: GeoPackage has
+/// real transactions) or commits the dataset's transaction; the `gdal`
+/// crate's own guard borrows the dataset for its lifetime, which a sink
+/// that holds the dataset cannot keep between calls.
+fn transaction(ds: &Dataset, what: Transaction) -> gdal::errors::Result<()> {
+    // SAFETY: the handle is valid while `ds` is borrowed, and neither call
+    // keeps it.
+    let (err, method_name) = unsafe {
+        match what {
+            Transaction::Start => (
+                gdal_sys::GDALDatasetStartTransaction(ds.c_dataset(), 1),
+                "GDALDatasetStartTransaction",
+            ),
+            Transaction::Commit => (
+                gdal_sys::GDALDatasetCommitTransaction(ds.c_dataset()),
+                "GDALDatasetCommitTransaction",
+            ),
+        }
+    };
+    if err != gdal_sys::OGRErr::OGRERR_NONE {
+        return Err(GdalError::OgrError { err, method_name });
+    }
+    Ok(())
 }
 
 /// Writes a Float32 GeoTIFF, one band per raster band (named in its
@@ -188,4 +333,42 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::test_points as layer;
+
+    #[test]
+    fn streamed_features_make_the_same_geopackage() {
+        let (a, b) = (layer("a", 5), layer("b", 3));
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("whole.gpkg");
+        write_gpkg(&[&a, &b], &whole).unwrap();
+        let streamed = dir.path().join("streamed.gpkg");
+        let mut sink = Box::new(GpkgSink::create(&streamed).unwrap());
+        for l in [&a, &b] {
+            sink.begin(&l.schema()).unwrap();
+            for f in &l.features {
+                sink.feature(f).unwrap();
+            }
+        }
+        assert!(!streamed.exists());
+        sink.end().unwrap();
+        assert!(std::fs::read(&whole).unwrap() == std::fs::read(&streamed).unwrap());
+    }
+
+    #[test]
+    fn a_dropped_geopackage_sink_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gpkg");
+        let mut sink = Box::new(GpkgSink::create(&path).unwrap());
+        let l = layer("a", 2);
+        assert!(sink.feature(&l.features[0]).is_err());
+        sink.begin(&l.schema()).unwrap();
+        sink.features(&l.features).unwrap();
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

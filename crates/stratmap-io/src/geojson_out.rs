@@ -1,17 +1,19 @@
 //! RFC 7946 GeoJSON: WGS 84 lon/lat, exterior rings counter-clockwise and holes
 //! clockwise, no `crs` member, at most 7 decimals (about 1 cm), features in the
 //! layer's order (sorted by id), one feature per line. The bytes depend only on
-//! the layer, never on the thread count.
+//! the layer, never on the thread count or on how the features are handed to
+//! the [`GeoJsonSink`] that writes them.
 
-use crate::atomic::try_write_atomic;
+use crate::atomic::AtomicFile;
 use crate::crs::{Epsg, Transform};
-use crate::layer::{Feature, Layer, Value};
+use crate::layer::{Feature, Layer, LayerSchema, Value};
+use crate::sink::{out_of_order, write_layers, LayerSink};
 use crate::Error;
 use geo::orient::{Direction, Orient};
 use geo::MapCoords;
 use rayon::prelude::*;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Rounds to 7 decimals; the result prints with at most 7 decimals.
 pub fn round7(v: f64) -> f64 {
@@ -39,23 +41,135 @@ pub fn to_rfc7946(
 const CHUNK: usize = 4096;
 /// At most this many features are held encoded in memory at once.
 const BLOCK: usize = 64 * CHUNK;
+/// Features given one at a time to a [`GeoJsonSink`] are kept (copied)
+/// until there are this many, then encoded in parallel as one batch.
+const PENDING: usize = 16 * CHUNK;
 
 /// The GeoJSON text of a layer.
 pub fn geojson_bytes(layer: &Layer) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    encode_layer(layer, &mut out)?;
+    let label = Path::new("GeoJSON output");
+    let mut encoder = Encoder::begin(&layer.schema(), &mut out, label)?;
+    encoder.features(&layer.features, &mut out)?;
+    encoder.end(&mut out)?;
     Ok(out)
 }
 
-/// Writes a layer as GeoJSON, atomically.
+/// Writes a layer as GeoJSON, atomically: [`GeoJsonSink`] given the whole
+/// layer.
 pub fn write_geojson(layer: &Layer, path: &Path) -> Result<(), Error> {
-    Transform::to_wgs84(layer.epsg)?; // fail before creating any file
-    try_write_atomic(path, |w| {
-        encode_layer(layer, w).map_err(|e| match e {
-            Error::Io { source, .. } => Error::io(path, source),
-            other => other,
-        })
-    })
+    write_layers(Box::new(GeoJsonSink::new(path)), &[layer])
+}
+
+/// A [`LayerSink`] writing one layer as an RFC 7946 FeatureCollection to
+/// `path`, atomically. Each batch of features is encoded in parallel (in
+/// chunks, each worker thread with its own PROJ transformation) and written
+/// in order as it comes, so the file is never whole in memory and its bytes
+/// are those of [`geojson_bytes`], whatever the batches and threads.
+///
+/// ```
+/// use stratmap_io::geojson_out::GeoJsonSink;
+/// use stratmap_io::layer::{Feature, Layer, Value};
+/// use stratmap_io::sink::LayerSink;
+/// use stratmap_io::Epsg;
+///
+/// let layer = Layer {
+///     name: "towers".into(),
+///     epsg: Epsg::SWEREF99_TM,
+///     fields: vec![],
+///     features: vec![Feature {
+///         id: Value::Integer(1),
+///         geometry: geo::Geometry::Point(geo::Point::new(674_000.0, 6_580_000.0)),
+///         values: vec![],
+///     }],
+/// };
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("towers.geojson");
+/// let mut sink = Box::new(GeoJsonSink::new(&path));
+/// sink.begin(&layer.schema()).unwrap();
+/// for f in &layer.features {
+///     sink.feature(f).unwrap();
+/// }
+/// sink.end().unwrap();
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// assert!(text.starts_with("{\"type\":\"FeatureCollection\",\"name\":\"towers\""));
+/// ```
+pub struct GeoJsonSink {
+    path: PathBuf,
+    /// The temporary being written and the layer's encoder, from `begin` on.
+    open: Option<(AtomicFile, Encoder)>,
+    /// Features given one at a time, not yet encoded.
+    pending: Vec<Feature>,
+}
+
+impl GeoJsonSink {
+    /// A sink that will write `path`; nothing is created before `begin`.
+    pub fn new(path: &Path) -> Self {
+        GeoJsonSink {
+            path: path.to_path_buf(),
+            open: None,
+            pending: Vec::new(),
+        }
+    }
+
+    fn open(&mut self) -> Result<&mut (AtomicFile, Encoder), Error> {
+        self.open
+            .as_mut()
+            .ok_or_else(|| out_of_order(&self.path, "a GeoJSON feature before its layer began"))
+    }
+
+    fn flush_pending(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let (file, encoder) = self.open()?;
+        encoder.features(&pending, file)?;
+        // keep the allocation for the next features
+        self.pending = pending;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+impl LayerSink for GeoJsonSink {
+    fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        if self.open.is_some() {
+            return Err(out_of_order(&self.path, "a GeoJSON file holds one layer"));
+        }
+        with_wgs84(schema.epsg, |_| Ok(()))?; // fail before creating any file
+        let mut file = AtomicFile::create(&self.path)?;
+        let encoder = Encoder::begin(schema, &mut file, &self.path)?;
+        self.open = Some((file, encoder));
+        Ok(())
+    }
+
+    fn feature(&mut self, feature: &Feature) -> Result<(), Error> {
+        self.open()?;
+        self.pending.push(feature.clone());
+        if self.pending.len() >= PENDING {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    fn features(&mut self, batch: &[Feature]) -> Result<(), Error> {
+        self.flush_pending()?;
+        let (file, encoder) = self.open()?;
+        encoder.features(batch, file)
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), Error> {
+        self.flush_pending()?;
+        let Some((mut file, encoder)) = self.open.take() else {
+            return Err(out_of_order(
+                &self.path,
+                "a GeoJSON file ended before its layer began",
+            ));
+        };
+        encoder.end(&mut file)?;
+        file.commit()
+    }
 }
 
 fn json_string(s: &str) -> String {
@@ -85,45 +199,74 @@ fn with_wgs84<T>(epsg: Epsg, f: impl FnOnce(&Transform) -> Result<T, Error>) -> 
     })
 }
 
-/// Streams the FeatureCollection: one feature per line, in layer order. The
-/// bytes of a feature depend only on the feature, so chunking and thread
+/// Streams one FeatureCollection into a writer: the head at `begin`, one
+/// feature per line, in the order given, and the tail at `end`. The bytes
+/// of a feature depend only on the feature, so batches, chunking and thread
 /// count cannot change the output.
-fn encode_layer(layer: &Layer, w: &mut dyn Write) -> Result<(), Error> {
-    let io = |e| Error::io("GeoJSON output", e);
-    let keys: Vec<String> = layer.fields.iter().map(|f| json_string(&f.name)).collect();
-    writeln!(
-        w,
-        "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
-        json_string(&layer.name)
-    )
-    .map_err(io)?;
-    let mut first = true;
-    for block in layer.features.chunks(BLOCK) {
-        let encoded: Vec<Result<Vec<u8>, Error>> = block
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                with_wgs84(layer.epsg, |to_wgs84| {
-                    let mut buf = Vec::with_capacity(chunk.len() * 512);
-                    for f in chunk {
-                        if !buf.is_empty() {
-                            buf.extend_from_slice(b",\n");
-                        }
-                        encode_feature(f, &keys, to_wgs84, &mut buf)?;
-                    }
-                    Ok(buf)
-                })
-            })
-            .collect();
-        for chunk in encoded {
-            let chunk = chunk?;
-            if !first {
-                w.write_all(b",\n").map_err(io)?;
-            }
-            first = false;
-            w.write_all(&chunk).map_err(io)?;
-        }
+struct Encoder {
+    epsg: Epsg,
+    /// The fields' names as JSON strings.
+    keys: Vec<String>,
+    /// No feature written yet.
+    first: bool,
+    /// The file, for messages.
+    path: PathBuf,
+}
+
+impl Encoder {
+    fn begin(schema: &LayerSchema<'_>, w: &mut dyn Write, path: &Path) -> Result<Self, Error> {
+        let encoder = Encoder {
+            epsg: schema.epsg,
+            keys: schema.fields.iter().map(|f| json_string(&f.name)).collect(),
+            first: true,
+            path: path.to_path_buf(),
+        };
+        writeln!(
+            w,
+            "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[",
+            json_string(schema.name)
+        )
+        .map_err(|e| encoder.io(e))?;
+        Ok(encoder)
     }
-    w.write_all(b"\n]}\n").map_err(io)
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(&self.path, e)
+    }
+
+    fn features(&mut self, batch: &[Feature], w: &mut dyn Write) -> Result<(), Error> {
+        let (epsg, keys) = (self.epsg, &self.keys);
+        for block in batch.chunks(BLOCK) {
+            let encoded: Vec<Result<Vec<u8>, Error>> = block
+                .par_chunks(CHUNK)
+                .map(|chunk| {
+                    with_wgs84(epsg, |to_wgs84| {
+                        let mut buf = Vec::with_capacity(chunk.len() * 512);
+                        for f in chunk {
+                            if !buf.is_empty() {
+                                buf.extend_from_slice(b",\n");
+                            }
+                            encode_feature(f, keys, to_wgs84, &mut buf)?;
+                        }
+                        Ok(buf)
+                    })
+                })
+                .collect();
+            for chunk in encoded {
+                let chunk = chunk?;
+                if !self.first {
+                    w.write_all(b",\n").map_err(|e| self.io(e))?;
+                }
+                self.first = false;
+                w.write_all(&chunk).map_err(|e| self.io(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn end(self, w: &mut dyn Write) -> Result<(), Error> {
+        w.write_all(b"\n]}\n").map_err(|e| self.io(e))
+    }
 }
 
 fn encode_feature(
@@ -247,7 +390,7 @@ fn encode_geometry(g: &geo::Geometry<f64>, buf: &mut Vec<u8>) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::{Feature, Field, FieldType, Value};
+    use crate::layer::{test_points as points, Feature, Field, FieldType, Value};
     #[allow(unused_imports)]
     use stratmap_core::grid::Epsg;
 
@@ -356,6 +499,66 @@ mod tests {
                 proptest::prop_assert!((10.0..25.0).contains(&c.x) && (54.0..70.0).contains(&c.y));
             }
         }
+    }
+
+    #[test]
+    fn the_sink_writes_the_same_bytes_however_the_features_come() {
+        // more than PENDING, so that single features are encoded in two batches
+        let layer = points("points", PENDING + 5);
+        let want = geojson_bytes(&layer).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("whole.geojson");
+        write_geojson(&layer, &whole).unwrap();
+        assert!(std::fs::read(&whole).unwrap() == want);
+
+        let one_by_one = dir.path().join("one_by_one.geojson");
+        let mut sink = Box::new(GeoJsonSink::new(&one_by_one));
+        sink.begin(&layer.schema()).unwrap();
+        for f in &layer.features {
+            sink.feature(f).unwrap();
+        }
+        assert!(!one_by_one.exists());
+        sink.end().unwrap();
+        assert!(std::fs::read(&one_by_one).unwrap() == want);
+
+        let mixed = dir.path().join("mixed.geojson");
+        let mut sink = Box::new(GeoJsonSink::new(&mixed));
+        let f = &layer.features;
+        sink.begin(&layer.schema()).unwrap();
+        sink.features(&f[..3]).unwrap();
+        sink.feature(&f[3]).unwrap();
+        sink.features(&[]).unwrap();
+        sink.features(&f[4..CHUNK + 7]).unwrap();
+        sink.feature(&f[CHUNK + 7]).unwrap();
+        sink.feature(&f[CHUNK + 8]).unwrap();
+        sink.features(&f[CHUNK + 9..]).unwrap();
+        sink.end().unwrap();
+        assert!(std::fs::read(&mixed).unwrap() == want);
+
+        let empty = points("points", 0);
+        let path = dir.path().join("empty.geojson");
+        write_geojson(&empty, &path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"type\":\"FeatureCollection\",\"name\":\"points\",\"features\":[\n\n]}\n"
+        );
+    }
+
+    #[test]
+    fn a_sink_used_out_of_order_or_dropped_leaves_nothing() {
+        let layer = points("points", 2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.geojson");
+        let mut sink = Box::new(GeoJsonSink::new(&path));
+        assert!(sink.feature(&layer.features[0]).is_err());
+        sink.begin(&layer.schema()).unwrap();
+        sink.features(&layer.features).unwrap();
+        let e = sink.begin(&layer.schema()).unwrap_err().to_string();
+        assert!(e.contains("p.geojson") && e.contains("one layer"), "{e}");
+        drop(sink);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(Box::new(GeoJsonSink::new(&path)).end().is_err());
+        assert!(!path.exists());
     }
 
     #[test]

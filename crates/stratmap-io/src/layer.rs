@@ -1,6 +1,8 @@
 //! A format-neutral layer: named, typed fields and features with geometry in a
 //! projected CRS. Built once from the results, then written as GeoJSON (in
-//! WGS 84) or GeoPackage (in the grid CRS).
+//! WGS 84) or GeoPackage (in the grid CRS); a writer sees a layer as its
+//! [`LayerSchema`] and then its features, one after another (see
+//! [`crate::sink::LayerSink`]).
 
 use stratmap_core::grid::Epsg;
 
@@ -68,6 +70,52 @@ pub struct Feature {
     pub values: Vec<Value>,
 }
 
+/// The geometry type a layer declares before its first feature (GeoPackage
+/// records it in the layer's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryKind {
+    /// Points.
+    Point,
+    /// Polygons.
+    Polygon,
+    /// Multipolygons.
+    MultiPolygon,
+    /// Any other type, or none declared.
+    Unknown,
+}
+
+impl GeometryKind {
+    /// The kind of one geometry.
+    ///
+    /// ```
+    /// use stratmap_io::layer::GeometryKind;
+    /// let p = geo::Geometry::Point(geo::Point::new(1.0, 2.0));
+    /// assert_eq!(GeometryKind::of(&p), GeometryKind::Point);
+    /// ```
+    pub fn of(g: &geo::Geometry<f64>) -> Self {
+        match g {
+            geo::Geometry::Point(_) => GeometryKind::Point,
+            geo::Geometry::Polygon(_) => GeometryKind::Polygon,
+            geo::Geometry::MultiPolygon(_) => GeometryKind::MultiPolygon,
+            _ => GeometryKind::Unknown,
+        }
+    }
+}
+
+/// What a writer needs to know of a layer before its features come: its
+/// name, CRS, fields and geometry type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerSchema<'a> {
+    /// Layer name (`living_conditions`).
+    pub name: &'a str,
+    /// EPSG code of the geometries.
+    pub epsg: Epsg,
+    /// The fields, in SPEC §5 order; each feature has one value per field.
+    pub fields: &'a [Field],
+    /// The declared geometry type.
+    pub geometry: GeometryKind,
+}
+
 /// A layer: named, typed fields and features in one projected CRS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -79,6 +127,22 @@ pub struct Layer {
     pub fields: Vec<Field>,
     /// Sorted by id.
     pub features: Vec<Feature>,
+}
+
+impl Layer {
+    /// The layer's schema; its geometry type is that of the first feature
+    /// ([`GeometryKind::Unknown`] when there is none).
+    pub fn schema(&self) -> LayerSchema<'_> {
+        LayerSchema {
+            name: &self.name,
+            epsg: self.epsg,
+            fields: &self.fields,
+            geometry: self
+                .features
+                .first()
+                .map_or(GeometryKind::Unknown, |f| GeometryKind::of(&f.geometry)),
+        }
+    }
 }
 
 /// A raster in a projected CRS, north up, of one or more named bands.
@@ -101,4 +165,34 @@ pub struct Raster {
     pub bands: Vec<(String, Vec<f64>)>,
     /// The value of a pixel without a value.
     pub nodata: f64,
+}
+
+/// `n` points in SWEREF 99 TM, one a metre apart, with an integer, a text
+/// and a boolean property: a layer for the writers' tests.
+#[cfg(test)]
+pub(crate) fn test_points(name: &str, n: usize) -> Layer {
+    let field = |name: &str, kind| Field {
+        name: name.into(),
+        kind,
+    };
+    Layer {
+        name: name.into(),
+        epsg: Epsg::SWEREF99_TM,
+        fields: vec![
+            field("n", FieldType::Integer),
+            field("name", FieldType::Text),
+            field("kept", FieldType::Boolean),
+        ],
+        features: (0..n)
+            .map(|k| Feature {
+                id: Value::Integer(k as i64),
+                geometry: geo::Geometry::Point(geo::Point::new(674_000.0 + k as f64, 6_580_000.0)),
+                values: vec![
+                    Value::Integer(k as i64),
+                    Value::Text(format!("p{k}")),
+                    Value::Boolean(k % 2 == 0),
+                ],
+            })
+            .collect(),
+    }
 }

@@ -2,7 +2,9 @@
 //! GeoJSON areas, streamed connection records and the TOML config into the
 //! typed tables of `stratmap-core`, transforming
 //! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
-//! and GeoTIFF (through GDAL). Every write is atomic.
+//! and GeoTIFF (through GDAL). Every write is atomic; vector layers are
+//! written through one streaming interface, [`LayerSink`] (begin, features,
+//! end).
 //!
 //! Two cargo features, both on by default, bring in the heavy native
 //! backends: `gdal` (the `gdal_out` writers and GeoPackage / Shapefile
@@ -41,6 +43,7 @@ pub mod points;
 pub mod problem;
 #[cfg(feature = "render")]
 pub mod render;
+pub mod sink;
 
 pub use problem::{Error, Problem};
 
@@ -51,7 +54,8 @@ pub use connections::{read_records, read_records_into, read_towers, RecordContex
 pub use crs::Epsg;
 pub use events::{read_answers, read_events, Events};
 pub use grid_csv::{read_grid, GridTable};
-pub use layer::{Layer, Raster, Value};
+pub use layer::{Layer, LayerSchema, Raster, Value};
+pub use sink::{write_layers, LayerSink};
 
 /// A file's extension in lower case (empty when it has none): formats are
 /// chosen by it.

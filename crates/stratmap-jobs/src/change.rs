@@ -354,7 +354,7 @@ pub fn index_change(
     }
     let params = config
         .index_params()
-        .map_err(|m| Failure::Io(Problem::file("config", m).into()))?;
+        .map_err(|m| Failure::Io(Problem::file("config", m.to_string()).into()))?;
     let reference = reference_of(config);
     let (lb, la) = match reference {
         Reference::Before => {

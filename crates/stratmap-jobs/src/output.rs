@@ -3,7 +3,9 @@
 //! index raster) into a folder, named as SPEC §5 names the files, and tells
 //! what it wrote. `stratmap run` asks every format its `[output] formats`
 //! list; a single command writes its one layer through the format its
-//! `--out` extension names ([`layer_format`]).
+//! `--out` extension names ([`layer_format`]). Each format also names the
+//! files it gives a run's layers and tables ([`OutputFormat::files`]), so
+//! the files a run can write ([`run_outputs`]) are not listed twice.
 
 use crate::pipeline::{Failure, Notes};
 use std::path::Path;
@@ -43,10 +45,70 @@ pub struct Written {
     pub said: Option<String>,
 }
 
+/// The layers `stratmap run` can make, by [`Layer::name`], in SPEC §5 order.
+pub const RUN_LAYERS: [&str; 9] = [
+    "living_conditions",
+    "youth_groups",
+    "footprint",
+    "hotspots",
+    "assessment",
+    "candidates",
+    "lisa",
+    "change",
+    "emerging",
+];
+
+/// The tables `stratmap run` can make, by file name (the first of a [`Table`]).
+pub const RUN_TABLES: [&str; 9] = [
+    "footprint_by_category.csv",
+    "indicators.csv",
+    "indicators_by_period.csv",
+    "events_by_area_period.csv",
+    "trends_by_area.csv",
+    "assessment.csv",
+    "concordance.csv",
+    "class_transitions.csv",
+    "change_by_area.csv",
+];
+
+/// Every file `stratmap run` can write into its folder but `summary.json`:
+/// the files of every format for [`RUN_LAYERS`] and [`RUN_TABLES`]. One of
+/// them that a run did not write is left from an earlier one.
+pub fn run_outputs() -> Vec<String> {
+    ALL.iter()
+        .flat_map(|f| f.files(&RUN_LAYERS, &RUN_TABLES))
+        .collect()
+}
+
+/// The GeoPackage of a run, with every layer.
+const GPKG_FILE: &str = "stratmap.gpkg";
+/// The index raster of a run.
+const TIF_FILE: &str = "living_conditions.tif";
+/// The layer the raster is made from.
+const TIF_LAYER: &str = "living_conditions";
+/// The viewer of a run.
+const HTML_FILE: &str = "index.html";
+/// The static map of a run.
+const PNG_FILE: &str = "map.png";
+
+/// The GeoJSON file of a layer.
+fn geojson_file(layer: &str) -> String {
+    format!("{layer}.geojson")
+}
+
 /// An output format.
 pub trait OutputFormat: Sync {
     /// Its name in `[output] formats`.
     fn name(&self) -> &'static str;
+
+    /// The names of the files this format gives products with these layers
+    /// and tables (by name) in a folder: every file [`write_into`] may
+    /// write for them, and any other file of a name it gives them (the
+    /// GeoJSON of the assessment layer, left to the GeoPackage, is
+    /// named), so that a run can tell the files an earlier one left.
+    ///
+    /// [`write_into`]: OutputFormat::write_into
+    fn files(&self, layers: &[&str], tables: &[&str]) -> Vec<String>;
 
     /// Writes what it can of `p` into `dir`.
     fn write_into(&self, p: &Products, dir: &Path, notes: &Notes) -> Result<Vec<Written>, Failure>;
@@ -79,6 +141,16 @@ pub struct Png;
 /// Every format, in the order `stratmap run` writes them.
 pub const ALL: [&dyn OutputFormat; 6] = [&GeoJson, &Csv, &GeoPackage, &GeoTiff, &Html, &Png];
 
+/// `file` when there is a layer: the formats that hold every layer in one
+/// file write nothing without one.
+fn when_any_layer(layers: &[&str], file: &str) -> Vec<String> {
+    if layers.is_empty() {
+        Vec::new()
+    } else {
+        vec![file.to_string()]
+    }
+}
+
 /// The format a single command's `--out` names by its extension.
 pub fn layer_format(path: &Path, raster_ok: bool) -> Result<&'static dyn OutputFormat, Failure> {
     match stratmap_io::extension(path).as_str() {
@@ -98,11 +170,15 @@ impl OutputFormat for GeoJson {
         "geojson"
     }
 
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        layers.iter().map(|l| geojson_file(l)).collect()
+    }
+
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
         let mut written = Vec::new();
         // the assessment layer is the areas with a table joined: in the GeoPackage only
         for layer in p.layers.iter().filter(|l| l.name != "assessment") {
-            let file = format!("{}.geojson", layer.name);
+            let file = geojson_file(&layer.name);
             write_geojson(layer, &dir.join(&file))?;
             written.push(Written {
                 file,
@@ -123,6 +199,10 @@ impl OutputFormat for GeoJson {
 impl OutputFormat for Csv {
     fn name(&self) -> &'static str {
         "csv"
+    }
+
+    fn files(&self, _: &[&str], tables: &[&str]) -> Vec<String> {
+        tables.iter().map(|t| t.to_string()).collect()
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
@@ -146,15 +226,19 @@ impl OutputFormat for GeoPackage {
         "gpkg"
     }
 
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        when_any_layer(layers, GPKG_FILE)
+    }
+
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
         if p.layers.is_empty() {
             return Ok(Vec::new());
         }
         let refs: Vec<&Layer> = p.layers.iter().collect();
-        write_gpkg(&refs, &dir.join("stratmap.gpkg"))?;
+        write_gpkg(&refs, &dir.join(GPKG_FILE))?;
         let names: Vec<&str> = p.layers.iter().map(|l| l.name.as_str()).collect();
         Ok(vec![Written {
-            file: "stratmap.gpkg".into(),
+            file: GPKG_FILE.into(),
             content: names.join(", "),
             count: p.layers.len(),
             unit: "layers",
@@ -172,14 +256,22 @@ impl OutputFormat for GeoTiff {
         "tif"
     }
 
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        if layers.contains(&TIF_LAYER) {
+            vec![TIF_FILE.to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
         let Some(r) = p.raster else {
             return Ok(Vec::new());
         };
-        write_geotiff(r, &dir.join("living_conditions.tif"))?;
+        write_geotiff(r, &dir.join(TIF_FILE))?;
         Ok(vec![Written {
-            file: "living_conditions.tif".into(),
-            content: "living_conditions".into(),
+            file: TIF_FILE.into(),
+            content: TIF_LAYER.into(),
             count: r.width * r.height,
             unit: "pixels",
             said: Some(format!(
@@ -203,6 +295,10 @@ impl OutputFormat for Html {
         "html"
     }
 
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        when_any_layer(layers, HTML_FILE)
+    }
+
     fn write_into(&self, p: &Products, dir: &Path, notes: &Notes) -> Result<Vec<Written>, Failure> {
         if p.layers.is_empty() {
             return Ok(Vec::new());
@@ -214,9 +310,9 @@ impl OutputFormat for Html {
                 crate::viewer::MAX_VIEWER_FEATURES
             ));
         }
-        write_atomic(&dir.join("index.html"), |w| w.write_all(html.as_bytes()))?;
+        write_atomic(&dir.join(HTML_FILE), |w| w.write_all(html.as_bytes()))?;
         Ok(vec![Written {
-            file: "index.html".into(),
+            file: HTML_FILE.into(),
             content: "viewer".into(),
             count: p.layers.len(),
             unit: "layers",
@@ -230,6 +326,10 @@ impl OutputFormat for Png {
         "png"
     }
 
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        when_any_layer(layers, PNG_FILE)
+    }
+
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
         if p.layers.is_empty() {
             return Ok(Vec::new());
@@ -238,10 +338,10 @@ impl OutputFormat for Png {
         stratmap_io::render::write_png(
             &refs,
             "Living conditions, police areas and youth groups",
-            &dir.join("map.png"),
+            &dir.join(PNG_FILE),
         )?;
         Ok(vec![Written {
-            file: "map.png".into(),
+            file: PNG_FILE.into(),
             content: "map".into(),
             count: p.layers.len(),
             unit: "layers",

@@ -244,7 +244,7 @@ pub fn compute_index(
 ) -> Result<(LivingConditionsIndex, String), Error> {
     let params = config
         .index_params()
-        .map_err(|m| Problem::file("config", m))?;
+        .map_err(|e| Problem::file("config", e.to_string()))?;
     let lci = LivingConditionsIndex::compute(&grid.stats, &params);
     for v in Variable::ALL {
         if let Some((mean, 0.0)) = lci.standardisation[v.position()] {

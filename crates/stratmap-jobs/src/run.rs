@@ -175,7 +175,7 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
     let spec = config_spec(config)?;
     let index = config
         .index_params()
-        .map_err(|m| Failure::Io(Problem::file("config", m).into()))?;
+        .map_err(|e| Failure::Io(Problem::file("config", e.to_string()).into()))?;
     let fp = FootprintParams::new(config, None, None, None)?;
     let (band, fdr) = hotspot_params(config, None, false)?;
     let columns: Map<String, Json> = Variable::ALL
@@ -199,9 +199,9 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         "output": { "dir": out.display().to_string(), "formats": formats },
         "grid": { "crs": format!("EPSG:{}", spec.epsg), "cell_size": spec.cell_size },
         "index": {
-            "min_population": index.min_population,
-            "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights[*g as usize]))).collect::<Map<_, _>>(),
-            "classes": match index.classes { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
+            "min_population": index.min_population(),
+            "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights()[*g as usize]))).collect::<Map<_, _>>(),
+            "classes": match index.classes() { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
             "columns": columns,
         },
         "youth": {
@@ -664,8 +664,8 @@ pub fn run(
     rec.time("writing", t);
     // Outputs an earlier run left here that this run did not make would sit
     // beside the new ones as if they were of this run: remove them, and say so.
-    for file in RUN_OUTPUTS {
-        let path = out.join(file);
+    for file in crate::output::run_outputs() {
+        let path = out.join(&file);
         if path.is_file() && !written.iter().any(|w| w.file == file) {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             notes.note(&format!(
@@ -726,32 +726,6 @@ pub fn run(
     );
     Ok(())
 }
-
-/// Every file `stratmap run` can write but summary.json.
-const RUN_OUTPUTS: [&str; 22] = [
-    "living_conditions.geojson",
-    "youth_groups.geojson",
-    "footprint.geojson",
-    "hotspots.geojson",
-    "footprint_by_category.csv",
-    "indicators.csv",
-    "assessment.csv",
-    "stratmap.gpkg",
-    "living_conditions.tif",
-    "index.html",
-    "map.png",
-    "assessment.geojson",
-    "candidates.geojson",
-    "lisa.geojson",
-    "concordance.csv",
-    "change.geojson",
-    "class_transitions.csv",
-    "change_by_area.csv",
-    "emerging.geojson",
-    "indicators_by_period.csv",
-    "events_by_area_period.csv",
-    "trends_by_area.csv",
-];
 
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
 /// to it.
