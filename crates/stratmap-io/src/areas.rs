@@ -147,13 +147,48 @@ fn located(file: &str, data: &[u8], offset: usize, msg: String) -> Problem {
     p
 }
 
-/// Reads areas into `epsg` (the working CRS). `file_crs` overrides what the
-/// file says about its own CRS.
+/// Where the areas' names and categories are, and which layer of a file with
+/// several (`[areas]` in the config, `--areas-layer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaOptions {
+    /// The property (field) with the area's name.
+    pub name: String,
+    /// The property (field) with the area's category.
+    pub category: String,
+    /// The layer to read from a GeoPackage of several.
+    pub layer: Option<String>,
+}
+
+impl Default for AreaOptions {
+    fn default() -> Self {
+        AreaOptions {
+            name: "name".into(),
+            category: "category".into(),
+            layer: None,
+        }
+    }
+}
+
+/// Reads areas into `epsg` (the working CRS), with the names and categories
+/// in the default properties `name` and `category`. `file_crs` overrides
+/// what the file says about its own CRS.
 pub fn read_areas(
     file: &str,
     data: &[u8],
     epsg: Epsg,
     file_crs: Option<Epsg>,
+) -> Result<AreaTable, Error> {
+    read_areas_with(file, data, epsg, file_crs, &AreaOptions::default())
+}
+
+/// [`read_areas`] with the names and categories in the properties `opts`
+/// names (matched exactly, else ignoring case).
+pub fn read_areas_with(
+    file: &str,
+    data: &[u8],
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
+    opts: &AreaOptions,
 ) -> Result<AreaTable, Error> {
     // a UTF-8 byte-order mark, as editors on Windows write, is not JSON
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -202,7 +237,10 @@ pub fn read_areas(
             feature
                 .properties
                 .as_ref()
-                .and_then(|p| p.get(key))
+                .and_then(|p| {
+                    p.get(key)
+                        .or_else(|| p.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+                })
                 .and_then(|v| match v {
                     serde_json::Value::String(s) => Some(s.trim().to_string()),
                     serde_json::Value::Number(n) => Some(n.to_string()),
@@ -210,17 +248,37 @@ pub fn read_areas(
                 })
                 .filter(|s| !s.is_empty())
         };
-        let Some(name) = prop("name") else {
+        // the feature's property names, to say where the names may be
+        let has = || -> String {
+            let keys: Vec<&str> = feature
+                .properties
+                .as_ref()
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            if keys.is_empty() {
+                " (it has no properties)".into()
+            } else {
+                format!(
+                    " (it has {}; name the right one with [areas] name = … and category = … in the config)",
+                    keys.join(", ")
+                )
+            }
+        };
+        let Some(name) = prop(&opts.name) else {
             problems.push(here(format!(
-                "feature {}: expected a property \"name\" (text) naming the area",
-                k + 1
+                "feature {}: expected a property {:?} (text) naming the area{}",
+                k + 1,
+                opts.name,
+                has()
             )));
             continue;
         };
         let label = format!("area {name:?}");
-        let Some(category) = prop("category") else {
+        let Some(category) = prop(&opts.category) else {
             problems.push(here(format!(
-                "{label}: expected a property \"category\" (SUO, RO, UO, reported or any text)"
+                "{label}: expected a property {:?} (SUO, RO, UO, reported or any text){}",
+                opts.category,
+                has()
             )));
             continue;
         };
@@ -310,15 +368,25 @@ pub fn read_areas_file(
     epsg: Epsg,
     file_crs: Option<Epsg>,
 ) -> Result<AreaTable, Error> {
+    read_areas_file_with(path, epsg, file_crs, &AreaOptions::default())
+}
+
+/// [`read_areas_file`] with the field names and layer of `opts`.
+pub fn read_areas_file_with(
+    path: &std::path::Path,
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
+    opts: &AreaOptions,
+) -> Result<AreaTable, Error> {
     if is_geojson(path) {
         let name = path.display().to_string();
         let data =
             crate::limited::read_text_file(path, &name, crate::limited::TextLimits::GEOJSON)?;
-        return read_areas(&name, &data, epsg, file_crs);
+        return read_areas_with(&name, &data, epsg, file_crs, opts);
     }
     #[cfg(feature = "gdal")]
     {
-        read_areas_gdal(path, epsg, file_crs)
+        read_areas_gdal_with(path, epsg, file_crs, opts)
     }
     #[cfg(not(feature = "gdal"))]
     {
@@ -326,7 +394,7 @@ pub fn read_areas_file(
     }
 }
 
-/// Areas from the first layer of a GDAL vector file (GeoPackage, Shapefile,
+/// Areas from the one layer of a GDAL vector file (GeoPackage, Shapefile,
 /// …) with fields `name` and `category`. The features are checked exactly as
 /// GeoJSON areas are; problems name the feature by its FID.
 #[cfg(feature = "gdal")]
@@ -334,6 +402,19 @@ pub fn read_areas_gdal(
     path: &std::path::Path,
     epsg: Epsg,
     file_crs: Option<Epsg>,
+) -> Result<AreaTable, Error> {
+    read_areas_gdal_with(path, epsg, file_crs, &AreaOptions::default())
+}
+
+/// [`read_areas_gdal`] with the field names and layer of `opts`: a file of
+/// several layers needs `opts.layer` (it is refused with the layers' names
+/// rather than read from its first layer).
+#[cfg(feature = "gdal")]
+pub fn read_areas_gdal_with(
+    path: &std::path::Path,
+    epsg: Epsg,
+    file_crs: Option<Epsg>,
+    opts: &AreaOptions,
 ) -> Result<AreaTable, Error> {
     use gdal::vector::LayerAccess;
     let name = path.display().to_string();
@@ -356,12 +437,56 @@ pub fn read_areas_gdal(
             format!("cannot be read as {}", gdal_format_name(path)),
         )
     })?;
-    let mut layer = ds.layer(0).map_err(|_| {
-        Problem::file(
-            &name,
-            "the file has no layer: expected one layer of area polygons",
-        )
-    })?;
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let mut layer = match (&opts.layer, names.len()) {
+        (Some(wanted), _) => ds.layer_by_name(wanted).map_err(|_| {
+            Problem::file(
+                &name,
+                format!(
+                    "has no layer {wanted:?}: expected one of {}",
+                    names.join(", ")
+                ),
+            )
+        })?,
+        (None, 0) => {
+            return Err(Problem::file(
+                &name,
+                "the file has no layer: expected one layer of area polygons",
+            )
+            .into())
+        }
+        (None, 1) => ds.layer(0).map_err(gdal_err)?,
+        (None, n) => {
+            return Err(Problem::file(
+                &name,
+                format!(
+                    "the file has {n} layers ({}): name the one with the areas with --areas-layer or [areas] layer = … in the config",
+                    names.join(", ")
+                ),
+            )
+            .into())
+        }
+    };
+    // the fields, matched exactly, else ignoring case
+    let defn: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let pick = |wanted: &str| -> Result<String, Error> {
+        defn.iter()
+            .find(|f| *f == wanted)
+            .or_else(|| defn.iter().find(|f| f.eq_ignore_ascii_case(wanted)))
+            .cloned()
+            .ok_or_else(|| {
+                Problem::file(
+                    &name,
+                    format!(
+                        "the layer {:?} has no field {wanted:?}: it has {}; name the right ones with [areas] name = … and category = … in the config",
+                        layer.name(),
+                        defn.join(", ")
+                    ),
+                )
+                .into()
+            })
+    };
+    let (name_field, category_field) = (pick(&opts.name)?, pick(&opts.category)?);
     let source = match file_crs {
         Some(c) => c,
         None => match layer.spatial_ref() {
@@ -393,14 +518,16 @@ pub fn read_areas_gdal(
             text.push_str(",\n");
         }
         text.push_str(&format!(
-            "{{\"type\":\"Feature\",\"properties\":{{\"name\":{},\"category\":{}}},\"geometry\":{geometry}}}",
-            field("name"),
-            field("category")
+            "{{\"type\":\"Feature\",\"properties\":{{{}:{},{}:{}}},\"geometry\":{geometry}}}",
+            serde_json::Value::String(opts.name.clone()),
+            field(&name_field),
+            serde_json::Value::String(opts.category.clone()),
+            field(&category_field)
         ));
         fids.push(f.fid().unwrap_or(k as u64));
     }
     text.push_str("\n]}");
-    read_areas(&name, text.as_bytes(), epsg, Some(source)).map_err(|e| match e {
+    read_areas_with(&name, text.as_bytes(), epsg, Some(source), opts).map_err(|e| match e {
         Error::Input(problems) => Error::Input(
             problems
                 .into_iter()

@@ -73,12 +73,27 @@ pub struct Config {
     /// `[lisa]`: local Moran's I.
     #[serde(default)]
     pub lisa: LisaConfig,
+    /// `[areas]`: the field names and layer of the areas file.
+    #[serde(default)]
+    pub areas: AreasConfig,
     /// `[change]`: a second edition of the grid to compare with.
     #[serde(default)]
     pub change: ChangeConfig,
     /// `[emerging]`: emerging hot spots over periods.
     #[serde(default)]
     pub emerging: EmergingConfig,
+}
+
+/// `[areas]`: where in the areas file the names and categories are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreasConfig {
+    /// The field with each area's name (default `name`).
+    pub name: Option<String>,
+    /// The field with each area's category (default `category`).
+    pub category: Option<String>,
+    /// The layer of a GeoPackage with several (`--areas-layer` overrides).
+    pub layer: Option<String>,
 }
 
 /// `[change]`: the earlier edition of the grid statistics and the reference
@@ -122,6 +137,9 @@ pub struct Inputs {
     pub events: Option<PathBuf>,
     /// Questionnaire answers, CSV (SPEC §3.5).
     pub answers: Option<PathBuf>,
+    /// The encoding of the CSV inputs when not UTF-8, e.g. `"windows-1252"`
+    /// (connection records are always read as UTF-8).
+    pub encoding: Option<String>,
 }
 
 /// `[output]`: where `stratmap run` writes, and in which formats.
@@ -382,6 +400,13 @@ impl Config {
                 parse_by(b).map_err(|e| bad(format!("[{section}] {e}")))?;
             }
         }
+        if let Some(e) = &self.inputs.encoding {
+            if !crate::encoding::is_known(e) {
+                return Err(bad(format!(
+                    "[inputs] encoding = {e:?}: expected an encoding such as \"utf-8\" or \"windows-1252\""
+                )));
+            }
+        }
         if let Some(r) = &self.change.reference {
             if !matches!(r.as_str(), "before" | "pooled") {
                 return Err(bad(format!(
@@ -448,6 +473,16 @@ impl Config {
         )?;
         debug_assert_eq!(Variable::ALL.len() + 4, GRID_COLUMNS.len());
         classes.map(|_| params)
+    }
+
+    /// How to read the areas file: `[areas]`'s field names and layer, the
+    /// layer given on the command line over the config's.
+    pub fn area_options(&self, layer: Option<&str>) -> crate::areas::AreaOptions {
+        crate::areas::AreaOptions {
+            name: self.areas.name.clone().unwrap_or_else(|| "name".into()),
+            category: self.areas.category.clone().unwrap_or_else(|| "category".into()),
+            layer: layer.map(str::to_string).or_else(|| self.areas.layer.clone()),
+        }
     }
 
     /// The candidate-area rule: the defaults with `[candidates]`'s settings.

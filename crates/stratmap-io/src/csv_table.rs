@@ -1,6 +1,12 @@
 //! Reading CSV files the way SPEC §3 describes: UTF-8, a header row, `,` or `;`
 //! as separator (detected from the header), `.` as decimal point, and empty
 //! fields meaning "missing". Problems name the file, line and column.
+//!
+//! Files as Swedish offices save them are read too: when the separator is
+//! `;` (Excel's in a Swedish locale) a decimal comma is read as a decimal
+//! point (`0,25` is 0.25; `0.25` still is too). Text in another encoding
+//! than UTF-8 is decoded before it gets here (see [`crate::encoding`]); a
+//! file that is not UTF-8 gets one problem with a hint, not one per line.
 
 use crate::Problem;
 
@@ -15,6 +21,9 @@ pub struct CsvTable {
     /// The separator, `b','` or `b';'`.
     pub delimiter: u8,
 }
+
+/// The hint for text that is not UTF-8.
+pub const NOT_UTF8_HINT: &str = "expected UTF-8 text: if the file was saved by Excel or another Windows program (Windows-1252, Latin-1), set encoding = \"windows-1252\" in the config's [inputs], or save it as \"CSV UTF-8\"";
 
 /// The separator of a CSV file: `;` when the header line holds more `;` than `,`.
 pub fn detect_delimiter(data: &[u8]) -> u8 {
@@ -61,8 +70,9 @@ impl CsvTable {
             .from_reader(data);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| {
-                Problem::file(file, format!("cannot read the header row: {e}")).at_line(1)
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => Problem::file(file, NOT_UTF8_HINT).at_line(1),
+                _ => Problem::file(file, format!("cannot read the header row: {e}")).at_line(1),
             })?
             .iter()
             .map(str::to_string)
@@ -122,6 +132,7 @@ impl CsvTable {
         };
         let mut records = Vec::new();
         let mut problems = Vec::new();
+        let (mut not_utf8, mut bad_lines) = (None, 0usize);
         for rec in reader.records() {
             match rec {
                 Ok(r) => {
@@ -158,13 +169,26 @@ impl CsvTable {
                 }
                 Err(e) => {
                     let line = line_of(e.position());
-                    let msg = match e.kind() {
-                        csv::ErrorKind::Utf8 { .. } => "expected UTF-8 text".to_string(),
-                        _ => e.to_string(),
-                    };
-                    problems.push(Problem::file(file, msg).at_line(line));
+                    match e.kind() {
+                        // one problem for the file, not one a line
+                        csv::ErrorKind::Utf8 { .. } => {
+                            not_utf8.get_or_insert(line);
+                            bad_lines += 1;
+                        }
+                        _ => problems.push(Problem::file(file, e.to_string()).at_line(line)),
+                    }
                 }
             }
+        }
+        if let Some(line) = not_utf8 {
+            let more = match bad_lines {
+                1 => String::new(),
+                n => format!(" ({n} lines are not UTF-8)"),
+            };
+            problems.insert(
+                0,
+                Problem::file(file, format!("{NOT_UTF8_HINT}{more}")).at_line(line),
+            );
         }
         Ok((
             CsvTable {
@@ -198,7 +222,26 @@ impl CsvTable {
         col: usize,
     ) -> Result<Option<f64>, Problem> {
         let raw = rec.get(col).unwrap_or("");
-        parse_number(raw).map_err(|m| self.problem(line, col, m))
+        let parsed = if self.delimiter == b';' {
+            parse_number_comma(raw)
+        } else {
+            parse_number(raw)
+        };
+        parsed.map_err(|m| self.problem(line, col, m))
+    }
+}
+
+/// [`parse_number`] for a `;`-separated file: a decimal comma is a decimal
+/// point (`0,25` is 0.25), and so is a point.
+pub fn parse_number_comma(raw: &str) -> Result<Option<f64>, String> {
+    match raw.matches(',').count() {
+        1 if !raw.contains('.') => parse_number(&raw.replace(',', ".")).map_err(|_| {
+            format!("expected a number (with ',' or '.' as decimal point), found {raw:?}")
+        }),
+        0 => parse_number(raw),
+        _ => Err(format!(
+            "expected a number (with one ',' or '.' as decimal point), found {raw:?}"
+        )),
     }
 }
 
@@ -266,6 +309,29 @@ mod tests {
             .unwrap_err()
             .contains("expected a number"));
         assert!(parse_number("NaN").unwrap_err().contains("finite"));
+    }
+
+    #[test]
+    fn semicolon_files_take_decimal_commas() {
+        let (t, p) = CsvTable::read("f.csv", b"a;b\n0,25;3\n1.5;2,0\n").unwrap();
+        assert!(p.is_empty());
+        let n = |r: usize, c: usize| t.number(t.records[r].0, &t.records[r].1, c).unwrap();
+        assert_eq!((n(0, 0), n(0, 1), n(1, 0), n(1, 1)), (Some(0.25), Some(3.0), Some(1.5), Some(2.0)));
+        assert!(parse_number_comma("1,2,3").is_err());
+        assert!(parse_number_comma("1.000,5").is_err());
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_one_problem_with_a_hint() {
+        // "befolkning;område" in Windows-1252, and three rows with ä in them
+        let data = b"ort;befolkning\nG\xe4vle;10\nV\xe4xj\xf6;20\nKiruna;5\n\xc5re;3\n";
+        let (_, p) = CsvTable::read("f.csv", data).unwrap();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("windows-1252"));
+        assert!(p[0].message.contains("3 lines are not UTF-8"));
+        // a header that is not UTF-8 says the same
+        let e = CsvTable::read("f.csv", b"omr\xe5de;befolkning\nx;1\n").err().unwrap();
+        assert!(e.message.contains("windows-1252"), "{}", e.message);
     }
 
     #[test]

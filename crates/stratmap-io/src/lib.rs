@@ -31,6 +31,7 @@ pub mod connections;
 pub mod crs;
 pub mod csv_out;
 pub mod csv_table;
+pub mod encoding;
 pub mod events;
 #[cfg(feature = "gdal")]
 pub mod gdal_out;
