@@ -86,6 +86,9 @@ struct FootprintArgs {
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 impl FootprintArgs {
@@ -114,6 +117,9 @@ impl FootprintArgs {
         }
         if let Some(c) = &self.areas_crs {
             p.areas_crs = Some(epsg("areas-crs", c)?);
+        }
+        if let Some(l) = &self.areas_layer {
+            p.areas.layer = Some(l.clone());
         }
         let files = footprint::FootprintFiles {
             towers: &self.towers,
@@ -152,6 +158,9 @@ struct HotspotArgs {
     /// Output file (.geojson or .gpkg).
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -181,6 +190,9 @@ struct IndicatorArgs {
     /// Output file (.csv).
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -197,6 +209,9 @@ struct AssessArgs {
     /// Output file (.csv, or .geojson/.gpkg with --areas).
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -213,6 +228,9 @@ struct CandidateArgs {
     /// Output file (.geojson or .gpkg).
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -281,6 +299,9 @@ struct EmergingArgs {
     /// Also write every bin of the space-time cube (CSV: cell_id, period, count, gi_z, gi_p, gi_bin).
     #[arg(long)]
     bins_out: Option<PathBuf>,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -300,6 +321,9 @@ struct ChangeArgs {
     /// Output file (.geojson or .gpkg); class_transitions.csv goes beside it.
     #[arg(long)]
     out: PathBuf,
+    /// The layer of an areas file with several (else the config's [areas] layer).
+    #[arg(long)]
+    areas_layer: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -389,6 +413,17 @@ fn clean_up_on_signals() {
     });
 }
 
+/// The config with `--areas-layer`, when given, over its `[areas] layer`.
+fn with_areas_layer(
+    mut config: stratmap_io::config::Config,
+    layer: &Option<String>,
+) -> stratmap_io::config::Config {
+    if let Some(l) = layer {
+        config.areas.layer = Some(l.clone());
+    }
+    config
+}
+
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
     clean_up_on_signals();
@@ -402,6 +437,7 @@ fn main() -> ExitCode {
         Command::Footprint(args) => args.run(&notes),
         Command::Hotspots(a) => pipeline::load_config(a.config.as_deref())
             .map_err(Into::into)
+            .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
                 analysis::hotspots_command(
                     &analysis::HotspotArgs {
@@ -419,6 +455,7 @@ fn main() -> ExitCode {
             }),
         Command::Indicators(a) => pipeline::load_config(a.config.as_deref())
             .map_err(Into::into)
+            .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
                 analysis::indicators_command(
                     &analysis::IndicatorArgs {
@@ -436,6 +473,7 @@ fn main() -> ExitCode {
             }),
         Command::Assess(a) => pipeline::load_config(a.config.as_deref())
             .map_err(Into::into)
+            .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
                 analysis::assess_command(&a.answers, a.areas.as_deref(), &config, &a.out, &notes)
             }),
@@ -444,6 +482,7 @@ fn main() -> ExitCode {
                 grid: &a.grid,
                 areas: a.areas.as_deref(),
                 config: a.config.as_deref(),
+                areas_layer: a.areas_layer.as_deref(),
                 out: &a.out,
             },
             &notes,
@@ -464,6 +503,7 @@ fn main() -> ExitCode {
         ),
         Command::Emerging(a) => pipeline::load_config(a.config.as_deref())
             .map_err(Into::into)
+            .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
                 change::emerging_command(
                     &change::EmergingArgs {
@@ -488,6 +528,7 @@ fn main() -> ExitCode {
                 after: &a.after,
                 areas: a.areas.as_deref(),
                 config: a.config.as_deref(),
+                areas_layer: a.areas_layer.as_deref(),
                 out: &a.out,
             },
             &notes,

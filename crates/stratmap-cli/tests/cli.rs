@@ -2283,3 +2283,178 @@ fn the_sample_towns_estate_got_worse_and_is_an_emerging_hot_spot() {
         .collect();
     assert_eq!(patterns, ["consecutive hot spot"; 6]);
 }
+
+/// A grid as Swedish Excel saves it — `;` between columns, decimal commas,
+/// Windows-1252 text and Swedish column names — gives, with a config naming
+/// its columns and its encoding, exactly the index of the plain file.
+#[test]
+fn a_swedish_excel_grid_gives_the_same_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = root().join("fixtures/sample-town/grid.csv");
+    let text = std::fs::read_to_string(&plain).unwrap();
+    let swedish = [
+        "rutid",
+        "befolkning",
+        "medianinkomst",
+        "låg_utbildning",
+        "förvärvsfrekvens",
+        "utländsk_bakgrund",
+        "trångboddhet",
+        "ensamstående_föräldrar",
+        "ålder_0_15",
+        "ålder_16_19",
+    ];
+    let mut out = swedish.join(";") + "\r\n";
+    for line in text.lines().skip(1) {
+        out.push_str(&line.replace(',', ";").replace('.', ","));
+        out.push_str("\r\n");
+    }
+    // Windows-1252: å ä ö are one byte each
+    let bytes: Vec<u8> = out
+        .chars()
+        .map(|c| match c {
+            'å' => 0xE5,
+            'ä' => 0xE4,
+            'ö' => 0xF6,
+            c if c.is_ascii() => c as u8,
+            c => panic!("{c}"),
+        })
+        .collect();
+    let excel = dir.path().join("rutor.csv");
+    std::fs::write(&excel, bytes).unwrap();
+    let logical = [
+        "cell_id",
+        "population",
+        "income",
+        "low_education",
+        "employment_rate",
+        "foreign_background",
+        "overcrowding",
+        "single_parents",
+        "age_0_15",
+        "age_16_19",
+    ];
+    let mut config = String::from("[inputs]\nencoding = \"windows-1252\"\n\n[index]\n");
+    for (l, s) in logical.iter().zip(swedish) {
+        config.push_str(&format!("columns.{l} = \"{s}\"\n"));
+    }
+    let cfg = dir.path().join("sv.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let a = dir.path().join("a.geojson");
+    let b = dir.path().join("b.geojson");
+    let o = stratmap(&["index", "--grid", s(&plain), "--out", s(&a)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        s(&excel),
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&b),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+    // without the encoding: one problem with the hint, not one per line
+    let cfg2 = dir.path().join("sv2.toml");
+    let text2 = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("encoding = \"windows-1252\"\n", "");
+    std::fs::write(&cfg2, text2).unwrap();
+    let o = stratmap(&[
+        "index",
+        "--grid",
+        s(&excel),
+        "--config",
+        s(&cfg2),
+        "--out",
+        s(&b),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("encoding = \"windows-1252\""), "{err}");
+    assert!(err.lines().count() <= 2, "{err}");
+}
+
+/// Areas with other field names and a GeoPackage of several layers: the
+/// config names the fields, `--areas-layer` the layer; without it the
+/// command is refused with the layers' names instead of reading the first.
+#[test]
+fn areas_with_other_field_names_and_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let town = root().join("fixtures/sample-town");
+    let text = std::fs::read_to_string(town.join("areas.geojson"))
+        .unwrap()
+        .replace("\"name\":", "\"namn\":")
+        .replace("\"category\":", "\"kategori\":");
+    let renamed = dir.path().join("omraden.geojson");
+    std::fs::write(&renamed, text).unwrap();
+    let cfg = dir.path().join("a.toml");
+    std::fs::write(&cfg, "[areas]\nname = \"namn\"\ncategory = \"kategori\"\n").unwrap();
+    let (towers, records) = (town.join("towers.csv"), town.join("records.csv"));
+    let run = |areas: &Path, extra: &[&str], out: &Path| {
+        let mut args = vec![
+            "footprint",
+            "--areas",
+            s(areas),
+            "--towers",
+            s(&towers),
+            "--records",
+            s(&records),
+            "--out",
+            s(out),
+        ];
+        args.extend(extra);
+        stratmap(&args)
+    };
+    let o = run(&renamed, &[], &dir.path().join("x"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("expected a property \"name\""),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("it has namn, kategori"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&renamed, &["--config", s(&cfg)], &dir.path().join("y"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain = run(&town.join("areas.geojson"), &[], &dir.path().join("z"));
+    assert!(plain.status.success());
+    assert!(
+        std::fs::read(dir.path().join("y/footprint.geojson")).unwrap()
+            == std::fs::read(dir.path().join("z/footprint.geojson")).unwrap()
+    );
+    // a GeoPackage of two layers
+    let gpkg = dir.path().join("two.gpkg");
+    for (layer, update) in [("areas", false), ("other", true)] {
+        let mut args = vec!["-f", "GPKG", "-nln", layer];
+        if update {
+            args.push("-update");
+        }
+        let src = town.join("areas.geojson");
+        args.extend([s(&gpkg), s(&src)]);
+        let st = Command::new("ogr2ogr")
+            .args(&args)
+            .status()
+            .expect("ogr2ogr");
+        assert!(st.success());
+    }
+    let o = run(&gpkg, &[], &dir.path().join("g1"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the file has 2 layers (areas, other)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&gpkg, &["--areas-layer", "areas"], &dir.path().join("g2"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&gpkg, &["--areas-layer", "nope"], &dir.path().join("g3"));
+    assert!(
+        stderr(&o).contains("has no layer \"nope\": expected one of areas, other"),
+        "{}",
+        stderr(&o)
+    );
+}

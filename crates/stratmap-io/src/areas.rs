@@ -238,8 +238,11 @@ pub fn read_areas_with(
                 .properties
                 .as_ref()
                 .and_then(|p| {
-                    p.get(key)
-                        .or_else(|| p.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+                    p.get(key).or_else(|| {
+                        p.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                            .map(|(_, v)| v)
+                    })
                 })
                 .and_then(|v| match v {
                     serde_json::Value::String(s) => Some(s.trim().to_string()),

@@ -480,8 +480,14 @@ impl Config {
     pub fn area_options(&self, layer: Option<&str>) -> crate::areas::AreaOptions {
         crate::areas::AreaOptions {
             name: self.areas.name.clone().unwrap_or_else(|| "name".into()),
-            category: self.areas.category.clone().unwrap_or_else(|| "category".into()),
-            layer: layer.map(str::to_string).or_else(|| self.areas.layer.clone()),
+            category: self
+                .areas
+                .category
+                .clone()
+                .unwrap_or_else(|| "category".into()),
+            layer: layer
+                .map(str::to_string)
+                .or_else(|| self.areas.layer.clone()),
         }
     }
 

@@ -316,7 +316,10 @@ mod tests {
         let (t, p) = CsvTable::read("f.csv", b"a;b\n0,25;3\n1.5;2,0\n").unwrap();
         assert!(p.is_empty());
         let n = |r: usize, c: usize| t.number(t.records[r].0, &t.records[r].1, c).unwrap();
-        assert_eq!((n(0, 0), n(0, 1), n(1, 0), n(1, 1)), (Some(0.25), Some(3.0), Some(1.5), Some(2.0)));
+        assert_eq!(
+            (n(0, 0), n(0, 1), n(1, 0), n(1, 1)),
+            (Some(0.25), Some(3.0), Some(1.5), Some(2.0))
+        );
         assert!(parse_number_comma("1,2,3").is_err());
         assert!(parse_number_comma("1.000,5").is_err());
     }
@@ -330,7 +333,9 @@ mod tests {
         assert!(p[0].message.contains("windows-1252"));
         assert!(p[0].message.contains("3 lines are not UTF-8"));
         // a header that is not UTF-8 says the same
-        let e = CsvTable::read("f.csv", b"omr\xe5de;befolkning\nx;1\n").err().unwrap();
+        let e = CsvTable::read("f.csv", b"omr\xe5de;befolkning\nx;1\n")
+            .err()
+            .unwrap();
         assert!(e.message.contains("windows-1252"), "{}", e.message);
     }
 

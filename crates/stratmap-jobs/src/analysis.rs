@@ -1,7 +1,7 @@
 //! `stratmap hotspots`, `stratmap indicators` and `stratmap assess`.
 
 use crate::output::Table;
-use crate::pipeline::{counted, format_of, read_file, write_layer, Failure, Notes};
+use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use stratmap_core::assess::{assess, Assessment};
@@ -15,7 +15,7 @@ use stratmap_core::indicators::{
 };
 use stratmap_core::period::{span, By};
 use stratmap_core::trend::mann_kendall;
-use stratmap_io::areas::{read_areas_file, AreaTable};
+use stratmap_io::areas::{read_areas_file_with, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_answers, read_events, Events};
@@ -228,11 +228,11 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let grid = match (a.grid, a.areas) {
         (Some(g), None) => {
             let name = g.display().to_string();
-            study_grid_of(&read_grid(&name, &read_file(g)?, a.config)?)
+            study_grid_of(&read_grid(&name, &read_input(g, a.config)?, a.config)?)
         }
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
-            let areas = read_areas_file(ar, spec.epsg, None)?;
+            let areas = read_areas_file_with(ar, spec.epsg, None, &a.config.area_options(None))?;
             crate::footprint::note_overlaps(&areas, notes);
             study_grid_covering(&areas, spec)?
         }
@@ -243,7 +243,12 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
         }
     };
     let name = a.events.display().to_string();
-    let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?;
+    let events = read_events(
+        &name,
+        &read_input(a.events, a.config)?,
+        grid.spec.epsg,
+        grid.spec.epsg,
+    )?;
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
     notes.stage("computing Gi*");
@@ -472,7 +477,7 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
         )));
     }
     let grid_name = a.grid.display().to_string();
-    let grid = read_grid(&grid_name, &read_file(a.grid)?, a.config)?;
+    let grid = read_grid(&grid_name, &read_input(a.grid, a.config)?, a.config)?;
     if !grid.has_population {
         return Err(Failure::Io(
             stratmap_io::Problem::file(
@@ -484,10 +489,10 @@ pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failur
         ));
     }
     let epsg = grid.spec.epsg;
-    let areas = read_areas_file(a.areas, epsg, None)?;
+    let areas = read_areas_file_with(a.areas, epsg, None, &a.config.area_options(None))?;
     crate::footprint::note_overlaps(&areas, notes);
     let name = a.events.display().to_string();
-    let events = read_events(&name, &read_file(a.events)?, epsg, epsg)?;
+    let events = read_events(&name, &read_input(a.events, a.config)?, epsg, epsg)?;
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
     crate::footprint::note_far_areas(
@@ -566,7 +571,12 @@ pub fn assess_command(
     };
     let areas = match areas {
         Some(p) => {
-            let a = read_areas_file(p, config_spec(config)?.epsg, None)?;
+            let a = read_areas_file_with(
+                p,
+                config_spec(config)?.epsg,
+                None,
+                &config.area_options(None),
+            )?;
             crate::footprint::note_overlaps(&a, notes);
             Some(a)
         }
@@ -580,7 +590,7 @@ pub fn assess_command(
     };
     let rows = assessments(
         &answers.display().to_string(),
-        &read_file(answers)?,
+        &read_input(answers, config)?,
         areas.as_ref(),
         notes,
     )?;

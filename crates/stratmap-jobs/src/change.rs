@@ -3,7 +3,7 @@
 //! tables of `stratmap indicators --by`.
 
 use crate::analysis::{config_spec, note_no_events, study_grid_covering, study_grid_of};
-use crate::pipeline::{counted, format_of, read_file, write_layer, Failure, Notes};
+use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
 use stratmap_core::editions::{match_editions, transitions, CellChange, ChangeStatus, EditionCell};
@@ -12,7 +12,7 @@ use stratmap_core::geom::PolygonIndex;
 use stratmap_core::grid::GridSpec;
 use stratmap_core::index::{LivingConditionsIndex, Variable};
 use stratmap_core::period::{span, By};
-use stratmap_io::areas::{read_areas_file, AreaTable};
+use stratmap_io::areas::{read_areas_file_with, AreaTable};
 use stratmap_io::config::{parse_by, Config};
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_events, Events};
@@ -248,11 +248,11 @@ pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> 
     let grid = match (a.grid, a.areas) {
         (Some(g), None) => {
             let name = g.display().to_string();
-            study_grid_of(&read_grid(&name, &read_file(g)?, a.config)?)
+            study_grid_of(&read_grid(&name, &read_input(g, a.config)?, a.config)?)
         }
         (None, Some(ar)) => {
             let spec = config_spec(a.config)?;
-            let areas = read_areas_file(ar, spec.epsg, None)?;
+            let areas = read_areas_file_with(ar, spec.epsg, None, &a.config.area_options(None))?;
             crate::footprint::note_overlaps(&areas, notes);
             study_grid_covering(&areas, spec)?
         }
@@ -263,7 +263,12 @@ pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> 
         }
     };
     let name = a.events.display().to_string();
-    let events = read_events(&name, &read_file(a.events)?, grid.spec.epsg, grid.spec.epsg)?;
+    let events = read_events(
+        &name,
+        &read_input(a.events, a.config)?,
+        grid.spec.epsg,
+        grid.spec.epsg,
+    )?;
     note_no_events(&name, &events, notes);
     let events = events.select(&name, a.types)?;
     notes.stage("computing the space-time cube");
@@ -494,6 +499,8 @@ pub struct ChangeArgs<'a> {
     pub areas: Option<&'a Path>,
     /// The config (sections grid, index, change).
     pub config: Option<&'a Path>,
+    /// The layer of an areas file with several (else `[areas] layer`).
+    pub areas_layer: Option<&'a str>,
     /// The layer; `class_transitions.csv` (and `change_by_area.csv`) go beside it.
     pub out: &'a Path,
 }
@@ -505,13 +512,18 @@ pub fn change_command(a: &ChangeArgs, notes: &Notes) -> Result<(), Failure> {
     let load = |p: &Path| -> Result<(String, GridTable), Failure> {
         let name = p.display().to_string();
         notes.stage(&format!("reading {name}"));
-        let g = crate::pipeline::load_grid(&name, &read_file(p)?, &config, true, notes)?;
+        let g = crate::pipeline::load_grid(&name, &read_input(p, &config)?, &config, true, notes)?;
         Ok((name, g))
     };
     let (bn, before) = load(a.before)?;
     let (an, after) = load(a.after)?;
     let areas = match a.areas {
-        Some(p) => Some(read_areas_file(p, config_spec(&config)?.epsg, None)?),
+        Some(p) => Some(read_areas_file_with(
+            p,
+            config_spec(&config)?.epsg,
+            None,
+            &config.area_options(a.areas_layer),
+        )?),
         None => None,
     };
     notes.stage("comparing the editions");

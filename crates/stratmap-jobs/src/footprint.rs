@@ -9,7 +9,7 @@ use stratmap_core::footprint::{
     category_numbers, FootprintAreas, FootprintMethod, FootprintReport,
 };
 use stratmap_core::grid::Epsg;
-use stratmap_io::areas::{read_areas_file, AreaTable};
+use stratmap_io::areas::{read_areas_file_with, AreaTable};
 use stratmap_io::config::Config;
 use stratmap_io::connections::{
     parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
@@ -36,6 +36,10 @@ pub struct FootprintParams {
     pub areas_crs: Option<Epsg>,
     /// Also make the tower → area weight table (`--weights-out`).
     pub weight_table: bool,
+    /// The areas' field names and layer (`[areas]`, `--areas-layer`).
+    pub areas: stratmap_io::areas::AreaOptions,
+    /// The towers file's encoding when not UTF-8 (`[inputs] encoding`).
+    pub encoding: Option<String>,
 }
 
 impl FootprintParams {
@@ -68,6 +72,8 @@ impl FootprintParams {
             epsg,
             areas_crs: None,
             weight_table: false,
+            areas: config.area_options(None),
+            encoding: config.inputs.encoding.clone(),
         })
     }
 }
@@ -360,9 +366,13 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
         )));
     }
     notes.stage(&format!("reading {}", files.areas.display()));
-    let areas = read_areas_file(files.areas, p.epsg, p.areas_crs)?;
+    let areas = read_areas_file_with(files.areas, p.epsg, p.areas_crs, &p.areas)?;
     note_overlaps(&areas, notes);
-    let towers = read_file(files.towers)?;
+    let towers = stratmap_io::encoding::decode(
+        &files.towers.display().to_string(),
+        read_file(files.towers)?,
+        p.encoding.as_deref(),
+    )?;
     let records =
         std::fs::File::open(files.records).map_err(|e| stratmap_io::Error::io(files.records, e))?;
     let size = records.metadata().ok().map(|m| m.len());

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
 use stratmap_core::notice::{Level, Notice};
 use stratmap_core::youth::{youth_groups, YouthCell};
-use stratmap_io::areas::read_areas_file;
 use stratmap_io::config::Config;
 use stratmap_io::connections::read_towers;
 use stratmap_io::gdal_out::write_geotiff;
@@ -177,6 +176,17 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     read_text_file(path, &path.display().to_string(), TextLimits::CSV)
 }
 
+/// A CSV input of a config: [`read_file`], then decoded to UTF-8 from the
+/// `[inputs] encoding` the config declares (Windows-1252, …).
+pub fn read_input(path: &Path, config: &Config) -> Result<Vec<u8>, Error> {
+    let bytes = read_file(path)?;
+    Ok(stratmap_io::encoding::decode(
+        &path.display().to_string(),
+        bytes,
+        config.inputs.encoding.as_deref(),
+    )?)
+}
+
 /// The config file, or the defaults when there is none; bounded in size
 /// and checked (every numeric setting in range).
 pub fn load_config(path: Option<&Path>) -> Result<Config, Error> {
@@ -321,7 +331,13 @@ impl GridInput<'_> {
         let config = load_config(self.config)?;
         let name = self.grid.display().to_string();
         notes.stage(&format!("reading {name}"));
-        let grid = load_grid(&name, &read_file(self.grid)?, &config, for_index, notes)?;
+        let grid = load_grid(
+            &name,
+            &read_input(self.grid, &config)?,
+            &config,
+            for_index,
+            notes,
+        )?;
         Ok((config, name, grid))
     }
 }
@@ -393,7 +409,12 @@ pub fn validate_command(
             continue;
         }
         if matches!(ext.as_str(), "gpkg" | "shp") {
-            match read_areas_file(path, epsg, None) {
+            match stratmap_io::areas::read_areas_file_with(
+                path,
+                epsg,
+                None,
+                &config.area_options(None),
+            ) {
                 Ok(a) => say!(notes, "{name}: ok, {}", counted(a.len(), "area")),
                 Err(Error::Input(problems)) => {
                     for p in &problems {
@@ -408,7 +429,7 @@ pub fn validate_command(
             }
             continue;
         }
-        let bytes = match read_file(path) {
+        let bytes = match read_input(path, &config) {
             Ok(b) => b,
             Err(e) => {
                 say!(notes, "{e}");
@@ -433,8 +454,14 @@ pub fn validate_command(
                 .any(|h| h.trim().trim_matches('"') == col)
         };
         let result = if matches!(ext.as_str(), "geojson" | "json") {
-            stratmap_io::areas::read_areas(&name, &bytes, epsg, None)
-                .map(|a| format!("{name}: ok, {}", counted(a.len(), "area")))
+            stratmap_io::areas::read_areas_with(
+                &name,
+                &bytes,
+                epsg,
+                None,
+                &config.area_options(None),
+            )
+            .map(|a| format!("{name}: ok, {}", counted(a.len(), "area")))
         } else if has("phone_id") {
             say!(
                 notes,

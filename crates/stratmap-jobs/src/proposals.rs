@@ -3,7 +3,7 @@
 
 use crate::analysis::{count_events, study_grid_of};
 use crate::pipeline::{
-    compute_index, counted, format_of, load_config, load_grid, read_file, write_layer, Failure,
+    compute_index, counted, format_of, load_config, load_grid, read_input, write_layer, Failure,
     Notes,
 };
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use stratmap_core::concordance::{concordance, ConcordanceCell};
 use stratmap_core::index::{LivingConditionsIndex, Variable};
 use stratmap_core::lisa::{local_moran_grid, LisaMethod, Quadrant};
 use stratmap_core::youth::YouthCell;
-use stratmap_io::areas::{read_areas_file, AreaTable};
+use stratmap_io::areas::{read_areas_file_with, AreaTable};
 use stratmap_io::config::{Config, LisaVariable};
 use stratmap_io::csv_out::write_csv;
 use stratmap_io::events::{read_events, Events};
@@ -135,6 +135,8 @@ pub struct CandidateArgs<'a> {
     pub areas: Option<&'a Path>,
     /// The config (sections grid, index, candidates).
     pub config: Option<&'a Path>,
+    /// The layer of an areas file with several (else `[areas] layer`).
+    pub areas_layer: Option<&'a str>,
     /// The layer to write (.geojson or .gpkg); `concordance.csv` goes beside it.
     pub out: &'a Path,
 }
@@ -155,11 +157,11 @@ pub fn candidates_command(a: &CandidateArgs, notes: &Notes) -> Result<(), Failur
         .map_err(|e| Failure::Usage(format!("[candidates] {e}")))?;
     let name = a.grid.display().to_string();
     notes.stage(&format!("reading {name}"));
-    let grid = load_grid(&name, &read_file(a.grid)?, &config, true, notes)?;
+    let grid = load_grid(&name, &read_input(a.grid, &config)?, &config, true, notes)?;
     let spec = crate::analysis::config_spec(&config)?;
     let areas = match a.areas {
         Some(p) => {
-            let t = read_areas_file(p, spec.epsg, None)?;
+            let t = read_areas_file_with(p, spec.epsg, None, &config.area_options(a.areas_layer))?;
             crate::footprint::note_overlaps(&t, notes);
             Some(t)
         }
@@ -358,9 +360,9 @@ pub fn lisa_command(a: &LisaArgs, notes: &Notes) -> Result<(), Failure> {
     notes.stage(&format!("reading {name}"));
     let for_index = variable == LisaVariable::Index;
     let grid = if for_index {
-        load_grid(&name, &read_file(a.grid)?, &config, true, notes)?
+        load_grid(&name, &read_input(a.grid, &config)?, &config, true, notes)?
     } else {
-        stratmap_io::grid_csv::read_grid(&name, &read_file(a.grid)?, &config)?
+        stratmap_io::grid_csv::read_grid(&name, &read_input(a.grid, &config)?, &config)?
     };
     let lci = if for_index {
         Some(compute_index(&grid, &config, notes)?.0)
@@ -370,7 +372,7 @@ pub fn lisa_command(a: &LisaArgs, notes: &Notes) -> Result<(), Failure> {
     let events = match (a.events, &variable) {
         (Some(p), _) => {
             let n = p.display().to_string();
-            let e = read_events(&n, &read_file(p)?, grid.spec.epsg, grid.spec.epsg)?;
+            let e = read_events(&n, &read_input(p, &config)?, grid.spec.epsg, grid.spec.epsg)?;
             crate::analysis::note_no_events(&n, &e, notes);
             Some(e)
         }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use stratmap_core::candidates::Contiguity;
 use stratmap_core::index::{Group, Variable};
-use stratmap_io::areas::{is_geojson, read_areas, read_areas_gdal};
+use stratmap_io::areas::{is_geojson, read_areas_gdal_with, read_areas_with};
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::{Config, LisaVariable};
 use stratmap_io::events::read_events;
@@ -60,6 +60,16 @@ impl Source {
         match self {
             Source::File { given, .. } | Source::Embedded { given, .. } => given,
         }
+    }
+
+    /// A CSV input: [`Source::bytes`] decoded from the config's `[inputs]
+    /// encoding` to UTF-8. The SHA-256 of the summary is of the file as it is.
+    fn text(&self, config: &Config) -> Result<(Vec<u8>, String), Error> {
+        let bytes = self.bytes()?;
+        let sha = sha256_hex(&bytes);
+        let text =
+            stratmap_io::encoding::decode(&self.name(), bytes, config.inputs.encoding.as_deref())?;
+        Ok((text, sha))
     }
 
     /// The whole input; a text input is checked as it is read (no NUL byte,
@@ -277,8 +287,8 @@ pub fn run(
     let t = Instant::now();
     let grid = match &inputs.grid {
         Some(src) => {
-            let bytes = src.bytes()?;
-            rec.input("grid", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            let (bytes, sha) = src.text(config)?;
+            rec.input("grid", src, sha, csv_rows(&bytes), "rows");
             let g = read_grid(&src.name(), &bytes, config)?;
             crate::pipeline::note_missing_columns(&src.name(), &g, config, true, notes);
             Some(g)
@@ -339,9 +349,15 @@ pub fn run(
             // formats through GDAL, which opens the file itself
             let a = match src {
                 Source::File { path, .. } if !is_geojson(path) => {
-                    read_areas_gdal(path, spec.epsg, None)?
+                    read_areas_gdal_with(path, spec.epsg, None, &config.area_options(None))?
                 }
-                _ => read_areas(&src.name(), &bytes, spec.epsg, None)?,
+                _ => read_areas_with(
+                    &src.name(),
+                    &bytes,
+                    spec.epsg,
+                    None,
+                    &config.area_options(None),
+                )?,
             };
             rec.input("areas", src, sha256_hex(&bytes), a.len(), "features");
             crate::footprint::note_overlaps(&a, notes);
@@ -355,14 +371,8 @@ pub fn run(
     let t = Instant::now();
     match (&areas, &inputs.towers, &inputs.records) {
         (Some(area_table), Some(towers), Some(records)) => {
-            let tower_bytes = towers.bytes()?;
-            rec.input(
-                "towers",
-                towers,
-                sha256_hex(&tower_bytes),
-                csv_rows(&tower_bytes),
-                "rows",
-            );
+            let (tower_bytes, tower_sha) = towers.text(config)?;
+            rec.input("towers", towers, tower_sha, csv_rows(&tower_bytes), "rows");
             let (reader, size) = records.open()?;
             let hash = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
             let hashing = Hashing {
@@ -420,8 +430,8 @@ pub fn run(
     // 4–5. Events: hot spots and indicators.
     let events = match &inputs.events {
         Some(src) => {
-            let bytes = src.bytes()?;
-            rec.input("events", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            let (bytes, sha) = src.text(config)?;
+            rec.input("events", src, sha, csv_rows(&bytes), "rows");
             let e = read_events(&src.name(), &bytes, spec.epsg, spec.epsg)?;
             crate::analysis::note_no_events(&src.name(), &e, notes);
             Some(e)
@@ -475,8 +485,8 @@ pub fn run(
     let t = Instant::now();
     match &inputs.answers {
         Some(src) => {
-            let bytes = src.bytes()?;
-            rec.input("answers", src, sha256_hex(&bytes), csv_rows(&bytes), "rows");
+            let (bytes, sha) = src.text(config)?;
+            rec.input("answers", src, sha, csv_rows(&bytes), "rows");
             let rows = assessments(&src.name(), &bytes, areas.as_ref(), notes)?;
             rec.counts
                 .insert("area_years_assessed".into(), json!(rows.len()));
@@ -564,14 +574,8 @@ pub fn run(
     let t = Instant::now();
     match (&inputs.grid_before, &grid) {
         (Some(src), Some(g)) if index.is_some() => {
-            let bytes = src.bytes()?;
-            rec.input(
-                "grid_before",
-                src,
-                sha256_hex(&bytes),
-                csv_rows(&bytes),
-                "rows",
-            );
+            let (bytes, sha) = src.text(config)?;
+            rec.input("grid_before", src, sha, csv_rows(&bytes), "rows");
             let before = crate::pipeline::load_grid(&src.name(), &bytes, config, true, notes)?;
             let names = (
                 src.name(),
