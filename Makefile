@@ -6,6 +6,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 DEMO_OUT ?= stratmap-demo
+# Debian's python3-qgis is for Debian's own Python, not a pyenv or venv one.
+QGIS_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 # where cargo puts the binaries: CARGO_TARGET_DIR when set
 BUILD_DIR := $(or $(CARGO_TARGET_DIR),target)
 
@@ -41,6 +43,7 @@ test:
 	python3 scripts/crosscheck_proposals.py $(BUILD_DIR)/debug/stratmap target/crosscheck/proposals
 	python3 scripts/crosscheck_change.py $(BUILD_DIR)/debug/stratmap target/crosscheck/change
 	python3 scripts/check_viewer.py $(BUILD_DIR)/debug/stratmap target/viewer-check
+	$(QGIS_PYTHON) scripts/check_qgis.py $(BUILD_DIR)/debug/stratmap target/qgis-check
 	python3 scripts/check_scale_sql.py $(BUILD_DIR)/debug/stratmap target/scale-sql
 	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory
 	$(CARGO) test --locked --workspace

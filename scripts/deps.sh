@@ -24,8 +24,9 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 if [[ ${1:-} == test ]]; then
-  # python3 for the cross-checks, chromium to open the viewer as a user would
-  packages+=(python3 chromium)
+  # python3 for the cross-checks, chromium to open the viewer as a user
+  # would, and QGIS's Python API to open the GeoPackage as QGIS does
+  packages+=(python3 chromium python3-qgis)
 fi
 
 missing=()

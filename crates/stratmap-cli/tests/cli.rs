@@ -790,8 +790,23 @@ fn gdal_reads_every_layer() {
             && info.contains("NoData Value=-9999")
             && info.contains("Band 1 Block=256x256 Type=Float32")
             && info.contains("Description = index")
-            && info.contains("Description = class")
+            && !info.contains("Band 2")
             && info.contains("ID[\"EPSG\",3006]"),
+        "{info}"
+    );
+    // the class beside it: Byte, paletted, with its attribute table
+    let o = Command::new("gdalinfo")
+        .arg(dir.path().join("living_conditions_class.tif"))
+        .output()
+        .expect("gdalinfo");
+    let info = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        info.contains("Type=Byte, ColorInterp=Palette")
+            && info.contains("5: 215,25,28,255")
+            && info.contains("1: 26,150,65,255")
+            && info.contains("GDALRasterAttributeTable")
+            && info.contains("5 worst")
+            && info.contains("NoData Value=0"),
         "{info}"
     );
 }
@@ -1346,10 +1361,14 @@ fn run_skips_layers_without_inputs() {
         files,
         [
             "candidates.geojson",
+            "candidates.qml",
             "lisa.geojson",
+            "lisa.qml",
             "living_conditions.geojson",
+            "living_conditions.qml",
             "summary.json",
-            "youth_groups.geojson"
+            "youth_groups.geojson",
+            "youth_groups.qml"
         ]
     );
     assert!(
@@ -1574,7 +1593,14 @@ fn failed_writes_leave_no_partial_layer() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["living_conditions.geojson", "youth_groups.geojson"]);
+    assert_eq!(
+        left,
+        [
+            "living_conditions.geojson",
+            "living_conditions.qml",
+            "youth_groups.geojson"
+        ]
+    );
     let whole = std::fs::read(out.join("living_conditions.geojson")).unwrap();
     assert!(
         whole == std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap()
@@ -1635,8 +1661,9 @@ fn a_killed_run_leaves_no_partial_layer() {
         let _ = child.wait();
         for e in std::fs::read_dir(&out).unwrap() {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            // the layer, its QGIS style (written whole after it), or a temp name
             assert!(
-                name == "lc.geojson" || name.starts_with(".stratmap-"),
+                name == "lc.geojson" || name == "lc.qml" || name.starts_with(".stratmap-"),
                 "{name}"
             );
         }

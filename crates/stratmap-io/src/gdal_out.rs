@@ -66,6 +66,16 @@ impl Beside {
             mut held,
         } = self;
         held.finish(|| {
+            // what GDAL keeps beside a file (a raster attribute table goes
+            // into `x.tif.aux.xml`) goes beside it too
+            let aux = |p: &Path| {
+                let mut name = p.as_os_str().to_owned();
+                name.push(".aux.xml");
+                PathBuf::from(name)
+            };
+            if aux(&file).exists() {
+                std::fs::rename(aux(&file), aux(&path))?;
+            }
             let renamed = std::fs::rename(&file, &path);
             // the directory goes with the rename, under the same lock
             let _ = tmp.close();
@@ -164,6 +174,8 @@ pub struct GpkgSink {
     ds: Dataset,
     /// The layer being written (its index in `ds`), its transaction open.
     layer: Option<usize>,
+    /// The layers written, for their styles.
+    names: Vec<String>,
     beside: Beside,
 }
 
@@ -175,6 +187,7 @@ impl GpkgSink {
         Ok(GpkgSink {
             ds,
             layer: None,
+            names: Vec::new(),
             beside,
         })
     }
@@ -205,6 +218,41 @@ impl GpkgSink {
             }
         }
         self.layer = Some(self.ds.layer_count() - 1);
+        self.names.push(schema.name.to_string());
+        Ok(())
+    }
+
+    /// QGIS's `layer_styles` table with each layer's QML and SLD as its
+    /// default style, registered in `gpkg_contents` (so QGIS draws every
+    /// layer classed when the file is dragged in). Dated [`content_date`].
+    fn write_styles(&self) -> gdal::errors::Result<()> {
+        let styled: Vec<(&String, String, String)> = self
+            .names
+            .iter()
+            .filter_map(|n| Some((n, crate::styles::qml(n)?, crate::styles::sld(n)?)))
+            .collect();
+        if styled.is_empty() {
+            return Ok(());
+        }
+        let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let date = q(&content_date());
+        let mut sql = vec![
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)".to_string(),
+            format!("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS styles of the layers', {date})"),
+        ];
+        for (name, qml, sld) in styled {
+            sql.push(format!(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) VALUES ('', '', {}, 'geom', {}, {}, {}, 1, 'stratmap', '', NULL, {date})",
+                q(name),
+                q(name),
+                q(&qml),
+                q(&sld)
+            ));
+        }
+        for statement in sql {
+            self.ds
+                .execute_sql(statement, None, gdal::vector::sql::Dialect::DEFAULT)?;
+        }
         Ok(())
     }
 
@@ -249,6 +297,7 @@ impl LayerSink for GpkgSink {
 
     fn end(mut self: Box<Self>) -> Result<(), Error> {
         self.end_layer().map_err(|e| self.beside.gdal(e))?;
+        self.write_styles().map_err(|e| self.beside.gdal(e))?;
         let GpkgSink { ds, beside, .. } = *self;
         ds.close().map_err(|e| beside.gdal(e))?;
         beside.persist()
@@ -293,9 +342,23 @@ fn transaction(ds: &Dataset, what: Transaction) -> gdal::errors::Result<()> {
     Ok(())
 }
 
-/// Writes a Float32 GeoTIFF, one band per raster band (named in its
-/// description), with nodata set.
+/// Writes a Float32 GeoTIFF of the raster's bands (named in their
+/// descriptions), with nodata set, but a band named `class`: that one is
+/// written beside it as `<stem>_class.tif` ([`class_path`]), a Byte band
+/// with a colour table and a raster attribute table (value, class, colour),
+/// so that GIS tools open it paletted, classed green → red. GeoTIFF holds one
+/// data type per file, so the two cannot share one.
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
+    let (classes, values): (Vec<_>, Vec<_>) =
+        raster.bands.iter().partition(|(name, _)| name == "class");
+    let geo = [
+        raster.origin.0,
+        raster.cell_size,
+        0.0,
+        raster.origin.1,
+        0.0,
+        -raster.cell_size,
+    ];
     atomically(path, |file| {
         let driver = DriverManager::get_driver_by_name("GTiff")?;
         // Tiled and DEFLATE-compressed: a national grid is mostly nodata.
@@ -311,19 +374,12 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             file,
             raster.width,
             raster.height,
-            raster.bands.len(),
+            values.len(),
             &options,
         )?;
-        ds.set_geo_transform(&[
-            raster.origin.0,
-            raster.cell_size,
-            0.0,
-            raster.origin.1,
-            0.0,
-            -raster.cell_size,
-        ])?;
+        ds.set_geo_transform(&geo)?;
         ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg.code())?)?;
-        for (k, (name, data)) in raster.bands.iter().enumerate() {
+        for (k, (name, data)) in values.iter().enumerate() {
             let mut band = ds.rasterband(k + 1)?;
             band.set_no_data_value(Some(raster.nodata))?;
             band.set_description(name)?;
@@ -332,7 +388,121 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             band.write((0, 0), (raster.width, raster.height), &mut buf)?;
         }
         Ok(())
-    })
+    })?;
+    if let Some((_, data)) = classes.first() {
+        atomically(&class_path(path), |file| {
+            let driver = DriverManager::get_driver_by_name("GTiff")?;
+            let options: RasterCreationOptions =
+                ["TILED=YES", "COMPRESS=DEFLATE"].into_iter().collect();
+            let mut ds = driver.create_with_band_type_with_options::<u8, _>(
+                file,
+                raster.width,
+                raster.height,
+                1,
+                &options,
+            )?;
+            ds.set_geo_transform(&geo)?;
+            ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg.code())?)?;
+            let mut band = ds.rasterband(1)?;
+            band.set_no_data_value(Some(0.0))?;
+            band.set_description("class")?;
+            let mut table =
+                gdal::raster::ColorTable::new(gdal::raster::PaletteInterpretation::Rgba);
+            table.set_color_entry(0, &gdal::raster::ColorEntry::rgba(0, 0, 0, 0));
+            for (v, [r, g, b], _) in crate::styles::class_colors() {
+                table.set_color_entry(
+                    u16::from(v),
+                    &gdal::raster::ColorEntry::rgba(i16::from(r), i16::from(g), i16::from(b), 255),
+                );
+            }
+            band.set_color_table(&table);
+            set_class_rat(&band)?;
+            let values: Vec<u8> = data
+                .iter()
+                .map(|v| if (1.0..=5.0).contains(v) { *v as u8 } else { 0 })
+                .collect();
+            let mut buf = Buffer::new((raster.width, raster.height), values);
+            band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+            Ok(())
+        })?;
+        let style = class_path(path).with_extension("qml");
+        crate::atomic::write_atomic(&style, |w| {
+            w.write_all(crate::styles::class_raster_qml().as_bytes())
+        })?;
+    }
+    Ok(())
+}
+
+/// Where [`write_geotiff`] writes the class band: `x.tif` → `x_class.tif`.
+pub fn class_path(path: &Path) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}_class.tif"))
+}
+
+/// The class band's raster attribute table: value, class name and colour.
+fn set_class_rat(band: &gdal::raster::RasterBand) -> gdal::errors::Result<()> {
+    use gdal_sys::{GDALRATFieldType, GDALRATFieldUsage};
+    let fail = |method_name| GdalError::NullPointer {
+        method_name,
+        msg: "cannot make the raster attribute table".into(),
+    };
+    let columns = [
+        (
+            "value",
+            GDALRATFieldType::GFT_Integer,
+            GDALRATFieldUsage::GFU_MinMax,
+        ),
+        (
+            "class",
+            GDALRATFieldType::GFT_String,
+            GDALRATFieldUsage::GFU_Name,
+        ),
+        (
+            "red",
+            GDALRATFieldType::GFT_Integer,
+            GDALRATFieldUsage::GFU_Red,
+        ),
+        (
+            "green",
+            GDALRATFieldType::GFT_Integer,
+            GDALRATFieldUsage::GFU_Green,
+        ),
+        (
+            "blue",
+            GDALRATFieldType::GFT_Integer,
+            GDALRATFieldUsage::GFU_Blue,
+        ),
+    ];
+    // SAFETY: the table is created, filled and handed to the band (which
+    // copies it) here, then destroyed; every string outlives its call.
+    unsafe {
+        let rat = gdal_sys::GDALCreateRasterAttributeTable();
+        if rat.is_null() {
+            return Err(fail("GDALCreateRasterAttributeTable"));
+        }
+        for (name, kind, usage) in columns {
+            let c = std::ffi::CString::new(name).map_err(GdalError::from)?;
+            gdal_sys::GDALRATCreateColumn(rat, c.as_ptr(), kind, usage);
+        }
+        for (row, (v, [r, g, b], label)) in crate::styles::class_colors().into_iter().enumerate() {
+            let row = row as i32;
+            let text = std::ffi::CString::new(label).map_err(GdalError::from)?;
+            gdal_sys::GDALRATSetValueAsInt(rat, row, 0, i32::from(v));
+            gdal_sys::GDALRATSetValueAsString(rat, row, 1, text.as_ptr());
+            gdal_sys::GDALRATSetValueAsInt(rat, row, 2, i32::from(r));
+            gdal_sys::GDALRATSetValueAsInt(rat, row, 3, i32::from(g));
+            gdal_sys::GDALRATSetValueAsInt(rat, row, 4, i32::from(b));
+        }
+        let err = gdal_sys::GDALSetDefaultRAT(band.c_rasterband(), rat);
+        gdal_sys::GDALDestroyRasterAttributeTable(rat);
+        if err != gdal_sys::CPLErr::CE_None {
+            return Err(fail("GDALSetDefaultRAT"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ pub mod problem;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod sink;
+pub mod styles;
 
 pub use problem::{Error, Problem};
 

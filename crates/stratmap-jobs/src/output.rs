@@ -84,6 +84,10 @@ pub fn run_outputs() -> Vec<String> {
 const GPKG_FILE: &str = "stratmap.gpkg";
 /// The index raster of a run.
 const TIF_FILE: &str = "living_conditions.tif";
+/// The class raster beside it ([`stratmap_io::gdal_out::class_path`]).
+const TIF_CLASS_FILE: &str = "living_conditions_class.tif";
+/// The class raster's QGIS style.
+const TIF_CLASS_STYLE: &str = "living_conditions_class.qml";
 /// The layer the raster is made from.
 const TIF_LAYER: &str = "living_conditions";
 /// The viewer of a run.
@@ -94,6 +98,22 @@ const PNG_FILE: &str = "map.png";
 /// The GeoJSON file of a layer.
 fn geojson_file(layer: &str) -> String {
     format!("{layer}.geojson")
+}
+
+/// The QGIS style beside a layer's GeoJSON file (QGIS applies a `.qml` of
+/// the same name when it opens the file).
+fn qml_file(layer: &str) -> String {
+    format!("{layer}.qml")
+}
+
+/// Writes the QGIS style of `layer` beside the GeoJSON file at `path`
+/// (`x.geojson` → `x.qml`); whether the layer has one.
+fn write_sidecar_style(layer: &str, path: &Path) -> Result<bool, Failure> {
+    let Some(qml) = stratmap_io::styles::qml(layer) else {
+        return Ok(false);
+    };
+    write_atomic(&path.with_extension("qml"), |w| w.write_all(qml.as_bytes()))?;
+    Ok(true)
 }
 
 /// An output format.
@@ -171,7 +191,10 @@ impl OutputFormat for GeoJson {
     }
 
     fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
-        layers.iter().map(|l| geojson_file(l)).collect()
+        layers
+            .iter()
+            .flat_map(|l| [geojson_file(l), qml_file(l)])
+            .collect()
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
@@ -187,12 +210,23 @@ impl OutputFormat for GeoJson {
                 unit: "features",
                 said: None,
             });
+            if write_sidecar_style(&layer.name, &dir.join(geojson_file(&layer.name)))? {
+                written.push(Written {
+                    file: qml_file(&layer.name),
+                    content: format!("{} style", layer.name),
+                    count: 1,
+                    unit: "styles",
+                    said: Some(format!("the QGIS style of {}.geojson", layer.name)),
+                });
+            }
         }
         Ok(written)
     }
 
     fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Ok(write_geojson(layer, path)?)
+        write_geojson(layer, path)?;
+        write_sidecar_style(&layer.name, path)?;
+        Ok(())
     }
 }
 
@@ -258,7 +292,12 @@ impl OutputFormat for GeoTiff {
 
     fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
         if layers.contains(&TIF_LAYER) {
-            vec![TIF_FILE.to_string()]
+            vec![
+                TIF_FILE.to_string(),
+                TIF_CLASS_FILE.to_string(),
+                format!("{TIF_CLASS_FILE}.aux.xml"),
+                TIF_CLASS_STYLE.to_string(),
+            ]
         } else {
             Vec::new()
         }
@@ -269,16 +308,40 @@ impl OutputFormat for GeoTiff {
             return Ok(Vec::new());
         };
         write_geotiff(r, &dir.join(TIF_FILE))?;
-        Ok(vec![Written {
+        let mut written = vec![Written {
             file: TIF_FILE.into(),
             content: TIF_LAYER.into(),
             count: r.width * r.height,
             unit: "pixels",
             said: Some(format!(
-                "{} × {} pixels of {} m",
+                "the index: {} × {} Float32 pixels of {} m",
                 r.width, r.height, r.cell_size
             )),
-        }])
+        }];
+        if r.bands.iter().any(|(n, _)| n == "class") {
+            written.push(Written {
+                file: TIF_CLASS_FILE.into(),
+                content: format!("{TIF_LAYER} class"),
+                count: r.width * r.height,
+                unit: "pixels",
+                said: Some("the class 1–5: Byte, with a colour table and attribute table".into()),
+            });
+            written.push(Written {
+                file: format!("{TIF_CLASS_FILE}.aux.xml"),
+                content: format!("{TIF_LAYER} class attribute table"),
+                count: 5,
+                unit: "rows",
+                said: Some("the class raster's attribute table (GDAL's sidecar)".into()),
+            });
+            written.push(Written {
+                file: TIF_CLASS_STYLE.into(),
+                content: format!("{TIF_LAYER} class style"),
+                count: 1,
+                unit: "styles",
+                said: Some("the QGIS style of the class raster: paletted, classes named".into()),
+            });
+        }
+        Ok(written)
     }
 
     fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
