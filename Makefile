@@ -11,7 +11,7 @@ QGIS_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo
 # where cargo puts the binaries: CARGO_TARGET_DIR when set
 BUILD_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: demo test deps fixtures golden bench
+.PHONY: demo test deps fixtures golden bench man
 
 deps:
 	@bash scripts/deps.sh
@@ -45,8 +45,18 @@ test:
 	python3 scripts/check_viewer.py $(BUILD_DIR)/debug/stratmap target/viewer-check
 	$(QGIS_PYTHON) scripts/check_qgis.py $(BUILD_DIR)/debug/stratmap target/qgis-check
 	python3 scripts/check_scale_sql.py $(BUILD_DIR)/debug/stratmap target/scale-sql
+	$(MAKE) --no-print-directory man
+	grep -q '^\.TH stratmap 1' target/man/stratmap.1
 	$(CARGO) run --locked -q -p stratmap-core --example footprint_in_memory
 	$(CARGO) test --locked --workspace
+
+# The manual page and shell completions, from the command line's own definition.
+man:
+	$(CARGO) build --locked -q -p stratmap-cli
+	mkdir -p target/man target/completions
+	$(BUILD_DIR)/debug/stratmap man > target/man/stratmap.1
+	for sh in bash zsh fish; do $(BUILD_DIR)/debug/stratmap completions $$sh > target/completions/stratmap.$$sh; done
+	@echo "wrote target/man/stratmap.1 (man -l target/man/stratmap.1) and target/completions/"
 
 # Regenerate the sample town's inputs (deterministic; a test checks them).
 fixtures:

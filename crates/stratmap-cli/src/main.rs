@@ -15,6 +15,7 @@ use std::process::ExitCode;
 #[command(
     name = "stratmap",
     version,
+    propagate_version = true,
     about = "Map layers for a police strategic map and hot-spot analysis"
 )]
 struct Cli {
@@ -362,6 +363,13 @@ enum Command {
     Emerging(EmergingArgs),
     /// Change between two editions of the index on one reference (--out .geojson or .gpkg).
     Change(ChangeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `stratmap man > stratmap.1`.
+    Man,
     /// Check input files and list every problem found.
     Validate {
         #[arg(required = true)]
@@ -428,7 +436,11 @@ fn main() -> ExitCode {
     quiet_on_broken_pipe();
     clean_up_on_signals();
     let cli = Cli::parse();
-    let notes = pipeline::Notes::new(Box::new(terminal::Terminal::new(cli.quiet)));
+    // `--out -` puts the data on stdout, so the lines about it go to stderr
+    let args: Vec<String> = std::env::args().collect();
+    let to_stdout = args.windows(2).any(|w| w[0] == "--out" && w[1] == "-")
+        || args.iter().any(|a| a == "--out=-");
+    let notes = pipeline::Notes::new(Box::new(terminal::Terminal::new(cli.quiet, to_stdout)));
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),
@@ -533,6 +545,22 @@ fn main() -> ExitCode {
             },
             &notes,
         ),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "stratmap", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                // a closed pipe (`stratmap man | head`) is no failure
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(pipeline::Failure::Io(stratmap_io::Error::io("stdout", e)))
+                }
+                _ => Ok(()),
+            }
+        }
         Command::Validate { files, config } => {
             pipeline::validate_command(&files, config.as_deref(), &notes)
         }

@@ -8,11 +8,15 @@ use stratmap_jobs::Sink;
 /// Progress, notices and results on the terminal.
 pub struct Terminal {
     quiet: bool,
+    /// Result lines go to stderr: the data itself goes to stdout (`--out -`).
+    results_to_stderr: bool,
     spinner: Option<indicatif::ProgressBar>,
 }
 
 impl Terminal {
-    pub fn new(quiet: bool) -> Self {
+    /// A terminal sink; with `results_to_stderr` the result lines go to
+    /// stderr too (the data is on stdout).
+    pub fn new(quiet: bool, results_to_stderr: bool) -> Self {
         let spinner = (!quiet).then(|| {
             let pb = indicatif::ProgressBar::new_spinner();
             if let Ok(style) =
@@ -23,7 +27,11 @@ impl Terminal {
             pb.enable_steady_tick(std::time::Duration::from_millis(120));
             pb
         });
-        Terminal { quiet, spinner }
+        Terminal {
+            quiet,
+            results_to_stderr,
+            spinner,
+        }
     }
 }
 
@@ -45,7 +53,11 @@ impl Sink for Terminal {
     }
 
     fn result(&self, line: &str) {
-        say_line(line);
+        if self.results_to_stderr {
+            self.message(line);
+        } else {
+            say_line(line);
+        }
     }
 
     fn finish(&self) {

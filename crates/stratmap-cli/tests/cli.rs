@@ -2485,3 +2485,86 @@ fn areas_with_other_field_names_and_layers() {
         stderr(&o)
     );
 }
+
+/// Writing a layer into an existing GeoPackage replaces that layer only:
+/// the file's other layers and their styles stay.
+#[test]
+fn a_layer_written_into_a_geopackage_keeps_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = root().join("fixtures/sample-town/grid.csv");
+    let gpkg = dir.path().join("map.gpkg");
+    for cmd in ["index", "youth", "index"] {
+        let o = stratmap(&[cmd, "--grid", s(&grid), "--out", s(&gpkg)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let info = ogrinfo(&gpkg, "living_conditions");
+    assert!(info.contains("Feature Count: 496"), "{info}");
+    let o = Command::new("ogrinfo")
+        .args(["-q", s(&gpkg)])
+        .output()
+        .expect("ogrinfo");
+    let layers = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        layers.contains("youth_groups") && layers.matches("living_conditions").count() == 1,
+        "{layers}"
+    );
+    let o = Command::new("ogrinfo")
+        .args([
+            "-q",
+            s(&gpkg),
+            "-sql",
+            "SELECT count(*) AS n FROM layer_styles",
+        ])
+        .output()
+        .expect("ogrinfo");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("n (Integer) = 2"));
+    // a file that is no GeoPackage is not overwritten
+    let not = dir.path().join("not.gpkg");
+    std::fs::write(&not, "hello").unwrap();
+    let o = stratmap(&["index", "--grid", s(&grid), "--out", s(&not)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a GeoPackage"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&not).unwrap(), b"hello");
+}
+
+/// `--version` works on every command, and the completions and manual page
+/// come from the command line's own definition.
+#[test]
+fn version_everywhere_completions_and_man_page() {
+    for cmd in ["index", "footprint", "lisa", "emerging", "run"] {
+        let o = stratmap(&[cmd, "--version"]);
+        assert!(o.status.success(), "{cmd}: {}", stderr(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(env!("CARGO_PKG_VERSION")), "{cmd}: {out}");
+    }
+    let o = stratmap(&["completions", "bash"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("candidates") && out.contains("--areas-layer"));
+    let o = stratmap(&["man"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.starts_with(".ie") && out.contains(".TH stratmap 1"));
+}
+
+/// `-` is standard input for an input and standard output for a GeoJSON or
+/// CSV output: `stratmap index --grid - --out -` in a pipe gives the layer,
+/// and the line about it goes to stderr, not into the data.
+#[test]
+fn dash_reads_stdin_and_writes_stdout() {
+    use std::io::Write as _;
+    let grid = std::fs::read(root().join("fixtures/sample-town/grid.csv")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stratmap"))
+        .args(["index", "--grid", "-", "--out", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&grid).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        o.stdout
+            == std::fs::read(root().join("fixtures/golden/living_conditions.geojson")).unwrap()
+    );
+    assert!(stderr(&o).contains("wrote - (496 cells"), "{}", stderr(&o));
+}

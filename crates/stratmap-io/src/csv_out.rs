@@ -56,6 +56,9 @@ fn table_bytes(
 /// [`neutralise`]d.
 pub fn write_csv(columns: &[&str], rows: &[Vec<Value>], path: &Path) -> Result<(), Error> {
     let bytes = csv_bytes(columns, rows).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    if crate::is_stdio(path) {
+        return crate::write_stdout(&bytes);
+    }
     write_atomic(path, |w| w.write_all(&bytes))
 }
 

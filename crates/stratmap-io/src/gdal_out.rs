@@ -6,7 +6,7 @@
 use crate::atomic::{parent_dir, LiveTemp};
 use crate::layer::{FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
 use crate::sink::{out_of_order, write_layers, LayerSink};
-use crate::Error;
+use crate::{Error, Problem};
 use gdal::errors::GdalError;
 use gdal::raster::{Buffer, RasterCreationOptions};
 use gdal::spatial_ref::SpatialRef;
@@ -164,6 +164,56 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
     write_layers(Box::new(GpkgSink::create(path)?), layers)
 }
 
+/// Writes one layer into the GeoPackage at `path`: a new file when there is
+/// none; else the file's other layers (and their styles) are kept and only
+/// a layer of the same name is replaced — as an analyst who keeps several
+/// layers in one GeoPackage expects. Atomic either way: the file is updated
+/// in a copy renamed into place.
+pub fn write_gpkg_layer(layer: &Layer, path: &Path) -> Result<(), Error> {
+    if !path.exists() {
+        return write_gpkg(&[layer], path);
+    }
+    let name = path.display().to_string();
+    let beside = Beside::new(path)?;
+    std::fs::copy(path, &beside.file).map_err(|e| Error::io(path, e))?;
+    gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())
+        .map_err(|e| beside.gdal(e))?;
+    let ds = gdal::Dataset::open_ex(
+        &beside.file,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR | gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+            allowed_drivers: Some(&["GPKG"]),
+            ..Default::default()
+        },
+    )
+    .map_err(|_| {
+        Problem::file(
+            &name,
+            "exists and is not a GeoPackage: expected a GeoPackage to add the layer to (or remove the file)",
+        )
+    })?;
+    let old = ds.layers().position(|l| l.name() == layer.name);
+    if let Some(k) = old {
+        // SAFETY: the handle is valid while `ds` lives; the index is one of its layers.
+        let err = unsafe { gdal_sys::GDALDatasetDeleteLayer(ds.c_dataset(), k as i32) };
+        if err != gdal_sys::OGRErr::OGRERR_NONE {
+            return Err(beside.gdal(GdalError::OgrError {
+                err,
+                method_name: "GDALDatasetDeleteLayer",
+            }));
+        }
+    }
+    write_layers(
+        Box::new(GpkgSink {
+            ds,
+            layer: None,
+            names: Vec::new(),
+            beside,
+        }),
+        &[layer],
+    )
+}
+
 /// A [`LayerSink`] writing any number of layers into one GeoPackage, each
 /// in its own CRS and in one transaction, features added as they come. The
 /// file is built under a temporary name beside `path` and renamed into
@@ -237,10 +287,15 @@ impl GpkgSink {
         let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
         let date = q(&content_date());
         let mut sql = vec![
-            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)".to_string(),
-            format!("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS styles of the layers', {date})"),
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)".to_string(),
+            format!("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) SELECT 'layer_styles', 'attributes', 'layer_styles', 'QGIS styles of the layers', {date} WHERE NOT EXISTS (SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles')"),
         ];
         for (name, qml, sld) in styled {
+            // a layer written again replaces its style too
+            sql.push(format!(
+                "DELETE FROM layer_styles WHERE f_table_name = {}",
+                q(name)
+            ));
             sql.push(format!(
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) VALUES ('', '', {}, 'geom', {}, {}, {}, 1, 'stratmap', '', NULL, {date})",
                 q(name),

@@ -58,6 +58,11 @@ pub fn geojson_bytes(layer: &Layer) -> Result<Vec<u8>, Error> {
 /// Writes a layer as GeoJSON, atomically: [`GeoJsonSink`] given the whole
 /// layer.
 pub fn write_geojson(layer: &Layer, path: &Path) -> Result<(), Error> {
+    if crate::is_stdio(path) {
+        // `-`: standard output, for a pipe
+        let bytes = geojson_bytes(layer)?;
+        return crate::write_stdout(&bytes);
+    }
     write_layers(Box::new(GeoJsonSink::new(path)), &[layer])
 }
 

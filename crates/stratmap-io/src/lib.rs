@@ -67,3 +67,22 @@ pub fn extension(path: &std::path::Path) -> String {
         .unwrap_or("")
         .to_ascii_lowercase()
 }
+
+/// Whether a path is `-`: standard input for an input, standard output for
+/// a GeoJSON or CSV output.
+pub fn is_stdio(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes bytes to standard output (for `--out -`); a closed pipe is no
+/// failure of the writer's.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io(std::path::Path::new("stdout"), e))
+        }
+        _ => Ok(()),
+    }
+}

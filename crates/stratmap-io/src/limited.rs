@@ -205,6 +205,17 @@ impl<R: Read> Read for CheckedText<R> {
 /// limits a problem naming the file and line (exit 1). `name` is the file
 /// as messages call it.
 pub fn read_text_file(path: &Path, name: &str, limits: TextLimits) -> Result<Vec<u8>, Error> {
+    if crate::is_stdio(path) {
+        // `-`: standard input, within the same limits
+        let mut out = Vec::new();
+        CheckedText::new("stdin", std::io::stdin().lock(), limits)
+            .read_to_end(&mut out)
+            .map_err(|e| match problem_of(&e) {
+                Some(p) => Error::from(p),
+                None => Error::io(path, e),
+            })?;
+        return Ok(out);
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     if let Ok(m) = file.metadata() {

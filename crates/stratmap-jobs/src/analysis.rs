@@ -470,7 +470,12 @@ pub struct IndicatorArgs<'a> {
 
 /// `stratmap indicators`: events, area and population by area category, as CSV.
 pub fn indicators_command(a: &IndicatorArgs, notes: &Notes) -> Result<(), Failure> {
-    if stratmap_io::extension(a.out) != "csv" {
+    if stratmap_io::is_stdio(a.out) && a.by.or(a.config.indicators.by.as_deref()).is_some() {
+        return Err(Failure::Usage(
+            "--out -: with --by the tables by period go beside --out; give --out a file".into(),
+        ));
+    }
+    if stratmap_io::extension(a.out) != "csv" && !stratmap_io::is_stdio(a.out) {
         return Err(Failure::Usage(format!(
             "--out {}: expected a file ending in .csv",
             a.out.display()
@@ -563,7 +568,7 @@ pub fn assess_command(
     out: &Path,
     notes: &Notes,
 ) -> Result<(), Failure> {
-    let csv = stratmap_io::extension(out) == "csv";
+    let csv = stratmap_io::extension(out) == "csv" || stratmap_io::is_stdio(out);
     let format = if csv {
         None
     } else {

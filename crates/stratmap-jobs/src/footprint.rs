@@ -373,9 +373,16 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
         read_file(files.towers)?,
         p.encoding.as_deref(),
     )?;
-    let records =
-        std::fs::File::open(files.records).map_err(|e| stratmap_io::Error::io(files.records, e))?;
-    let size = records.metadata().ok().map(|m| m.len());
+    // `--records -`: from standard input (an export piped from a database)
+    let (records, size): (Box<dyn std::io::Read + Send>, Option<u64>) =
+        if stratmap_io::is_stdio(files.records) {
+            (Box::new(std::io::stdin()), None)
+        } else {
+            let f = std::fs::File::open(files.records)
+                .map_err(|e| stratmap_io::Error::io(files.records, e))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        };
     let (tn, rn) = (
         files.towers.display().to_string(),
         files.records.display().to_string(),

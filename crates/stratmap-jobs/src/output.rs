@@ -173,6 +173,9 @@ fn when_any_layer(layers: &[&str], file: &str) -> Vec<String> {
 
 /// The format a single command's `--out` names by its extension.
 pub fn layer_format(path: &Path, raster_ok: bool) -> Result<&'static dyn OutputFormat, Failure> {
+    if stratmap_io::is_stdio(path) {
+        return Ok(&GeoJson); // `--out -`: GeoJSON on standard output
+    }
     match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(&GeoJson),
         "gpkg" => Ok(&GeoPackage),
@@ -225,7 +228,9 @@ impl OutputFormat for GeoJson {
 
     fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
         write_geojson(layer, path)?;
-        write_sidecar_style(&layer.name, path)?;
+        if !stratmap_io::is_stdio(path) {
+            write_sidecar_style(&layer.name, path)?;
+        }
         Ok(())
     }
 }
@@ -281,7 +286,7 @@ impl OutputFormat for GeoPackage {
     }
 
     fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Ok(write_gpkg(&[layer], path)?)
+        Ok(stratmap_io::gdal_out::write_gpkg_layer(layer, path)?)
     }
 }
 
