@@ -152,6 +152,9 @@ pub struct OutputConfig {
     /// Formats to write (`geojson`, `csv`, `gpkg`, `tif`, `html`, `png`); all
     /// when unset.
     pub formats: Option<Vec<String>>,
+    /// A tile URL (`https://…/{z}/{x}/{y}.png`) that `index.html` draws
+    /// under the layers; unset (the default), the viewer fetches nothing.
+    pub basemap: Option<String>,
 }
 
 /// `[grid]`: CRS and cell size. Unset values come from the cell ids, else the

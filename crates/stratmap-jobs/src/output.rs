@@ -28,6 +28,8 @@ pub struct Products<'a> {
     pub raster: Option<&'a Raster>,
     /// The working CRS, for the messages.
     pub epsg: stratmap_core::grid::Epsg,
+    /// The viewer's basemap tile URL (`[output] basemap`), if any.
+    pub basemap: Option<&'a str>,
 }
 
 /// One file written: its name in the folder, what it holds, how many of
@@ -371,7 +373,7 @@ impl OutputFormat for Html {
         if p.layers.is_empty() {
             return Ok(Vec::new());
         }
-        let (html, omitted) = crate::viewer::html(p.layers)?;
+        let (html, omitted) = crate::viewer::html(p.layers, p.basemap)?;
         for name in omitted {
             notes.warn(&format!(
                 "index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
@@ -384,7 +386,13 @@ impl OutputFormat for Html {
             content: "viewer".into(),
             count: p.layers.len(),
             unit: "layers",
-            said: Some("the map viewer: open it in a browser, it works offline".into()),
+            said: Some(match p.basemap {
+                None => "the map viewer: open it in a browser, it works offline".into(),
+                Some(_) => {
+                    "the map viewer: open it in a browser; offline but for the basemap's tiles"
+                        .into()
+                }
+            }),
         }])
     }
 }

@@ -264,8 +264,13 @@ pub fn run(
             )));
         }
     }
+    crate::viewer::check_basemap(config.output.basemap.as_deref())?;
     let wants = |f: &str| formats.iter().any(|x| x == f);
-    let settings = effective_config(config, formats, out)?;
+    let mut settings = effective_config(config, formats, out)?;
+    // the viewer's basemap, recorded when set only (off by default)
+    if let Some(url) = &config.output.basemap {
+        settings["output"]["basemap"] = json!(url);
+    }
     let mut rec = Record {
         inputs: Map::new(),
         outputs: Vec::new(),
@@ -652,6 +657,7 @@ pub fn run(
         tables: &tables,
         raster: raster.as_ref(),
         epsg: spec.epsg,
+        basemap: config.output.basemap.as_deref(),
     };
     let mut written: Vec<Written> = Vec::new();
     for format in crate::output::ALL {
