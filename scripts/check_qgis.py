@@ -97,11 +97,15 @@ else:
             (5, "5 worst", "#d7191c")]
     if classes != want:
         failures.append(f"living_conditions_class.tif: classes {classes[:8]}, expected {want}")
-app.exitQgis()
 if failures:
     print(f"QGIS check ({Qgis.QGIS_VERSION}): {len(failures)} failures")
     for f in failures:
         print("  " + f)
-    sys.exit(1)
-print(f"QGIS check ({Qgis.QGIS_VERSION}): {len(WANT)} GeoPackage layers styled from layer_styles, "
-      f"{sum(1 for n in WANT if (work / f'{n}.geojson').exists())} GeoJSON layers from their .qml, the class raster paletted")
+else:
+    print(f"QGIS check ({Qgis.QGIS_VERSION}): {len(WANT)} GeoPackage layers styled from layer_styles, "
+          f"{sum(1 for n in WANT if (work / f'{n}.geojson').exists())} GeoJSON layers from their .qml, "
+          "the class raster paletted")
+sys.stdout.flush()
+# Headless QGIS 3.22 can crash while it tears itself down (exitQgis, or the
+# interpreter's own exit): leave without the tear-down, with the result.
+os._exit(1 if failures else 0)
