@@ -1256,7 +1256,6 @@ fn run_writes_every_layer_and_a_reproducible_summary() {
         "assessment.csv",
         "candidates.geojson",
         "concordance.csv",
-        "lisa.geojson",
         "stratmap.gpkg",
         "living_conditions.tif",
         "index.html",
@@ -1265,7 +1264,7 @@ fn run_writes_every_layer_and_a_reproducible_summary() {
         assert!(out.join(f).exists(), "{f}");
     }
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("stratmap run: 7 layers (living_conditions, youth_groups, footprint, hotspots, assessment, candidates, lisa), 3 warnings"), "{stdout}");
+    assert!(stdout.contains("stratmap run: 6 layers (living_conditions, youth_groups, footprint, hotspots, assessment, candidates), 3 warnings"), "{stdout}");
     // the footprint setting from the config: Stationen (50 phones) is suppressed
     assert!(
         stdout.contains("4 areas, 1 suppressed (< 60 phones)"),
@@ -1362,8 +1361,6 @@ fn run_skips_layers_without_inputs() {
         [
             "candidates.geojson",
             "candidates.qml",
-            "lisa.geojson",
-            "lisa.qml",
             "living_conditions.geojson",
             "living_conditions.qml",
             "summary.json",

@@ -282,6 +282,11 @@ pub struct LisaConfig {
     pub seed: Option<i64>,
     /// Benjamini–Hochberg correction of the quadrants' significance (default off).
     pub fdr: Option<bool>,
+    /// Whether the config has a `[lisa]` section: `stratmap run` computes
+    /// local Moran's I only then (999 permutations a cell take a while on a
+    /// national grid).
+    #[serde(skip)]
+    pub asked: bool,
 }
 
 /// What local Moran's I is computed on: the index, event counts, or a
@@ -350,7 +355,8 @@ impl Config {
         // the numbers first, by key, before a type error can hide which
         let table: toml::Table = toml::from_str(text).map_err(syntax)?;
         check_numbers(name, &table)?;
-        let config: Config = toml::from_str(text).map_err(syntax)?;
+        let mut config: Config = toml::from_str(text).map_err(syntax)?;
+        config.lisa.asked = table.contains_key("lisa");
         config.check(name)?;
         Ok(config)
     }

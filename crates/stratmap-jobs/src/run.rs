@@ -546,6 +546,10 @@ pub fn run(
         .lisa_method(None, None, None, false)
         .map_err(|e| Failure::Usage(format!("[lisa] {e}")))?;
     let have = match (&variable, &grid) {
+        _ if !config.lisa.asked => Err(
+            "lisa: no [lisa] section in the config (local Moran's I runs 999 permutations a cell: ask for it)"
+                .to_string(),
+        ),
         (_, None) => Err("lisa: no [inputs] grid".to_string()),
         (LisaVariable::Index, Some(_)) if index.is_none() => {
             Err("lisa: the grid has no index".to_string())
@@ -635,6 +639,15 @@ pub fn run(
             let (layer, summary) =
                 crate::change::emerging(study, ev, by, &method, hotspots_ran, notes)?;
             rec.said.insert("emerging.geojson".into(), summary);
+            // cells by pattern, in the layer's words
+            let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
+            for f in &layer.features {
+                if let Some(stratmap_io::layer::Value::Text(p)) = f.values.get(1) {
+                    *patterns.entry(p.clone()).or_default() += 1;
+                }
+            }
+            rec.counts
+                .insert("emerging_patterns".into(), json!(patterns));
             layers.push(layer);
         }
         (_, _, None) => rec
