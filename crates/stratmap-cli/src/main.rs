@@ -363,6 +363,17 @@ enum Command {
     Emerging(EmergingArgs),
     /// Change between two editions of the index on one reference (--out .geojson or .gpkg).
     Change(ChangeArgs),
+    /// Serve a run folder's viewer and vector tiles on this machine (127.0.0.1 only).
+    Serve {
+        /// The run folder (index.html, <layer>.mbtiles).
+        dir: PathBuf,
+        /// The port (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The address to listen on: a loopback address only.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -444,6 +455,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),
+        Command::Serve { dir, port, host } => stratmap_jobs::serve::serve(
+            &stratmap_jobs::serve::ServeArgs {
+                dir: &dir,
+                host,
+                port,
+            },
+            &notes,
+        ),
         Command::Index(args) => pipeline::index_command(&args.input(), &notes),
         Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
         Command::Footprint(args) => args.run(&notes),
