@@ -439,7 +439,6 @@ pub fn write_mbtiles(layer: &Layer, path: &Path) -> Result<(), Error> {
             feature.set_geometry(f.geometry.to_gdal()?)?;
             feature.create(&out)?;
         }
-        drop(out);
         // the tiles are made when GDAL closes the file
         let closed = ds.close();
         gdal::config::clear_thread_local_config_option("GDAL_NUM_THREADS")?;
