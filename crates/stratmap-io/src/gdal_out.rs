@@ -686,6 +686,41 @@ mod tests {
     }
 
     #[test]
+    fn vector_tiles_keep_the_properties_and_the_bytes() {
+        let l = layer("a", 5);
+        let dir = tempfile::tempdir().unwrap();
+        let (one, two) = (
+            dir.path().join("one.mbtiles"),
+            dir.path().join("two.mbtiles"),
+        );
+        write_mbtiles(&l, &one).unwrap();
+        write_mbtiles(&l, &two).unwrap();
+        assert!(std::fs::read(&one).unwrap() == std::fs::read(&two).unwrap());
+        // only the two files: GDAL's temporary database went with its folder
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        let ds = Dataset::open(&one).unwrap();
+        assert_eq!(ds.metadata_item("minzoom", ""), Some("8".into()));
+        assert_eq!(ds.metadata_item("maxzoom", ""), Some("14".into()));
+        let mut tiles = ds.layer_by_name("a").unwrap();
+        let names: Vec<String> = tiles.defn().fields().map(|f| f.name()).collect();
+        for f in ["n", "name", "kept"] {
+            assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+        }
+        // the five points, each with its properties (possibly in more than one tile)
+        let mut seen: Vec<String> = tiles
+            .features()
+            .filter_map(|f| {
+                f.field_as_string(f.field_index("name").ok()?)
+                    .ok()
+                    .flatten()
+            })
+            .collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, ["p0", "p1", "p2", "p3", "p4"]);
+    }
+
+    #[test]
     fn a_dropped_geopackage_sink_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.gpkg");
