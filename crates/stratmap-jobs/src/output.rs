@@ -160,7 +160,8 @@ pub struct Html;
 /// A static map for reports, `map.png`.
 pub struct Png;
 /// Vector tiles of the grid layers ([`TILE_LAYERS`]), one MBTiles file
-/// each (`<layer>.mbtiles`), for `stratmap serve`.
+/// each (`<layer>.mbtiles`), for `stratmap serve`; a single command's
+/// `--out x.mbtiles` writes its layer so.
 pub struct Tiles;
 
 /// Every format, in the order `stratmap run` writes them.
@@ -199,11 +200,12 @@ pub fn layer_format(path: &Path, raster_ok: bool) -> Result<&'static dyn OutputF
     match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(&GeoJson),
         "gpkg" => Ok(&GeoPackage),
+        "mbtiles" => Ok(&Tiles),
         "tif" | "tiff" if raster_ok => Ok(&GeoTiff),
         _ => Err(Failure::Usage(format!(
-            "--out {}: expected a file ending in .geojson or .gpkg{}",
+            "--out {}: expected a file ending in .geojson, .gpkg{} or .mbtiles",
             path.display(),
-            if raster_ok { " or .tif" } else { "" }
+            if raster_ok { ", .tif" } else { "" }
         ))),
     }
 }
@@ -455,6 +457,10 @@ impl OutputFormat for Tiles {
             .filter(|l| TILE_LAYERS.contains(l))
             .map(|l| mbtiles_file(l))
             .collect()
+    }
+
+    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
+        Ok(write_mbtiles(layer, path)?)
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
