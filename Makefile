@@ -43,6 +43,7 @@ test:
 	python3 scripts/crosscheck_proposals.py $(BUILD_DIR)/debug/stratmap target/crosscheck/proposals
 	python3 scripts/crosscheck_change.py $(BUILD_DIR)/debug/stratmap target/crosscheck/change
 	python3 scripts/check_viewer.py $(BUILD_DIR)/debug/stratmap target/viewer-check
+	python3 scripts/check_tiles.py $(BUILD_DIR)/debug/stratmap target/tiles-check
 	$(QGIS_PYTHON) scripts/check_qgis.py $(BUILD_DIR)/debug/stratmap target/qgis-check
 	python3 scripts/check_scale_sql.py $(BUILD_DIR)/debug/stratmap target/scale-sql
 	$(MAKE) --no-print-directory man

@@ -7,7 +7,7 @@ set -euo pipefail
 # rustup's default place, for shells that did not read a profile.
 [[ -d $HOME/.cargo/bin ]] && export PATH="$HOME/.cargo/bin:$PATH"
 
-packages=(libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin)
+packages=(libgdal-dev libproj-dev libsqlite3-dev pkg-config clang libclang-dev gdal-bin)
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "stratmap needs Rust (cargo). Install it with rustup, then run make again." >&2
@@ -16,7 +16,7 @@ fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   # Not Debian/Ubuntu: check for the libraries themselves.
-  if pkg-config --exists gdal proj 2>/dev/null && command -v ogrinfo >/dev/null 2>&1; then
+  if pkg-config --exists gdal proj sqlite3 2>/dev/null && command -v ogrinfo >/dev/null 2>&1; then
     exit 0
   fi
   echo "stratmap needs GDAL (with ogrinfo), PROJ, pkg-config and clang; install them with your package manager." >&2

@@ -4,7 +4,7 @@
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::config::Config;
-use stratmap_jobs::run::{Inputs, Source, FORMATS};
+use stratmap_jobs::run::{Inputs, Source, DEFAULT_FORMATS};
 use stratmap_jobs::{Failure, Notes};
 
 /// The sample town's inputs, by file name.
@@ -74,7 +74,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         events: source("events.csv"),
         answers: source("answers.csv"),
     };
-    let formats: Vec<String> = FORMATS.iter().map(|f| f.to_string()).collect();
+    let formats: Vec<String> = DEFAULT_FORMATS.iter().map(|f| f.to_string()).collect();
     stratmap_jobs::run::run(&config, &inputs, &formats, out, notes)?;
     // The inputs too, so the analyst can look at them and run the commands on
     // them; but not the connection records: phone ids never go into output,

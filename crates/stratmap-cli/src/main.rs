@@ -87,7 +87,7 @@ struct FootprintArgs {
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -159,7 +159,7 @@ struct HotspotArgs {
     /// Output file (.geojson or .gpkg).
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -191,7 +191,7 @@ struct IndicatorArgs {
     /// Output file (.csv).
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -210,7 +210,7 @@ struct AssessArgs {
     /// Output file (.csv, or .geojson/.gpkg with --areas).
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -229,7 +229,7 @@ struct CandidateArgs {
     /// Output file (.geojson or .gpkg).
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -300,7 +300,7 @@ struct EmergingArgs {
     /// Also write every bin of the space-time cube (CSV: cell_id, period, count, gi_z, gi_p, gi_bin).
     #[arg(long)]
     bins_out: Option<PathBuf>,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -322,7 +322,7 @@ struct ChangeArgs {
     /// Output file (.geojson or .gpkg); class_transitions.csv goes beside it.
     #[arg(long)]
     out: PathBuf,
-    /// The layer of an areas file with several (else the config's areas.layer).
+    /// The layer of an areas file with several (else the config's `[areas]` layer).
     #[arg(long)]
     areas_layer: Option<String>,
 }
@@ -363,6 +363,17 @@ enum Command {
     Emerging(EmergingArgs),
     /// Change between two editions of the index on one reference (--out .geojson or .gpkg).
     Change(ChangeArgs),
+    /// Serve a run folder's viewer and vector tiles on this machine (127.0.0.1 only).
+    Serve {
+        /// The run folder (`index.html`, `<layer>.mbtiles`).
+        dir: PathBuf,
+        /// The port (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The address to listen on: a loopback address only.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -444,6 +455,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
         Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),
+        Command::Serve { dir, port, host } => stratmap_jobs::serve::serve(
+            &stratmap_jobs::serve::ServeArgs {
+                dir: &dir,
+                host,
+                port,
+            },
+            &notes,
+        ),
         Command::Index(args) => pipeline::index_command(&args.input(), &notes),
         Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
         Command::Footprint(args) => args.run(&notes),

@@ -2565,3 +2565,50 @@ fn dash_reads_stdin_and_writes_stdout() {
     );
     assert!(stderr(&o).contains("wrote - (496 cells"), "{}", stderr(&o));
 }
+
+/// `"tiles"` writes one MBTiles per grid layer; a run without it removes
+/// the ones an earlier run left.
+#[test]
+fn run_writes_vector_tiles_when_asked_and_removes_stale_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/sample-town/grid.csv"),
+        dir.path().join("grid.csv"),
+    )
+    .unwrap();
+    let config = dir.path().join("c.toml");
+    let with = |formats: &str| {
+        std::fs::write(
+            &config,
+            format!("[inputs]\ngrid = \"grid.csv\"\n[output]\nformats = {formats}\n"),
+        )
+        .unwrap();
+    };
+    let out = dir.path().join("o");
+    with("[\"tiles\"]");
+    let o = stratmap(&["run", s(&config), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // the grid alone: the index and LISA layers (no events for the others)
+    for layer in ["living_conditions", "lisa"] {
+        assert!(out.join(format!("{layer}.mbtiles")).is_file(), "{layer}");
+    }
+    assert!(!out.join("youth_groups.mbtiles").exists());
+    with("[\"geojson\"]");
+    let o = stratmap(&["run", s(&config), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("living_conditions.mbtiles").exists());
+    assert!(
+        stderr(&o).contains("living_conditions.mbtiles left by an earlier run"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `stratmap serve` listens on loopback only.
+#[test]
+fn serve_refuses_a_non_loopback_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = stratmap(&["serve", s(dir.path()), "--host", "0.0.0.0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("loopback"), "{}", stderr(&o));
+}

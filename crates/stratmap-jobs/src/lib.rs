@@ -33,6 +33,7 @@ pub mod output;
 pub mod pipeline;
 pub mod proposals;
 pub mod run;
+pub mod serve;
 pub mod viewer;
 
 pub use pipeline::{Failure, Notes, Silent, Sink};

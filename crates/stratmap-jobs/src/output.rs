@@ -11,7 +11,7 @@ use crate::pipeline::{Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::csv_out::write_csv;
-use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
+use stratmap_io::gdal_out::{write_geotiff, write_gpkg, write_mbtiles, TILE_ZOOMS};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layer::{Layer, Raster, Value};
 
@@ -159,9 +159,28 @@ pub struct GeoTiff;
 pub struct Html;
 /// A static map for reports, `map.png`.
 pub struct Png;
+/// Vector tiles of the grid layers ([`TILE_LAYERS`]), one MBTiles file
+/// each (`<layer>.mbtiles`), for `stratmap serve`; a single command's
+/// `--out x.mbtiles` writes its layer so.
+pub struct Tiles;
 
 /// Every format, in the order `stratmap run` writes them.
-pub const ALL: [&dyn OutputFormat; 6] = [&GeoJson, &Csv, &GeoPackage, &GeoTiff, &Html, &Png];
+pub const ALL: [&dyn OutputFormat; 7] =
+    [&GeoJson, &Csv, &GeoPackage, &GeoTiff, &Html, &Png, &Tiles];
+
+/// The grid layers, of 250 m cells, that [`Tiles`] writes as vector tiles.
+pub const TILE_LAYERS: [&str; 5] = [
+    "living_conditions",
+    "hotspots",
+    "lisa",
+    "change",
+    "emerging",
+];
+
+/// The MBTiles file of a layer.
+pub fn mbtiles_file(layer: &str) -> String {
+    format!("{layer}.mbtiles")
+}
 
 /// `file` when there is a layer: the formats that hold every layer in one
 /// file write nothing without one.
@@ -181,11 +200,12 @@ pub fn layer_format(path: &Path, raster_ok: bool) -> Result<&'static dyn OutputF
     match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(&GeoJson),
         "gpkg" => Ok(&GeoPackage),
+        "mbtiles" => Ok(&Tiles),
         "tif" | "tiff" if raster_ok => Ok(&GeoTiff),
         _ => Err(Failure::Usage(format!(
-            "--out {}: expected a file ending in .geojson or .gpkg{}",
+            "--out {}: expected a file ending in .geojson, .gpkg{} or .mbtiles",
             path.display(),
-            if raster_ok { " or .tif" } else { "" }
+            if raster_ok { ", .tif" } else { "" }
         ))),
     }
 }
@@ -423,5 +443,49 @@ impl OutputFormat for Png {
             unit: "layers",
             said: Some("a static map with legend, for reports".into()),
         }])
+    }
+}
+
+impl OutputFormat for Tiles {
+    fn name(&self) -> &'static str {
+        "tiles"
+    }
+
+    fn files(&self, layers: &[&str], _: &[&str]) -> Vec<String> {
+        layers
+            .iter()
+            .filter(|l| TILE_LAYERS.contains(l))
+            .map(|l| mbtiles_file(l))
+            .collect()
+    }
+
+    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
+        Ok(write_mbtiles(layer, path)?)
+    }
+
+    fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
+        let mut written = Vec::new();
+        for layer in p
+            .layers
+            .iter()
+            .filter(|l| TILE_LAYERS.contains(&l.name.as_str()))
+        {
+            let file = mbtiles_file(&layer.name);
+            write_mbtiles(layer, &dir.join(&file))?;
+            written.push(Written {
+                file,
+                content: format!("{} tiles", layer.name),
+                count: layer.features.len(),
+                unit: "features",
+                said: Some(format!(
+                    "vector tiles of {} features, zoom {}–{}: stratmap serve {} shows them",
+                    layer.features.len(),
+                    TILE_ZOOMS.0,
+                    TILE_ZOOMS.1,
+                    dir.display()
+                )),
+            });
+        }
+        Ok(written)
     }
 }

@@ -122,7 +122,12 @@ pub struct Inputs {
 }
 
 /// The output formats of `[output] formats`.
-pub const FORMATS: [&str; 6] = ["geojson", "csv", "gpkg", "tif", "html", "png"];
+pub const FORMATS: [&str; 7] = ["geojson", "csv", "gpkg", "tif", "html", "png", "tiles"];
+
+/// The formats written when `[output] formats` is not given: all but the
+/// vector tiles, which a run writes anyway for a grid layer too large for
+/// the viewer.
+pub const DEFAULT_FORMATS: [&str; 6] = ["geojson", "csv", "gpkg", "tif", "html", "png"];
 
 /// A SHA-256 as lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -673,9 +678,28 @@ pub fn run(
         basemap: config.output.basemap.as_deref(),
     };
     let mut written: Vec<Written> = Vec::new();
+    // a grid layer too large for the viewer gets its vector tiles, asked or not
+    let too_big: Vec<&str> = layers
+        .iter()
+        .filter(|l| {
+            crate::output::TILE_LAYERS.contains(&l.name.as_str())
+                && l.features.len() > crate::viewer::MAX_VIEWER_FEATURES
+        })
+        .map(|l| l.name.as_str())
+        .collect();
+    let tiles = wants("tiles") || !too_big.is_empty();
+    if tiles && !wants("tiles") {
+        notes.note(&format!(
+            "writing vector tiles (.mbtiles) although [output] formats does not ask for \"tiles\": {} {} more than the viewer's {} features; stratmap serve {} shows them",
+            too_big.join(", "),
+            if too_big.len() == 1 { "has" } else { "have" },
+            crate::viewer::MAX_VIEWER_FEATURES,
+            out.display()
+        ));
+    }
     for format in crate::output::ALL {
         // the raster is made only when "tif" is asked for
-        if wants(format.name()) || format.name() == "tif" {
+        if wants(format.name()) || format.name() == "tif" || (format.name() == "tiles" && tiles) {
             written.extend(format.write_into(&products, out, notes)?);
         }
     }
@@ -791,6 +815,6 @@ pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<
         .output
         .formats
         .clone()
-        .unwrap_or_else(|| FORMATS.iter().map(|f| f.to_string()).collect());
+        .unwrap_or_else(|| DEFAULT_FORMATS.iter().map(|f| f.to_string()).collect());
     run(&config, &inputs, &formats, &out, notes)
 }

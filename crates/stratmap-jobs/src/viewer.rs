@@ -21,6 +21,13 @@ const LEAFLET_CSS: &str = include_str!("vendor/leaflet.css");
 /// Leaflet's BSD 2-Clause licence, carried in a comment of every page.
 const LEAFLET_LICENSE: &str = include_str!("vendor/LEAFLET-LICENSE");
 
+/// Leaflet.VectorGrid 1.3.0's `dist/Leaflet.VectorGrid.bundled.min.js`,
+/// unchanged (`npm pack leaflet.vectorgrid@1.3.0`; see `vendor/README.md`):
+/// draws the vector tiles when the page is served by `stratmap serve`.
+const VECTORGRID_JS: &str = include_str!("vendor/leaflet.vectorgrid.js");
+/// Its Beer-ware notice and the licences of the libraries it bundles.
+const VECTORGRID_LICENSE: &str = include_str!("vendor/VECTORGRID-LICENSE");
+
 /// What the embedded copy of `leaflet.js` changes so that the page refers
 /// to no other file: the source map and the attribution's link.
 const JS_EDITS: [(&str, &str); 2] = [
@@ -130,9 +137,11 @@ fn html_up_to(
         TEMPLATE,
         &[
             ("/*LEAFLET_LICENSE*/", LEAFLET_LICENSE.trim_end()),
+            ("/*VECTORGRID_LICENSE*/", VECTORGRID_LICENSE.trim_end()),
             ("/*LEAFLET_CSS*/", &edited(LEAFLET_CSS, &CSS_EDITS)),
             ("/*DATA*/", &data),
             ("/*LEAFLET_JS*/", &edited(LEAFLET_JS, &JS_EDITS)),
+            ("/*VECTORGRID_JS*/", VECTORGRID_JS),
         ],
     );
     Ok((page, omitted))
@@ -203,8 +212,13 @@ mod tests {
         for s in ["sourceMappingURL", "href=\"http", "src=\"http", "@import"] {
             assert!(!html.contains(s), "{s}");
         }
-        // the licence sits in an HTML comment, which "--" would end
-        assert!(!LEAFLET_LICENSE.contains("--"));
+        // the licences sit in an HTML comment, which "--" would end
+        assert!(!LEAFLET_LICENSE.contains("--") && !VECTORGRID_LICENSE.contains("--"));
+        assert!(VECTORGRID_LICENSE.contains("THE BEER-WARE LICENSE"));
+        assert!(html.contains("L.vectorGrid") && !html.contains("/*VECTORGRID_"));
+        assert!(
+            !VECTORGRID_JS.to_lowercase().contains("</script") && !VECTORGRID_JS.contains("<!--")
+        );
         assert!(html.contains("Copyright (c) 2010-2023, Volodymyr Agafonkin"));
         // no style or script text closes its element early
         assert!(!LEAFLET_CSS.to_lowercase().contains("</style"));
