@@ -2580,7 +2580,7 @@ fn run_writes_vector_tiles_when_asked_and_removes_stale_ones() {
     let with = |formats: &str| {
         std::fs::write(
             &config,
-            format!("[inputs]\ngrid = \"grid.csv\"\n[output]\nformats = {formats}\n"),
+            format!("[inputs]\ngrid = \"grid.csv\"\n[output]\nformats = {formats}\n[lisa]\n"),
         )
         .unwrap();
     };
