@@ -50,7 +50,12 @@ fn typed(kind: FieldType, v: Option<f64>) -> Value {
 
 fn cell_polygon(grid: &GridTable, i: usize) -> geo::Geometry<f64> {
     let (x, y) = grid.cells[i];
-    let s = f64::from(grid.spec.cell_size);
+    cell_square(grid.spec, x, y)
+}
+
+/// The square of the cell with lower-left corner (x, y) on `spec`.
+fn cell_square(spec: GridSpec, x: i64, y: i64) -> geo::Geometry<f64> {
+    let s = f64::from(spec.cell_size);
     let (x, y) = (x as f64, y as f64);
     geo::Geometry::Polygon(geo::Rect::new((x, y), (x + s, y + s)).to_polygon())
 }
@@ -279,19 +284,15 @@ pub fn hotspots_layer(grid: &StudyGrid, counts: &[u64], gi: &[GiStar], bins: &[i
         field("gi_p", FieldType::Real),
         field("gi_bin", FieldType::Integer),
     ];
-    let s = f64::from(grid.spec.cell_size);
     let features = grid
         .cells
         .iter()
         .enumerate()
         .map(|(i, &(x, y))| {
             let id = grid.spec.format_id(&grid.style, x, y);
-            let (x, y) = (x as f64, y as f64);
             Feature {
                 id: Value::Text(id.clone()),
-                geometry: geo::Geometry::Polygon(
-                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
-                ),
+                geometry: cell_square(grid.spec, x, y),
                 values: vec![
                     Value::Text(id),
                     Value::Integer(counts[i] as i64),
@@ -433,19 +434,15 @@ pub fn emerging_layer(grid: &StudyGrid, periods: usize, cells: &[EmergingCell]) 
         field("last_z", FieldType::Real),
         field("last_bin", FieldType::Integer),
     ];
-    let s = f64::from(grid.spec.cell_size);
     let features = grid
         .cells
         .iter()
         .zip(cells)
         .map(|(&(x, y), c)| {
             let id = grid.spec.format_id(&grid.style, x, y);
-            let (x, y) = (x as f64, y as f64);
             Feature {
                 id: Value::Text(id.clone()),
-                geometry: geo::Geometry::Polygon(
-                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
-                ),
+                geometry: cell_square(grid.spec, x, y),
                 values: vec![
                     Value::Text(id),
                     Value::Text(c.pattern.as_str().into()),
@@ -482,18 +479,14 @@ pub fn change_layer(spec: GridSpec, style: &IdStyle, changes: &[CellChange]) -> 
         field("transition", FieldType::Text),
         field("status", FieldType::Text),
     ];
-    let s = f64::from(spec.cell_size);
     let class = |c: Option<u8>| c.map_or(Value::Null, |c| Value::Integer(i64::from(c)));
     let mut features: Vec<Feature> = changes
         .iter()
         .map(|c| {
             let id = spec.format_id(style, c.x, c.y);
-            let (x, y) = (c.x as f64, c.y as f64);
             Feature {
                 id: Value::Text(id.clone()),
-                geometry: geo::Geometry::Polygon(
-                    geo::Rect::new((x, y), (x + s, y + s)).to_polygon(),
-                ),
+                geometry: cell_square(spec, c.x, c.y),
                 values: vec![
                     Value::Text(id),
                     c.before.and_then(|b| b.index).into(),

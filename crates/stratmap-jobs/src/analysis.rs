@@ -201,6 +201,46 @@ pub fn hotspot_params(
     Ok((method.band(), method.fdr))
 }
 
+/// The study grid of a command given `--grid` or `--areas` (one of them),
+/// and its events of the types asked for (all when none): what `stratmap
+/// hotspots` and `stratmap emerging` both start from.
+pub fn study_grid_and_events(
+    grid: Option<&Path>,
+    areas: Option<&Path>,
+    events: &Path,
+    types: &[String],
+    config: &Config,
+    notes: &Notes,
+) -> Result<(StudyGrid, Events), Failure> {
+    let grid = match (grid, areas) {
+        (Some(g), None) => {
+            let name = g.display().to_string();
+            study_grid_of(&read_grid(&name, &read_input(g, config)?, config)?)
+        }
+        (None, Some(ar)) => {
+            let spec = config_spec(config)?;
+            let areas = read_areas_file_with(ar, spec.epsg, None, &config.area_options(None))?;
+            crate::footprint::note_overlaps(&areas, notes);
+            study_grid_covering(&areas, spec)?
+        }
+        _ => {
+            return Err(Failure::Usage(
+                "give the study grid as --grid FILE or --areas FILE (one of them)".into(),
+            ))
+        }
+    };
+    let name = events.display().to_string();
+    let read = read_events(
+        &name,
+        &read_input(events, config)?,
+        grid.spec.epsg,
+        grid.spec.epsg,
+    )?;
+    note_no_events(&name, &read, notes);
+    let selected = read.select(&name, types)?;
+    Ok((grid, selected))
+}
+
 /// The files and settings of `stratmap hotspots`.
 pub struct HotspotArgs<'a> {
     /// The events CSV.
@@ -225,32 +265,8 @@ pub struct HotspotArgs<'a> {
 pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let format = format_of(a.out, false)?;
     let (band, fdr) = hotspot_params(a.config, a.band, a.fdr)?;
-    let grid = match (a.grid, a.areas) {
-        (Some(g), None) => {
-            let name = g.display().to_string();
-            study_grid_of(&read_grid(&name, &read_input(g, a.config)?, a.config)?)
-        }
-        (None, Some(ar)) => {
-            let spec = config_spec(a.config)?;
-            let areas = read_areas_file_with(ar, spec.epsg, None, &a.config.area_options(None))?;
-            crate::footprint::note_overlaps(&areas, notes);
-            study_grid_covering(&areas, spec)?
-        }
-        _ => {
-            return Err(Failure::Usage(
-                "give the study grid as --grid FILE or --areas FILE (one of them)".into(),
-            ))
-        }
-    };
-    let name = a.events.display().to_string();
-    let events = read_events(
-        &name,
-        &read_input(a.events, a.config)?,
-        grid.spec.epsg,
-        grid.spec.epsg,
-    )?;
-    note_no_events(&name, &events, notes);
-    let events = events.select(&name, a.types)?;
+    let (grid, events) =
+        study_grid_and_events(a.grid, a.areas, a.events, a.types, a.config, notes)?;
     notes.stage("computing Gi*");
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format)?;

@@ -2,7 +2,7 @@
 //! `stratmap change` (two editions of the index) and the events-by-period
 //! tables of `stratmap indicators --by`.
 
-use crate::analysis::{config_spec, note_no_events, study_grid_covering, study_grid_of};
+use crate::analysis::config_spec;
 use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -15,8 +15,8 @@ use stratmap_core::period::{span, By};
 use stratmap_io::areas::{read_areas_file_with, AreaTable};
 use stratmap_io::config::{parse_by, Config};
 use stratmap_io::csv_out::write_csv;
-use stratmap_io::events::{read_events, Events};
-use stratmap_io::grid_csv::{read_grid, GridTable};
+use stratmap_io::events::Events;
+use stratmap_io::grid_csv::GridTable;
 use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{
     change_layer, emerging_layer, transition_rows, StudyGrid, TRANSITION_COLUMNS,
@@ -245,32 +245,9 @@ pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> 
         )
     })?;
     let method = emerging_method(a.config, a.band, a.time_window, a.fdr)?;
-    let grid = match (a.grid, a.areas) {
-        (Some(g), None) => {
-            let name = g.display().to_string();
-            study_grid_of(&read_grid(&name, &read_input(g, a.config)?, a.config)?)
-        }
-        (None, Some(ar)) => {
-            let spec = config_spec(a.config)?;
-            let areas = read_areas_file_with(ar, spec.epsg, None, &a.config.area_options(None))?;
-            crate::footprint::note_overlaps(&areas, notes);
-            study_grid_covering(&areas, spec)?
-        }
-        _ => {
-            return Err(Failure::Usage(
-                "give the study grid as --grid FILE or --areas FILE (one of them)".into(),
-            ))
-        }
-    };
-    let name = a.events.display().to_string();
-    let events = read_events(
-        &name,
-        &read_input(a.events, a.config)?,
-        grid.spec.epsg,
-        grid.spec.epsg,
+    let (grid, events) = crate::analysis::study_grid_and_events(
+        a.grid, a.areas, a.events, a.types, a.config, notes,
     )?;
-    note_no_events(&name, &events, notes);
-    let events = events.select(&name, a.types)?;
     notes.stage("computing the space-time cube");
     let (layer, summary, bins) = emerging_cube(&grid, &events, by, &method, false, notes)?;
     write_layer(&layer, a.out, format)?;
