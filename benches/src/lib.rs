@@ -112,6 +112,19 @@ impl BenchTown {
         phones: u64,
         seed: u64,
     ) -> io::Result<()> {
+        self.write_records_styled(w, n, phones, seed, TimeStyle::Local)
+    }
+
+    /// [`write_records`](Self::write_records) with timestamps written in
+    /// `style`.
+    pub fn write_records_styled(
+        &self,
+        w: &mut impl Write,
+        n: u64,
+        phones: u64,
+        seed: u64,
+        style: TimeStyle,
+    ) -> io::Result<()> {
         let mut rng = Rng::new(seed);
         let towers = self.towers.len() as u64;
         writeln!(w, "phone_id,timestamp,tower_id")?;
@@ -120,18 +133,67 @@ impl BenchTown {
             // a phone's home tower, and mostly its neighbours in id order
             let home = p.wrapping_mul(2_654_435_761) % towers;
             let t = (home + rng.below(8)) % towers;
-            let day = 5 + rng.below(7);
-            let s = rng.below(86_400);
-            writeln!(
-                w,
-                "p{p:07},2026-10-{day:02} {:02}:{:02}:{:02},T{t:05}",
-                s / 3600,
-                s / 60 % 60,
-                s % 60
-            )?;
+            match style {
+                TimeStyle::Local => {
+                    let day = 5 + rng.below(7);
+                    let s = rng.below(86_400);
+                    writeln!(
+                        w,
+                        "p{p:07},2026-10-{day:02} {:02}:{:02}:{:02},T{t:05}",
+                        s / 3600,
+                        s / 60 % 60,
+                        s % 60
+                    )?;
+                }
+                TimeStyle::Rfc3339 => {
+                    // an instant in the week 2026-10-22 to 2026-10-28 (UTC),
+                    // written in Stockholm's offset of the moment: summer
+                    // time ends at 01:00 UTC on 2026-10-25
+                    let u = 1_792_627_200 + rng.below(7 * 86_400) as i64; // 2026-10-22T00:00Z
+                    let off = if u < 1_792_890_000 { 7200 } else { 3600 };
+                    let l = u + off;
+                    let (day, s) = (l.div_euclid(86_400), l.rem_euclid(86_400));
+                    // day 20 727 since 1970-01-01 is 2026-10-01
+                    let dom = day - 20_727 + 1;
+                    let zone = if rng.below(16) == 0 {
+                        // the same instant in UTC now and then
+                        let (ud, us) = (u.div_euclid(86_400), u.rem_euclid(86_400));
+                        writeln!(
+                            w,
+                            "p{p:07},2026-10-{:02}T{:02}:{:02}:{:02}Z,T{t:05}",
+                            ud - 20_727 + 1,
+                            us / 3600,
+                            us / 60 % 60,
+                            us % 60
+                        )?;
+                        continue;
+                    } else if off == 7200 {
+                        "+02:00"
+                    } else {
+                        "+01:00"
+                    };
+                    writeln!(
+                        w,
+                        "p{p:07},2026-10-{dom:02}T{:02}:{:02}:{:02}{zone},T{t:05}",
+                        s / 3600,
+                        s / 60 % 60,
+                        s % 60
+                    )?;
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// How [`BenchTown::write_records_styled`] writes timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStyle {
+    /// Naive local time, `2026-10-05 09:07:42`, in the week of 5–11 October.
+    Local,
+    /// RFC 3339 with Stockholm's offset (or `Z` for one in 16), over the
+    /// week of 22–28 October 2026, across the end of summer time.
+    Rfc3339,
 }
 
 /// The hot-spot benchmark's grid: `side` × `side` cells of 250 m and a

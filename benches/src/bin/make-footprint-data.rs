@@ -1,17 +1,22 @@
 //! Writes the large footprint benchmark's inputs into a directory:
 //! `areas.geojson`, `towers.csv`, `records.csv`.
 //!
-//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]`
+//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339]`
+//!
+//! `rfc3339` writes instants with Stockholm's offset over the end of summer
+//! time (see `TimeStyle`); `local` (the default) naive local times.
 
 use std::fs::File;
 use std::io::BufWriter;
-use stratmap_benches::BenchTown;
+use stratmap_benches::{BenchTown, TimeStyle};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let num = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let Some(dir) = args.get(1) else {
-        eprintln!("usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES]");
+        eprintln!(
+            "usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339]"
+        );
         std::process::exit(2);
     };
     let dir = std::path::Path::new(dir);
@@ -22,16 +27,25 @@ fn main() -> std::io::Result<()> {
         num(4, 20_000),
         num(5, 200_000),
     );
+    let style = match args.get(6).map(String::as_str) {
+        None | Some("local") => TimeStyle::Local,
+        Some("rfc3339") => TimeStyle::Rfc3339,
+        Some(_) => {
+            eprintln!("the timestamp style is local or rfc3339");
+            std::process::exit(2);
+        }
+    };
     let town = BenchTown::new(areas as usize, towers as usize, 7);
     town.write_areas(&mut BufWriter::new(File::create(
         dir.join("areas.geojson"),
     )?))?;
     town.write_towers(&mut BufWriter::new(File::create(dir.join("towers.csv"))?))?;
-    town.write_records(
+    town.write_records_styled(
         &mut BufWriter::with_capacity(1 << 20, File::create(dir.join("records.csv"))?),
         records,
         phones,
         11,
+        style,
     )?;
     println!(
         "{records} records of {phones} phones, {areas} areas, {towers} towers in {}",

@@ -31,7 +31,11 @@
 //! ```
 
 mod engine;
-pub use engine::{At, FootprintEngine, Record};
+mod keys;
+mod phone_days;
+mod table;
+pub use engine::{At, FootprintEngine, Prepared, Record};
+pub use keys::KeyMap;
 
 use crate::geom::{overlapping_pairs, union_parts, PolygonIndex};
 use geo::MultiPolygon;

@@ -14,7 +14,6 @@
 use crate::csv_table::{detect_delimiter, parse_number, CsvTable};
 use crate::points::{read_point, PointColumns, PointReader};
 use crate::{Error, Problem};
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -23,7 +22,7 @@ use std::io::{BufRead, BufReader, Read};
 use stratmap_core::grid::Epsg;
 
 use stratmap_core::footprint::{
-    At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, Record,
+    At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, KeyMap, Prepared,
 };
 use stratmap_core::notice::Notice;
 
@@ -105,154 +104,7 @@ pub fn parse_tz(name: &str) -> Result<Tz, UnknownTimeZone> {
         .map_err(|_| UnknownTimeZone(name.to_string()))
 }
 
-/// How a timestamp was written. Unix times are told apart by their size:
-/// seconds of any date from 1970 to the year 5000 stay below 10¹¹, the same
-/// dates in milliseconds lie between 10¹¹ and 10¹⁴, and so on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeUnit {
-    /// RFC 3339 or naive local time.
-    Text,
-    /// Unix time in seconds (below 10¹¹).
-    UnixSeconds,
-    /// Unix time in milliseconds (10¹¹ to 10¹⁴).
-    UnixMilliseconds,
-    /// Unix time in microseconds (10¹⁴ to 10¹⁷).
-    UnixMicroseconds,
-    /// Unix time in nanoseconds (10¹⁷ to 10²⁰).
-    UnixNanoseconds,
-}
-
-impl TimeUnit {
-    /// The Unix units, in the order of [`RecordStats::unix_units`].
-    pub const UNIX: [TimeUnit; 4] = [
-        TimeUnit::UnixSeconds,
-        TimeUnit::UnixMilliseconds,
-        TimeUnit::UnixMicroseconds,
-        TimeUnit::UnixNanoseconds,
-    ];
-
-    /// Its name in messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            TimeUnit::Text => "text",
-            TimeUnit::UnixSeconds => "Unix seconds",
-            TimeUnit::UnixMilliseconds => "Unix milliseconds",
-            TimeUnit::UnixMicroseconds => "Unix microseconds",
-            TimeUnit::UnixNanoseconds => "Unix nanoseconds",
-        }
-    }
-}
-
-/// Why a timestamp could not be read. The messages never quote the field:
-/// in a records file a timestamp column may hold anything, a phone id too.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TimestampError {
-    /// The field is empty.
-    #[error("expected a timestamp, found an empty field")]
-    Empty,
-    /// Neither RFC 3339, naive local time nor a number.
-    #[error("expected RFC 3339 (2026-10-05T09:07:42+02:00), local time (2026-10-05 09:07[:42]) or Unix time, found something else")]
-    Format,
-    /// A number too large for a Unix time in any unit, or a date out of range.
-    #[error("expected a Unix time in seconds, milliseconds, microseconds or nanoseconds since 1970, found a number out of range")]
-    OutOfRange,
-    /// A naive local time that the zone skips when clocks are put forward.
-    #[error("the local time does not exist in {0} (clocks were put forward): expected a real local time, or an offset (RFC 3339)")]
-    Nonexistent(Tz),
-}
-
-/// The calendar day (days since 0001-01-01) of a timestamp in `tz`:
-/// RFC 3339 with an offset (`2026-10-05T09:07:42+02:00`, `…Z`), naive local
-/// time `YYYY-MM-DD HH:MM[:SS]` (also with `T`), or Unix time. A naive
-/// time that does not exist in `tz` (in the hour skipped when clocks go
-/// forward) is refused; one that occurs twice (when clocks go back) is on
-/// the same day either way.
-pub fn local_day(raw: &str, tz: &Tz) -> Result<i32, TimestampError> {
-    parse_timestamp(raw, tz).map(|(d, _)| d)
-}
-
-/// [`local_day`] and how the timestamp was written: Unix time in seconds,
-/// milliseconds, microseconds or nanoseconds is told by its size.
-pub fn parse_timestamp(raw: &str, tz: &Tz) -> Result<(i32, TimeUnit), TimestampError> {
-    use chrono::Datelike;
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(TimestampError::Empty);
-    }
-    let day = |d: NaiveDate| d.num_days_from_ce();
-    let b = raw.as_bytes();
-    if b.iter()
-        .all(|c| c.is_ascii_digit() || *c == b'-' || *c == b'.')
-        && !raw[1..].contains('-')
-    {
-        let value: f64 = raw.parse().map_err(|_| TimestampError::Format)?;
-        let (unit, per_second) = match value.abs() {
-            v if v < 1e11 => (TimeUnit::UnixSeconds, 1i64),
-            v if v < 1e14 => (TimeUnit::UnixMilliseconds, 1_000),
-            v if v < 1e17 => (TimeUnit::UnixMicroseconds, 1_000_000),
-            v if v < 1e20 => (TimeUnit::UnixNanoseconds, 1_000_000_000),
-            _ => return Err(TimestampError::OutOfRange),
-        };
-        // whole numbers exactly (nanoseconds pass 2⁵³); fractions by floor
-        let secs = match raw.parse::<i64>() {
-            Ok(n) => n.div_euclid(per_second),
-            Err(_) => (value / per_second as f64).floor() as i64,
-        };
-        let t = DateTime::from_timestamp(secs, 0).ok_or(TimestampError::OutOfRange)?;
-        return Ok((day(t.with_timezone(tz).date_naive()), unit));
-    }
-    if let Some(t) = naive_common(raw) {
-        return local_naive_day(t, tz).map(|d| (d, TimeUnit::Text));
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok((day(t.with_timezone(tz).date_naive()), TimeUnit::Text));
-    }
-    let naive = [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok());
-    match naive {
-        Some(t) => local_naive_day(t, tz).map(|d| (d, TimeUnit::Text)),
-        None => Err(TimestampError::Format),
-    }
-}
-
-/// The day of a naive local time, refused when `tz` skips it.
-fn local_naive_day(t: NaiveDateTime, tz: &Tz) -> Result<i32, TimestampError> {
-    use chrono::Datelike;
-    match tz.from_local_datetime(&t) {
-        LocalResult::None => Err(TimestampError::Nonexistent(*tz)),
-        _ => Ok(t.date().num_days_from_ce()),
-    }
-}
-
-/// `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (or with `T`), the common
-/// case, read without a format parser; anything else is `None`.
-fn naive_common(raw: &str) -> Option<NaiveDateTime> {
-    let b = raw.as_bytes();
-    if !(b.len() == 16 || b.len() == 19) {
-        return None;
-    }
-    let num = |i: usize, n: usize| -> Option<u32> {
-        b[i..i + n].iter().try_fold(0u32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let seps = b[4] == b'-' && b[7] == b'-' && (b[10] == b' ' || b[10] == b'T') && b[13] == b':';
-    if !seps || (b.len() == 19 && b[16] != b':') {
-        return None;
-    }
-    let sec = if b.len() == 19 { num(17, 2)? } else { 0 };
-    NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?.and_hms_opt(
-        num(11, 2)?,
-        num(14, 2)?,
-        sec,
-    )
-}
+pub use crate::timestamps::{local_day, parse_timestamp, DayReader, TimeUnit, TimestampError};
 
 /// Rows left out, with the first few line numbers and what was wrong.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -266,15 +118,6 @@ pub struct Skipped {
 /// How many of the first skipped rows of each kind are kept for the report.
 pub const SHOWN_SKIPPED: usize = 5;
 
-impl Skipped {
-    fn push(&mut self, line: u64, why: String) {
-        self.count += 1;
-        if self.first.len() < SHOWN_SKIPPED {
-            self.first.push((line, why));
-        }
-    }
-}
-
 /// Why a record was left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipKind {
@@ -287,6 +130,16 @@ pub enum SkipKind {
     BadPosition,
     /// Wrong number of fields, a quote left open, or an empty phone id.
     Malformed,
+}
+
+impl SkipKind {
+    /// Every kind, in the order of their numbers (`kind as usize`).
+    pub const ALL: [SkipKind; 4] = [
+        SkipKind::UnknownTower,
+        SkipKind::BadTimestamp,
+        SkipKind::BadPosition,
+        SkipKind::Malformed,
+    ];
 }
 
 /// What happened to the records.
@@ -359,32 +212,16 @@ pub fn tower_weights(areas: &FootprintAreas, towers: &Towers) -> Vec<DiscWeights
     areas.weights_of(&towers.positions)
 }
 
-/// Records per batch: parsed in parallel, then summed by the engine.
-const BATCH: usize = 1 << 16;
+/// Bytes read from the file at a time: cut at the last line end, split
+/// into [`PIECE`]s parsed in parallel while the next chunk is read.
+const CHUNK: usize = 8 << 20;
+/// Bytes of a chunk one worker parses (cut at a line end): small enough to
+/// balance the workers, large enough that a piece's setup does not show.
+const PIECE: usize = 256 << 10;
 /// The longest line a records file may have. A record is a phone id, a
 /// time and a tower or position: a line this long means the file is not a
 /// records file (or a stray quote), and reading on would only fill memory.
 pub const MAX_RECORD_LINE: usize = 64 * 1024;
-
-/// A phone id: where it lies in the batch's text, or unquoted.
-enum PhoneId {
-    At(usize, usize),
-    Owned(Box<[u8]>),
-}
-
-enum Parsed {
-    Ok {
-        day: i32,
-        unit: TimeUnit,
-        phone: PhoneId,
-        at: At,
-    },
-    Skip {
-        kind: SkipKind,
-        line: u64,
-        why: String,
-    },
-}
 
 /// The daily footprint of every record, with counts of what was left out.
 pub struct RecordFootprint<'a> {
@@ -416,6 +253,8 @@ struct Columns {
     point: Option<PointColumns>,
     count: usize,
     delimiter: u8,
+    /// The towers' numbers by id, for the records' lookups.
+    towers: KeyMap,
 }
 
 /// Reads one line of at most [`MAX_RECORD_LINE`] bytes into `buf` (without
@@ -520,34 +359,31 @@ pub fn read_records_into<R: Read + Send>(
         }
     }
     let header_line = line;
-    let (cols, notes) = record_columns(file, header_line, &header, ctx.xy_epsg)?;
+    let (mut cols, notes) = record_columns(file, header_line, &header, ctx.xy_epsg)?;
+    for (id, &i) in &ctx.towers.ids {
+        cols.towers.insert(id.as_bytes(), i);
+    }
     let mut stats = RecordStats::default();
-    // Two batches: one is read from the file while the other is parsed and
-    // summed, so reading (which cannot be split) overlaps the rest.
-    let mut current = Batch::default();
-    let mut next = Batch::default();
+    // Chunks of whole lines: one is read from the file while the one before
+    // is parsed (in pieces, in parallel) and summed, so reading, which
+    // cannot be split, overlaps the rest.
+    let mut chunks = Chunks {
+        input,
+        carry: Vec::new(),
+        first_line: line + 1,
+        done: false,
+    };
     let mut bytes = header.len() as u64;
-    current
-        .fill(&mut input, &mut line, &mut bytes)
-        .map_err(|(e, l)| e.at(file, l))?;
-    loop {
-        let more = current.lines.len() == BATCH;
-        let (filled, ()) = rayon::join(
-            || {
-                if more {
-                    next.fill(&mut input, &mut line, &mut bytes)
-                } else {
-                    Ok(())
-                }
-            },
-            || current.sum(&cols, ctx, engine, &mut stats),
+    let mut current = chunks.next().map_err(|e| e.at(file))?;
+    while let Some(chunk) = current {
+        let (next, summed) = rayon::join(
+            || chunks.next(),
+            || sum_chunk(&chunk, &cols, ctx, engine, &mut stats),
         );
-        filled.map_err(|(e, l)| e.at(file, l))?;
-        progress(stats.read, current.bytes);
-        if !more {
-            break;
-        }
-        std::mem::swap(&mut current, &mut next);
+        summed.map_err(|line| LineError::TooLong.at(file, line))?;
+        bytes += chunk.text.len() as u64;
+        progress(stats.read, bytes);
+        current = next.map_err(|e| e.at(file))?;
     }
     let mut notes = notes;
     if stats.read == 0 {
@@ -661,99 +497,250 @@ fn record_columns(
             point,
             count: headers.len(),
             delimiter,
+            towers: KeyMap::default(),
         },
         notes,
     ))
 }
 
-/// A batch of lines as read from the file.
-#[derive(Default)]
-struct Batch {
+/// Whole lines of the file, and the number of the first.
+struct Chunk {
     text: Vec<u8>,
-    /// Start, end and line number of each record.
-    lines: Vec<(usize, usize, u64)>,
-    /// The byte offset reached.
-    bytes: u64,
+    first_line: u64,
 }
 
-impl Batch {
-    /// Reads up to [`BATCH`] records; blank lines are skipped.
-    fn fill<R: BufRead>(
-        &mut self,
-        input: &mut R,
-        line: &mut u64,
-        bytes: &mut u64,
-    ) -> Result<(), (LineError, u64)> {
-        self.text.clear();
-        self.lines.clear();
-        while self.lines.len() < BATCH {
-            *line += 1;
-            let start = self.text.len();
-            match read_line(input, &mut self.text) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err((e, *line)),
-            }
-            *bytes += (self.text.len() - start + 1) as u64;
-            if self.text[start..].iter().all(u8::is_ascii_whitespace) {
-                self.text.truncate(start);
-            } else {
-                self.lines.push((start, self.text.len(), *line));
-            }
-        }
-        self.bytes = *bytes;
-        Ok(())
-    }
+/// The file in [`Chunk`]s of about [`CHUNK`] bytes, each ending at a line
+/// end (the last maybe not).
+struct Chunks<R> {
+    input: R,
+    /// The start of a line the last chunk cut off.
+    carry: Vec<u8>,
+    /// The number of the next chunk's first line.
+    first_line: u64,
+    done: bool,
+}
 
-    /// Parses the batch in parallel and adds what is good to the engine.
-    fn sum(
-        &self,
-        cols: &Columns,
-        ctx: &RecordContext,
-        engine: &mut FootprintEngine,
-        stats: &mut RecordStats,
-    ) {
-        let parsed: Vec<Parsed> = self
-            .lines
-            .par_chunks(4096)
-            .flat_map_iter(|chunk| {
-                chunk
-                    .iter()
-                    .map(|&(s, e, line)| parse(&self.text[s..e], s, line, cols, ctx))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        stats.read += self.lines.len() as u64;
-        let text = &self.text;
-        let mut records = Vec::with_capacity(parsed.len());
-        for p in &parsed {
-            match p {
-                Parsed::Ok {
-                    day,
-                    unit,
-                    phone,
-                    at,
-                } => {
-                    if let Some(k) = TimeUnit::UNIX.iter().position(|u| u == unit) {
-                        stats.unix_units[k] += 1;
-                    }
-                    let phone = match phone {
-                        PhoneId::At(s, e) => &text[*s..*e],
-                        PhoneId::Owned(b) => b,
-                    };
-                    records.push(Record {
-                        phone,
-                        day: *day,
-                        at: *at,
-                    });
-                }
-                // in file order, as the lines are
-                Parsed::Skip { kind, line, why } => stats.of(*kind).push(*line, why.clone()),
+/// A read that failed: the error and the line it was at.
+struct ChunkError(LineError, u64);
+
+impl ChunkError {
+    fn at(self, file: &str) -> Error {
+        self.0.at(file, self.1)
+    }
+}
+
+impl<R: BufRead> Chunks<R> {
+    fn next(&mut self) -> Result<Option<Chunk>, ChunkError> {
+        if self.done && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut text = std::mem::take(&mut self.carry);
+        text.reserve(CHUNK + 4096);
+        // the end of the last whole line in `text`, once one is there
+        let mut end = memchr::memrchr(b'\n', &text).map(|i| i + 1);
+        while !self.done && (text.len() < CHUNK || end.is_none()) {
+            let avail = self
+                .input
+                .fill_buf()
+                .map_err(|e| ChunkError(LineError::Io(e), self.first_line))?;
+            if avail.is_empty() {
+                self.done = true;
+                break;
+            }
+            let take = avail.len().min(CHUNK + 4096 - text.len().min(CHUNK));
+            let from = text.len();
+            text.extend_from_slice(&avail[..take]);
+            self.input.consume(take);
+            if let Some(i) = memchr::memrchr(b'\n', &text[from..]) {
+                end = Some(from + i + 1);
+            }
+            if end.is_none() && text.len() > MAX_RECORD_LINE {
+                // no line end in sight: the line at the start is too long
+                return Err(ChunkError(LineError::TooLong, self.first_line));
             }
         }
-        stats.used += records.len() as u64;
-        engine.add(&records);
+        let end = match end {
+            Some(e) if !self.done => e,
+            _ => text.len(), // the last chunk takes its last line too
+        };
+        self.carry = text[end..].to_vec();
+        text.truncate(end);
+        let chunk = Chunk {
+            first_line: self.first_line,
+            text,
+        };
+        self.first_line += memchr::memchr_iter(b'\n', &chunk.text).count() as u64;
+        Ok(Some(chunk))
     }
+}
+
+/// What one worker made of a piece of a chunk.
+struct Piece<'a> {
+    records: Prepared<'a>,
+    /// Line ends in the piece.
+    lines: u64,
+    read: u64,
+    /// Per kind (the order of [`SkipKind::ALL`]): how many, and the first
+    /// few with their line within the piece (0 = its first).
+    skipped: [(u64, Vec<(u64, String)>); 4],
+    unix_units: [u64; 4],
+    /// The line, within the piece, that is too long.
+    too_long: Option<u64>,
+}
+
+/// Parses a chunk's pieces in parallel and adds what is good to the
+/// engine; `Err` with the number of a line that is too long.
+fn sum_chunk(
+    chunk: &Chunk,
+    cols: &Columns,
+    ctx: &RecordContext,
+    engine: &mut FootprintEngine,
+    stats: &mut RecordStats,
+) -> Result<(), u64> {
+    let text = &chunk.text[..];
+    let mut bounds = vec![0];
+    while let Some(&start) = bounds.last() {
+        if start >= text.len() {
+            break;
+        }
+        let cut = (start + PIECE).min(text.len());
+        let end = match memchr::memchr(b'\n', &text[cut..]) {
+            Some(i) if cut < text.len() => cut + i + 1,
+            _ => text.len(),
+        };
+        bounds.push(end);
+    }
+    let pieces: Vec<Piece> = bounds
+        .par_windows(2)
+        .map(|w| parse_piece(text, w[0], w[1], cols, ctx))
+        .collect();
+    let mut line = chunk.first_line;
+    let mut parts = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        if let Some(l) = p.too_long {
+            return Err(line + l);
+        }
+        stats.read += p.read;
+        stats.used += p.records.len() as u64;
+        for (kind, (count, first)) in SkipKind::ALL.iter().zip(p.skipped) {
+            let s = stats.of(*kind);
+            s.count += count;
+            let room = SHOWN_SKIPPED.saturating_sub(s.first.len());
+            s.first
+                .extend(first.into_iter().take(room).map(|(l, why)| (line + l, why)));
+        }
+        for (n, m) in stats.unix_units.iter_mut().zip(p.unix_units) {
+            *n += m;
+        }
+        line += p.lines;
+        parts.push(p.records);
+    }
+    engine.add_prepared(parts);
+    Ok(())
+}
+
+thread_local! {
+    /// Each worker thread's reader of timestamps (its offset cache stays
+    /// warm from piece to piece).
+    static DAY_READER: RefCell<Option<DayReader>> = const { RefCell::new(None) };
+}
+
+/// Parses the lines of `text[start..end]` into a [`Piece`].
+fn parse_piece<'a>(
+    text: &'a [u8],
+    start: usize,
+    end: usize,
+    cols: &Columns,
+    ctx: &RecordContext,
+) -> Piece<'a> {
+    DAY_READER.with_borrow_mut(|slot| {
+        let days = match slot {
+            Some(r) if r.tz() == ctx.tz => r,
+            _ => slot.insert(DayReader::new(ctx.tz)),
+        };
+        let mut piece = Piece {
+            records: Prepared::new(text),
+            lines: 0,
+            read: 0,
+            skipped: Default::default(),
+            unix_units: [0; 4],
+            too_long: None,
+        };
+        let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cols.count + 1);
+        let mut at = start;
+        while at < end {
+            let line_end = memchr::memchr(b'\n', &text[at..end]).map_or(end, |i| at + i);
+            let mut line = &text[at..line_end];
+            let here = piece.lines;
+            piece.lines += u64::from(line_end < end);
+            at = line_end + 1;
+            if line.len() > MAX_RECORD_LINE {
+                piece.too_long = Some(here);
+                break;
+            }
+            if let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            piece.read += 1;
+            let parsed = if memchr::memchr(b'"', line).is_none() {
+                fields.clear();
+                let mut from = 0;
+                for i in memchr::memchr_iter(cols.delimiter, line) {
+                    fields.push(&line[from..i]);
+                    from = i + 1;
+                }
+                fields.push(&line[from..]);
+                parse(&fields, cols, ctx, days).map(|(day, unit, at)| {
+                    let phone = fields[cols.phone];
+                    let s = phone.as_ptr() as usize - text.as_ptr() as usize;
+                    piece.records.push_text(s..s + phone.len(), day, at);
+                    unit
+                })
+            } else {
+                quoted(line, cols, ctx, days, &mut piece.records)
+            };
+            match parsed {
+                Ok(unit) => {
+                    if let Some(k) = TimeUnit::UNIX.iter().position(|u| *u == unit) {
+                        piece.unix_units[k] += 1;
+                    }
+                }
+                Err((kind, why)) => {
+                    let (count, first) = &mut piece.skipped[kind as usize];
+                    *count += 1;
+                    if first.len() < SHOWN_SKIPPED {
+                        first.push((here, why));
+                    }
+                }
+            }
+        }
+        piece
+    })
+}
+
+/// A line with a quote: read as one CSV record (unquoted phone ids are
+/// copied into the batch).
+fn quoted(
+    line: &[u8],
+    cols: &Columns,
+    ctx: &RecordContext,
+    days: &mut DayReader,
+    records: &mut Prepared,
+) -> Result<TimeUnit, (SkipKind, String)> {
+    let Some(owned) = fields(line, cols.delimiter) else {
+        return Err((
+            SkipKind::Malformed,
+            "a quote is opened and not closed on this line: expected each record on one line"
+                .into(),
+        ));
+    };
+    let f: Vec<&[u8]> = owned.iter().map(|c| &c[..]).collect();
+    let (day, unit, at) = parse(&f, cols, ctx, days)?;
+    records.push(f[cols.phone], day, at);
+    Ok(unit)
 }
 
 thread_local! {
@@ -800,58 +787,54 @@ fn fields(line: &[u8], delimiter: u8) -> Option<Vec<std::borrow::Cow<'_, [u8]>>>
     }
 }
 
-/// One record parsed from its line (which starts at `offset` in the batch).
-/// Its phone id is only hashed, and no field of it is ever copied into a
-/// reason: the reasons say which column and what was expected.
-fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordContext) -> Parsed {
-    let skip = |kind: SkipKind, why: String| Parsed::Skip { kind, line, why };
-    let Some(f) = fields(text, cols.delimiter) else {
-        return skip(
-            SkipKind::Malformed,
-            "a quote is opened and not closed on this line: expected each record on one line"
-                .into(),
-        );
-    };
+/// One record from its fields: its day, how its time was written and where
+/// it was. Its phone id is only checked for being there, and no field of it
+/// is ever copied into a reason: the reasons say which column and what was
+/// expected.
+fn parse(
+    f: &[&[u8]],
+    cols: &Columns,
+    ctx: &RecordContext,
+    days: &mut DayReader,
+) -> Result<(i32, TimeUnit, At), (SkipKind, String)> {
     if f.len() != cols.count {
-        return skip(
+        return Err((
             SkipKind::Malformed,
             format!(
                 "expected {} fields as in the header, found {}",
                 cols.count,
                 f.len()
             ),
-        );
+        ));
     }
-    let field = |c: usize| std::str::from_utf8(&f[c]).map(str::trim);
-    let phone = &f[cols.phone];
-    if phone.iter().all(u8::is_ascii_whitespace) {
-        return skip(
+    let field = |c: usize| std::str::from_utf8(f[c]).map(str::trim);
+    if f[cols.phone].iter().all(u8::is_ascii_whitespace) {
+        return Err((
             SkipKind::Malformed,
             "column phone_id: expected a phone id, found an empty field".into(),
-        );
+        ));
     }
     let Ok(ts) = field(cols.timestamp) else {
-        return skip(
+        return Err((
             SkipKind::BadTimestamp,
             "column timestamp: expected UTF-8 text".into(),
-        );
+        ));
     };
-    let (day, unit) = match parse_timestamp(ts, &ctx.tz) {
-        Ok(d) => d,
-        Err(m) => return skip(SkipKind::BadTimestamp, format!("column timestamp: {m}")),
-    };
+    let (day, unit) = days
+        .read(ts)
+        .map_err(|m| (SkipKind::BadTimestamp, format!("column timestamp: {m}")))?;
     let tower = cols
         .tower
         .map(|c| field(c).unwrap_or(""))
         .filter(|t| !t.is_empty());
     let at = match (tower, &cols.point) {
-        (Some(t), _) => match ctx.towers.ids.get(t) {
-            Some(&i) => At::Tower(i),
+        (Some(t), _) => match cols.towers.get(t.as_bytes()) {
+            Some(i) => At::Tower(i),
             None => {
-                return skip(
+                return Err((
                     SkipKind::UnknownTower,
                     "column tower_id: expected a tower of the towers file, found an id it does not list".into(),
-                )
+                ))
             }
         },
         (None, Some(pc)) => {
@@ -868,33 +851,21 @@ fn parse(text: &[u8], offset: usize, line: u64, cols: &Columns, ctx: &RecordCont
             };
             let (x, y) = match (num(pc.x, xn), num(pc.y, yn)) {
                 (Ok(x), Ok(y)) => (x, y),
-                (Err(m), _) | (_, Err(m)) => return skip(SkipKind::BadPosition, m),
+                (Err(m), _) | (_, Err(m)) => return Err((SkipKind::BadPosition, m)),
             };
             match locate_here(pc.epsg, ctx.working, x, y) {
                 Ok(p) => At::Position(p.0, p.1),
-                Err(m) => return skip(SkipKind::BadPosition, format!("columns {xn},{yn}: {m}")),
+                Err(m) => return Err((SkipKind::BadPosition, format!("columns {xn},{yn}: {m}"))),
             }
         }
         (None, None) => {
-            return skip(
+            return Err((
                 SkipKind::UnknownTower,
                 "column tower_id: expected a tower id, found an empty field".into(),
-            )
+            ))
         }
     };
-    let phone_id = match &f[cols.phone] {
-        std::borrow::Cow::Borrowed(b) => {
-            let s = b.as_ptr() as usize - text.as_ptr() as usize + offset;
-            PhoneId::At(s, s + b.len())
-        }
-        std::borrow::Cow::Owned(b) => PhoneId::Owned(b.clone().into_boxed_slice()),
-    };
-    Parsed::Ok {
-        day,
-        unit,
-        phone: phone_id,
-        at,
-    }
+    Ok((day, unit, at))
 }
 
 #[cfg(test)]
@@ -908,7 +879,9 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> i32 {
         use chrono::Datelike;
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().num_days_from_ce()
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .num_days_from_ce()
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub mod problem;
 pub mod render;
 pub mod sink;
 pub mod styles;
+pub mod timestamps;
 
 pub use problem::{Error, Problem};
 

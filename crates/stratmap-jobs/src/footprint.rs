@@ -158,6 +158,15 @@ pub fn compute<R: Read + Send>(
         notes.say(n);
     }
     report_skipped(rname, &fp.stats, p.strict, notes)?;
+    if std::env::var_os("STRATMAP_ENGINE_STATS").is_some() {
+        // for the benchmarks (docs/benchmarks.md): the engine's memory
+        let (bytes, days) = (fp.engine.state_bytes(), fp.engine.phone_days().max(1));
+        eprintln!(
+            "engine state: {:.1} MB, {:.1} bytes per phone-day ({days} phone-days)",
+            bytes as f64 / 1e6,
+            bytes as f64 / days as f64
+        );
+    }
     notes.stage("summing per area");
     let (cat, names) = category_numbers(&areas.categories());
     let totals = fp.totals(&cat, names.len());

@@ -26,7 +26,10 @@
 //! assert_eq!(totals.outside(), 0.75);
 //! ```
 
-use super::{DailyFootprint, DiscWeights, FootprintAreas, FootprintTotals};
+use super::keys::packed;
+use super::phone_days::PhoneDays;
+use super::table::{mix, Key as _, Table};
+use super::{DiscWeights, FootprintAreas, FootprintTotals};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 use std::borrow::Cow;
@@ -60,47 +63,221 @@ const SHARDS: usize = 64;
 /// appearance, and their phone-days.
 #[derive(Default)]
 struct Shard {
-    /// Phone number by the 64-bit hash of its key.
-    by_hash: FxHashMap<u64, u32>,
-    /// Each phone's key, to tell apart two keys with the same hash.
-    keys: Vec<Box<[u8]>>,
-    /// Phones whose hash another phone had first (practically never).
-    collided: FxHashMap<Box<[u8]>, u32>,
-    footprint: DailyFootprint,
+    /// Phone number by packed key (short keys themselves, long keys by
+    /// their number in `long`).
+    phones: Table<[u64; 2], u32>,
+    /// Keys too long to pack, numbered.
+    long: FxHashMap<Box<[u8]>, u32>,
+    /// Phones numbered so far.
+    count: u32,
+    days: PhoneDays,
 }
 
 impl Shard {
-    fn intern(&mut self, hash: u64, key: &[u8]) -> u32 {
-        let next = self.keys.len() as u32;
-        match self.by_hash.get(&hash) {
-            Some(&p) if *self.keys[p as usize] == *key => p,
-            Some(_) => *self.collided.entry(key.into()).or_insert_with(|| {
-                self.keys.push(key.into());
-                next
-            }),
+    /// The packed key of a long key.
+    fn long_key(&mut self, key: &[u8]) -> [u64; 2] {
+        let next = self.long.len() as u32;
+        let id = match self.long.get(key) {
+            Some(&id) => id,
             None => {
-                self.by_hash.insert(hash, next);
-                self.keys.push(key.into());
+                self.long.insert(key.into(), next);
                 next
             }
+        };
+        [u64::from(id), LONG]
+    }
+
+    /// The number of the phone with this packed key.
+    #[inline]
+    fn intern(&mut self, key: [u64; 2]) -> u32 {
+        let next = self.count;
+        let (mut new, mut number) = (false, next);
+        self.phones.update(key, |p| match p {
+            Some(p) => {
+                number = p;
+                p
+            }
+            None => {
+                new = true;
+                next
+            }
+        });
+        if new {
+            // a shard's phone numbers stay below u32::MAX (phone-day keys
+            // use it as their empty mark): 2⁵⁸ phones in all
+            self.count = self
+                .count
+                .checked_add(1)
+                .filter(|&c| c < u32::MAX)
+                .expect("more than 4 × 10⁹ phones in one shard of the footprint engine");
         }
+        number
+    }
+
+    /// Bytes held, tables at their capacity.
+    fn bytes(&self) -> usize {
+        self.phones.bytes()
+            + self
+                .long
+                .keys()
+                .map(|k| k.len() + std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
+                .sum::<usize>()
+            + self.days.bytes()
     }
 }
 
-/// A well-mixed 64-bit hash of a phone key: Fx over the bytes, then the
-/// SplitMix64 finaliser so every bit depends on every byte.
-fn phone_hash(phone: &[u8]) -> u64 {
+/// The top byte of a packed key's second word for a key numbered in
+/// `Shard::long` (a short key has its length there, at most 15).
+const LONG: u64 = 0xFE << 56;
+/// The top byte of an entry's key that is not packed yet: too long, and
+/// given by where it lies (start in the first word, length in the second).
+const UNPACKED: u64 = 0xFF << 56;
+/// In an unpacked key's first word: it lies in the batch's own bytes.
+const IN_ARENA: u64 = 1 << 63;
+
+/// A well-mixed 64-bit hash of a phone key too long to pack: Fx over the
+/// bytes, then the SplitMix64 finaliser so every bit depends on every byte.
+fn long_hash(phone: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     h.write(phone);
-    let mut z = h.finish() ^ phone.len() as u64;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    mix(h.finish() ^ phone.len() as u64)
 }
 
+/// The shard of a phone by its hash: the low bits (the phone tables choose
+/// buckets by the high bits of the same hash, which must not be the same
+/// in every phone of a shard).
+#[inline]
 fn shard_of(hash: u64) -> usize {
-    (hash >> 58) as usize % SHARDS
+    hash as usize % SHARDS
 }
+
+/// A record's place in where it was: a tower number, or (with this bit) an
+/// own position of its batch.
+const OWN: u32 = 1 << 31;
+
+/// One record of a [`Prepared`] batch: 24 bytes.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// The phone's key, packed, or where it lies when too long.
+    key: [u64; 2],
+    day: i32,
+    at: u32,
+}
+
+/// Records hashed and spread over the engine's shards, ready to be summed
+/// by [`FootprintEngine::add_prepared`]. Readers that parse in parallel make
+/// one per worker, each over its slice of the input. Phone keys of up to 15
+/// bytes are packed into the record; longer ones stay where they lie in the
+/// text (or are copied into the batch, for keys that had to be unquoted).
+/// No record is kept after it is summed.
+///
+/// ```
+/// use geo::{polygon, MultiPolygon};
+/// use stratmap_core::footprint::{At, FootprintAreas, FootprintEngine, Prepared};
+///
+/// let a = polygon![(x: 0.0, y: -5000.0), (x: 5000.0, y: -5000.0), (x: 5000.0, y: 5000.0), (x: 0.0, y: 5000.0)];
+/// let areas = FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0);
+/// let mut engine = FootprintEngine::new(&areas, &[(0.0, 0.0)]);
+/// let text = b"phone-1\nphone-2";
+/// let mut batch = Prepared::new(text);
+/// batch.push_text(0..7, 20_000, At::Tower(0));
+/// batch.push_text(8..15, 20_000, At::Position(-3000.0, 0.0));
+/// batch.push(b"phone-1", 20_000, At::Position(-3000.0, 0.0));
+/// engine.add_prepared(vec![batch]);
+/// let t = engine.totals(&[0], 1);
+/// assert_eq!((engine.records(), engine.phone_days()), (3, 2));
+/// assert_eq!(t.footprint(0), 0.25); // phone-1: ½ × ½
+/// assert_eq!(t.outside(), 1.75);
+/// ```
+pub struct Prepared<'a> {
+    text: &'a [u8],
+    arena: Vec<u8>,
+    own: Vec<(f64, f64)>,
+    shards: Vec<Vec<Entry>>,
+    records: usize,
+}
+
+impl<'a> Prepared<'a> {
+    /// An empty batch whose keys lie in `text` (any bytes).
+    pub fn new(text: &'a [u8]) -> Self {
+        Prepared {
+            text,
+            arena: Vec::new(),
+            own: Vec::new(),
+            shards: vec![Vec::new(); SHARDS],
+            records: 0,
+        }
+    }
+
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// Whether the batch has no record.
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// A record whose phone key is `text[range]`.
+    ///
+    /// # Panics
+    /// When the range is not within the text given to [`Prepared::new`].
+    #[inline]
+    pub fn push_text(&mut self, range: std::ops::Range<usize>, day: i32, at: At) {
+        let key = &self.text[range.clone()];
+        match packed(key) {
+            Some(p) => self.entry(p.hash(), p, day, at),
+            None => {
+                let hash = long_hash(key);
+                let where_ = [range.start as u64, key.len() as u64 | UNPACKED];
+                self.entry(hash, where_, day, at);
+            }
+        }
+    }
+
+    /// A record whose phone key is copied into the batch (when too long to
+    /// pack).
+    pub fn push(&mut self, phone: &[u8], day: i32, at: At) {
+        match packed(phone) {
+            Some(p) => self.entry(p.hash(), p, day, at),
+            None => {
+                let hash = long_hash(phone);
+                let start = self.arena.len() as u64 | IN_ARENA;
+                self.arena.extend_from_slice(phone);
+                self.entry(hash, [start, phone.len() as u64 | UNPACKED], day, at);
+            }
+        }
+    }
+
+    #[inline]
+    fn entry(&mut self, hash: u64, key: [u64; 2], day: i32, at: At) {
+        let at = match at {
+            At::Tower(t) => t & !OWN,
+            At::Position(x, y) => {
+                self.own.push((x, y));
+                (self.own.len() - 1) as u32 | OWN
+            }
+        };
+        self.shards[shard_of(hash)].push(Entry { key, day, at });
+        self.records += 1;
+    }
+
+    /// The bytes of a key too long to pack.
+    fn long_bytes(&self, key: [u64; 2]) -> &[u8] {
+        let len = (key[1] & !UNPACKED) as usize;
+        let start = (key[0] & !IN_ARENA) as usize;
+        let from = if key[0] & IN_ARENA == 0 {
+            self.text
+        } else {
+            &self.arena
+        };
+        &from[start..start + len]
+    }
+}
+
+/// Records ahead whose buckets are asked for (see `table`).
+const AHEAD: usize = 8;
 
 /// Sums records into daily footprints as they stream in; see the module.
 pub struct FootprintEngine<'a> {
@@ -140,45 +317,75 @@ impl<'a> FootprintEngine<'a> {
     /// is a caller's error: it panics in debug builds and is left out
     /// otherwise (readers check tower ids first and count the unknown ones).
     pub fn add(&mut self, batch: &[Record]) {
-        // the hashes and the discs of own positions, in parallel
-        let prepared: Vec<(u64, Option<DiscWeights>)> = batch
-            .par_iter()
-            .with_min_len(1024)
-            .map(|r| {
-                let own = match r.at {
-                    At::Position(x, y) => Some(self.areas.weights((x, y))),
-                    At::Tower(_) => None,
-                };
-                (phone_hash(r.phone), own)
+        // prepared in parallel, in slices, as a reader's workers would
+        let parts: Vec<Prepared> = batch
+            .par_chunks(8192)
+            .map(|chunk| {
+                let mut part = Prepared::new(&[]);
+                for r in chunk {
+                    part.push(r.phone, r.day, r.at);
+                }
+                part
             })
             .collect();
-        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
-        for (i, (hash, _)) in prepared.iter().enumerate() {
-            buckets[shard_of(*hash)].push(i as u32);
-        }
+        self.add_prepared(parts);
+    }
+
+    /// Adds prepared batches, in their order (see [`Prepared`]); the same
+    /// totals as [`FootprintEngine::add`] of their records.
+    pub fn add_prepared(&mut self, parts: Vec<Prepared>) {
+        // the discs of own positions, in parallel
+        let areas = self.areas;
+        let own: Vec<Vec<DiscWeights>> = parts
+            .par_iter()
+            .map(|p| p.own.iter().map(|&c| areas.weights(c)).collect())
+            .collect();
         let towers = &*self.towers;
         let added: u64 = self
             .shards
             .par_iter_mut()
-            .zip(&buckets)
-            .map(|(shard, idx)| {
-                let mut n = 0;
-                for &i in idx {
-                    let (hash, own) = &prepared[i as usize];
-                    let r = &batch[i as usize];
-                    let w = match (&r.at, own) {
-                        (_, Some(w)) => w,
-                        (At::Tower(t), None) => match towers.get(*t as usize) {
-                            Some(w) => w,
-                            None => {
-                                debug_assert!(false, "tower {t} is not in the engine's list");
-                                continue;
-                            }
-                        },
-                        (At::Position(..), None) => continue,
+            .enumerate()
+            .map(|(s, shard)| {
+                // this shard's records of every batch, in order
+                let list: Vec<(&Prepared, &Vec<DiscWeights>, &Entry)> = parts
+                    .iter()
+                    .zip(&own)
+                    .flat_map(|(p, o)| p.shards[s].iter().map(move |e| (p, o, e)))
+                    .collect();
+                // the phones' numbers, then the phone-days, each lookup
+                // asking for the bucket of a record AHEAD records on
+                let mut phones = Vec::with_capacity(list.len());
+                for (i, &(part, _, e)) in list.iter().enumerate() {
+                    if let Some((_, _, next)) = list.get(i + AHEAD) {
+                        if next.key[1] & UNPACKED != UNPACKED {
+                            shard.phones.prefetch(next.key);
+                        }
+                    }
+                    let key = if e.key[1] & UNPACKED == UNPACKED {
+                        shard.long_key(part.long_bytes(e.key))
+                    } else {
+                        e.key
                     };
-                    let phone = shard.intern(*hash, r.phone);
-                    shard.footprint.add(phone, r.day, w);
+                    phones.push(shard.intern(key));
+                }
+                let mut n = 0;
+                for (i, &(_, own, e)) in list.iter().enumerate() {
+                    if let (Some((_, _, next)), Some(&p)) =
+                        (list.get(i + AHEAD), phones.get(i + AHEAD))
+                    {
+                        shard.days.prefetch(p, next.day);
+                    }
+                    let phone = phones[i];
+                    if e.at & OWN != 0 {
+                        shard
+                            .days
+                            .add_own(phone, e.day, &own[(e.at & !OWN) as usize]);
+                    } else if (e.at as usize) < towers.len() {
+                        shard.days.add_tower(phone, e.day, e.at);
+                    } else {
+                        debug_assert!(false, "tower {} is not in the engine's list", e.at);
+                        continue;
+                    }
                     n += 1;
                 }
                 n
@@ -194,17 +401,24 @@ impl<'a> FootprintEngine<'a> {
 
     /// Distinct phone-days so far.
     pub fn phone_days(&self) -> usize {
-        self.shards.iter().map(|s| s.footprint.phone_days()).sum()
+        self.shards.par_iter().map(|s| s.days.len()).sum()
+    }
+
+    /// Bytes the engine's state holds (its tables at their capacity, the
+    /// phones' keys, the phone-days), for reports on memory per phone-day.
+    pub fn state_bytes(&self) -> usize {
+        self.shards.iter().map(Shard::bytes).sum()
     }
 
     /// The totals per area; `category[a]` is area a's category number, of
-    /// `categories` (see [`DailyFootprint::totals`]). Shards are summed in
-    /// parallel and merged in integers, so the result does not depend on
-    /// the thread count.
+    /// `categories` (see [`super::DailyFootprint::totals`]). Shards are
+    /// summed in parallel and merged in integers, so the result does not
+    /// depend on the thread count.
     pub fn totals(&self, category: &[u32], categories: usize) -> FootprintTotals {
+        let towers = &*self.towers;
         self.shards
             .par_iter()
-            .map(|s| s.footprint.totals(category, categories))
+            .map(|s| s.days.totals(towers, category, categories))
             .reduce(
                 || FootprintTotals::new(category.len(), categories),
                 |mut a, b| {

@@ -1,0 +1,303 @@
+//! The compact state of one shard's phone-days: which towers each phone-day
+//! saw and how often, never the records, and never a weight until the end.
+//!
+//! A phone-day is 20 bytes in an open-addressing table, its record count and its first
+//! tower inline (the common day, at one tower, allocates nothing); each
+//! further distinct tower of the day is a 12-byte node in one arena per
+//! shard. The weights are summed only when the totals are asked for:
+//! Σ over the day's towers of count × the tower's fixed-point part, which
+//! is exactly the sum, record by record, that the method asks for, so the
+//! totals are the same integers as summing each record as it comes.
+//!
+//! Records with their own positions (not a tower of the list) have a disc
+//! of their own: their weights are summed as they come into a
+//! [`DailyFootprint`], and the two are joined, day by day, at the end.
+
+use super::table::Table;
+use super::{AreaSum, DailyFootprint, DiscWeights, FootprintTotals, PhoneDay};
+
+/// No node: the end of a phone-day's list of further towers.
+const NONE: u32 = u32::MAX;
+
+/// A phone-day: its tower records, its first tower and the list of the
+/// others. The first tower's count is `n` less the counts in the list.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    n: u32,
+    tower: u32,
+    next: u32,
+}
+
+/// A further tower of a phone-day, and how many of its records were there.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    tower: u32,
+    count: u32,
+    next: u32,
+}
+
+/// Nodes in blocks of [`BLOCK`]: the arena grows a block at a time, never
+/// by copying itself into one twice its size.
+#[derive(Default)]
+struct Nodes(Vec<Vec<Node>>);
+
+/// Nodes in a block (a power of two).
+const BLOCK: usize = 1 << 14;
+
+impl Nodes {
+    /// Adds a node; its number.
+    fn push(&mut self, node: Node) -> u32 {
+        if self.0.last().is_none_or(|b| b.len() == BLOCK) {
+            self.0.push(Vec::with_capacity(BLOCK));
+        }
+        let blocks = self.0.len();
+        let last = &mut self.0[blocks - 1];
+        last.push(node);
+        ((blocks - 1) * BLOCK + last.len() - 1) as u32
+    }
+
+    fn get(&self, k: u32) -> &Node {
+        let k = k as usize;
+        &self.0[k / BLOCK][k % BLOCK]
+    }
+
+    fn get_mut(&mut self, k: u32) -> &mut Node {
+        let k = k as usize;
+        &mut self.0[k / BLOCK][k % BLOCK]
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.len() * BLOCK * std::mem::size_of::<Node>()
+    }
+}
+
+/// The phone-days of one shard. Phones are numbered by the caller.
+#[derive(Default)]
+pub(super) struct PhoneDays {
+    days: Table<u64, Slot>,
+    more: Nodes,
+    /// Days with records at their own positions, summed as they come.
+    own: DailyFootprint,
+}
+
+impl PhoneDays {
+    /// Asks for the bucket of `phone` on `day` ahead of its record.
+    #[inline]
+    pub(super) fn prefetch(&self, phone: u32, day: i32) {
+        self.days.prefetch(day_key(phone, day));
+    }
+
+    /// One record of `phone` on `day` at tower `tower`.
+    #[inline]
+    pub(super) fn add_tower(&mut self, phone: u32, day: i32, tower: u32) {
+        let more = &mut self.more;
+        self.days.update(day_key(phone, day), |slot| {
+            let Some(mut slot) = slot else {
+                return Slot {
+                    n: 1,
+                    tower,
+                    next: NONE,
+                };
+            };
+            // saturates only past 4 × 10⁹ records of one phone in a day
+            slot.n = slot.n.saturating_add(1);
+            if slot.tower == tower {
+                return slot;
+            }
+            let mut k = slot.next;
+            while k != NONE {
+                let node = more.get_mut(k);
+                if node.tower == tower {
+                    node.count += 1;
+                    return slot;
+                }
+                k = node.next;
+            }
+            slot.next = more.push(Node {
+                tower,
+                count: 1,
+                next: slot.next,
+            });
+            slot
+        });
+    }
+
+    /// One record of `phone` on `day` with its own disc.
+    pub(super) fn add_own(&mut self, phone: u32, day: i32, w: &DiscWeights) {
+        self.own.add(phone, day, w);
+    }
+
+    /// Distinct phone-days.
+    pub(super) fn len(&self) -> usize {
+        let own_only = self
+            .own
+            .days
+            .keys()
+            .filter(|&&(p, d)| self.days.get(day_key(p, d)).is_none())
+            .count();
+        self.days.len() + own_only
+    }
+
+    /// Bytes held (tables at their capacity), for the memory report.
+    pub(super) fn bytes(&self) -> usize {
+        let table = |cap: usize, entry: usize| cap * (entry + 1);
+        self.days.bytes()
+            + self.more.bytes()
+            + table(
+                self.own.days.capacity(),
+                std::mem::size_of::<((u32, i32), PhoneDay)>(),
+            )
+            + self
+                .own
+                .days
+                .values()
+                .map(|d| d.areas.capacity() * std::mem::size_of::<AreaSum>())
+                .sum::<usize>()
+    }
+
+    /// The totals per area (see [`DailyFootprint::totals`]): each phone-day's
+    /// sums are made from its towers' weights, then shared out as records
+    /// summed one by one would be.
+    pub(super) fn totals(
+        &self,
+        towers: &[DiscWeights],
+        category: &[u32],
+        categories: usize,
+    ) -> FootprintTotals {
+        let mut days: Vec<(u64, Slot)> = self.days.iter().collect();
+        days.sort_unstable_by_key(|(key, _)| *key);
+        let mut own: Vec<(u64, &PhoneDay)> = self
+            .own
+            .days
+            .iter()
+            .map(|(&(p, d), pd)| (day_key(p, d), pd))
+            .collect();
+        own.sort_unstable_by_key(|(key, _)| *key);
+        let mut t = Tally::new(category, categories);
+        let (mut i, mut j) = (0, 0);
+        // the two sorted lists, joined by (phone, day)
+        while i < days.len() || j < own.len() {
+            let key = match (days.get(i), own.get(j)) {
+                (Some(a), Some(b)) => a.0.min(b.0),
+                (Some(a), None) => a.0,
+                (None, Some(b)) => b.0,
+                (None, None) => break,
+            };
+            let mut n = 0u64;
+            if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
+                n += u64::from(slot.n);
+                let mut first = slot.n;
+                let mut at = slot.next;
+                while at != NONE {
+                    let node = *self.more.get(at);
+                    t.add_disc(&towers[node.tower as usize], u128::from(node.count));
+                    first = first.saturating_sub(node.count);
+                    at = node.next;
+                }
+                t.add_disc(&towers[slot.tower as usize], u128::from(first));
+                i += 1;
+            }
+            if let Some((_, pd)) = own.get(j).filter(|(k, _)| *k == key) {
+                n += u64::from(pd.n);
+                t.add_sums(pd);
+                j += 1;
+            }
+            t.close_day((key >> 32) as u32, n);
+        }
+        t.totals
+    }
+}
+
+/// A phone-day's key: the phone in the high half (so keys sort by phone),
+/// the day's bits in the low.
+#[inline]
+fn day_key(phone: u32, day: i32) -> u64 {
+    (u64::from(phone) << 32) | u64::from(day as u32)
+}
+
+/// The totals being made, and the sums of the phone-day at hand.
+struct Tally<'a> {
+    totals: FootprintTotals,
+    category: &'a [u32],
+    categories: usize,
+    /// The day's sum per area, for the areas in `touched`.
+    sum: Vec<u128>,
+    touched: Vec<u32>,
+    outside: u128,
+    seen_area: Vec<u32>,
+    seen_cat: Vec<u32>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(category: &'a [u32], categories: usize) -> Self {
+        let n_areas = category.len();
+        Tally {
+            totals: FootprintTotals::new(n_areas, categories),
+            category,
+            categories,
+            sum: vec![0; n_areas],
+            touched: Vec::new(),
+            outside: 0,
+            seen_area: vec![u32::MAX; n_areas],
+            seen_cat: vec![u32::MAX; categories],
+        }
+    }
+
+    fn add(&mut self, a: u32, q: u128) {
+        let Some(s) = self.sum.get_mut(a as usize) else {
+            return; // an area number beyond the table: not counted, as before
+        };
+        // every overlapping area has a weight of at least 1, so a zero sum
+        // is an area not yet touched (or touched by a caller's zero weight)
+        if *s == 0 && !self.touched.contains(&a) {
+            self.touched.push(a);
+        }
+        *s += q;
+    }
+
+    /// `count` records at the disc `w`.
+    fn add_disc(&mut self, w: &DiscWeights, count: u128) {
+        if count == 0 {
+            return;
+        }
+        self.outside += count * u128::from(w.outside);
+        for &(a, q) in &w.areas {
+            self.add(a, count * u128::from(q));
+        }
+    }
+
+    /// The sums of records with their own discs.
+    fn add_sums(&mut self, pd: &PhoneDay) {
+        self.outside += pd.outside.value();
+        for s in &pd.areas {
+            self.add(s.area, s.value());
+        }
+    }
+
+    /// Shares the day's sums over its `n` records, for `phone`.
+    fn close_day(&mut self, phone: u32, n: u64) {
+        let t = &mut self.totals;
+        let n = u128::from(n.max(1));
+        // DISC_ONE = DAY_ONE: the day's share is the mean of its weights
+        let share = |s: u128| (s + n / 2) / n;
+        t.total_phone_days += 1;
+        t.outside += share(self.outside);
+        self.outside = 0;
+        for &a in &self.touched {
+            let a = a as usize;
+            t.footprint[a] += share(self.sum[a]);
+            self.sum[a] = 0;
+            t.phone_days[a] += 1;
+            if self.seen_area[a] != phone {
+                self.seen_area[a] = phone;
+                t.unique_phones[a] += 1;
+            }
+            let c = self.category[a] as usize;
+            if c < self.categories && self.seen_cat[c] != phone {
+                self.seen_cat[c] = phone;
+                t.category_phones[c] += 1;
+            }
+        }
+        self.touched.clear();
+    }
+}
