@@ -51,8 +51,8 @@ struct Bucket<K, V> {
 
 /// The table; see the module. A hash chooses its home bucket by
 /// multiplying (`hash × buckets / 2⁶⁴`), so the bucket count needs not be
-/// a power of two and the table grows by half: it is always between half
-/// and three quarters full, 20-byte buckets are 27 to 40 bytes a key.
+/// a power of two and the table grows by half: it is always between 8/15
+/// and 4/5 full, so 20-byte buckets take 25 to 38 bytes a key.
 pub(super) struct Table<K, V> {
     buckets: Vec<Bucket<K, V>>,
     len: usize,
@@ -111,7 +111,7 @@ impl<K: Key, V: Copy + Default> Table<K, V> {
     /// returns.
     #[inline]
     pub(super) fn update(&mut self, key: K, f: impl FnOnce(Option<V>) -> V) {
-        if (self.len + 1) * 4 > self.buckets.len() * 3 {
+        if (self.len + 1) * 5 > self.buckets.len() * 4 {
             self.grow();
         }
         let mut i = self.home(key);
