@@ -278,8 +278,19 @@ pub fn read_parquet_records_into(
     engine: &mut FootprintEngine,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<(RecordStats, Vec<Notice>), Error> {
-    let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
-    let first = open()?;
+    read_into(file, path, ctx, engine, progress).map(|(stats, notes, _)| (stats, notes))
+}
+
+/// [`read_parquet_records_into`], and how many tower dictionaries were
+/// looked up.
+fn read_into(
+    file: &str,
+    path: &Path,
+    ctx: &RecordContext,
+    engine: &mut FootprintEngine,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<(RecordStats, Vec<Notice>, u64), Error> {
+    let first = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let size = first.metadata().map(|m| m.len()).unwrap_or(0);
     let not_parquet = |e: parquet::errors::ParquetError| {
         problem(
@@ -312,6 +323,7 @@ pub fn read_parquet_records_into(
     let mut state = State {
         stats: RecordStats::default(),
         dictionary: None,
+        dictionaries: 0,
     };
     let mut row = 0u64;
     let mut current = next_batch(file, &mut readers, row)?;
@@ -336,7 +348,7 @@ pub fn read_parquet_records_into(
         )));
     }
     notes.extend(unit_notes(file, &stats));
-    Ok((stats, notes))
+    Ok((stats, notes, state.dictionaries))
 }
 
 /// The notes on Unix time units, as the CSV reader gives them.
@@ -402,6 +414,8 @@ struct State {
     stats: RecordStats,
     /// The last tower dictionary and each of its values looked up.
     dictionary: Option<(ArrayRef, Arc<Vec<Lookup>>)>,
+    /// Tower dictionaries looked up.
+    dictionaries: u64,
 }
 
 /// A tower id looked up: a tower number, an empty id, or an id the towers
@@ -499,6 +513,26 @@ impl<'a> Plain<'a> {
             Plain::LargeUtf8(a) => a.len(),
             Plain::Binary(a) => a.len(),
             Plain::LargeBinary(a) => a.len(),
+        }
+    }
+
+    /// Where its offsets and bytes lie, and its length: the same for the
+    /// same dictionary handed out again with another batch's keys.
+    fn identity(self) -> (usize, usize, usize) {
+        fn of<T: arrow_array::types::ByteArrayType>(
+            a: &arrow_array::GenericByteArray<T>,
+        ) -> (usize, usize, usize) {
+            (
+                a.value_offsets().as_ptr() as usize,
+                a.value_data().as_ptr() as usize,
+                a.len(),
+            )
+        }
+        match self {
+            Plain::Utf8(a) => of(a),
+            Plain::LargeUtf8(a) => of(a),
+            Plain::Binary(a) => of(a),
+            Plain::LargeBinary(a) => of(a),
         }
     }
 
@@ -816,16 +850,20 @@ impl State {
     fn tower_column<'a>(&mut self, a: &'a ArrayRef, towers: &TowerIds) -> Option<TowerColumn<'a>> {
         if let Some(d) = a.as_any_dictionary_opt() {
             let values = d.values();
+            let plain = Plain::of(values.as_ref())?;
+            // the previous dictionary is held, so its memory is not reused:
+            // the same place and length is the same dictionary
+            let same = |v: &ArrayRef| Plain::of(v.as_ref()).map(Plain::identity);
             let lookups = match &self.dictionary {
-                Some((v, l)) if Arc::ptr_eq(v, values) => l.clone(),
+                Some((v, l)) if same(v) == Some(plain.identity()) => l.clone(),
                 _ => {
-                    let plain = Plain::of(values.as_ref())?;
                     let l: Arc<Vec<Lookup>> = Arc::new(
                         (0..plain.len())
                             .map(|i| towers.text(plain.get(i)))
                             .collect(),
                     );
                     self.dictionary = Some((values.clone(), l.clone()));
+                    self.dictionaries += 1;
                     l
                 }
             };
@@ -1321,6 +1359,49 @@ mod tests {
         let e = read(&path, &towers).err().unwrap().to_string();
         assert!(e.starts_with("r.parquet: cannot read it as Parquet"), "{e}");
         assert!(!e.contains("secret"), "{e}");
+    }
+
+    /// A tower dictionary is looked up once for all the batches of its
+    /// row group, not once a batch or a row.
+    #[test]
+    fn a_tower_dictionary_is_looked_up_once_per_row_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let towers = towers();
+        let n = 3 * BATCH + 5;
+        let ids: Vec<Option<&str>> = (0..n).map(|i| Some(["EDGE", "OUT", "7"][i % 3])).collect();
+        let phones: Vec<Option<String>> = (0..n).map(|i| Some(format!("p{}", i % 100))).collect();
+        let phones: Vec<Option<&str>> = phones.iter().map(|p| p.as_deref()).collect();
+        let times = vec![Some("2026-10-05 10:00"); n];
+        // two row groups, each with its own dictionary
+        let path = write(
+            dir.path(),
+            vec![
+                ("phone_id", strings(&phones)),
+                ("timestamp", strings(&times)),
+                ("tower_id", dictionary(&ids)),
+            ],
+            2 * BATCH,
+        );
+        let ctx = context(&towers);
+        let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
+        let (stats, _, dictionaries) =
+            read_into("r.parquet", &path, &ctx, &mut engine, &|_, _| {}).unwrap();
+        assert_eq!((stats.read, stats.used), (n as u64, n as u64));
+        assert_eq!(dictionaries, 2);
+        // plain text in the file is read as a dictionary too
+        let path = write(
+            dir.path(),
+            vec![
+                ("phone_id", strings(&phones)),
+                ("timestamp", strings(&times)),
+                ("tower_id", strings(&ids)),
+            ],
+            n,
+        );
+        let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
+        let (_, _, dictionaries) =
+            read_into("r.parquet", &path, &ctx, &mut engine, &|_, _| {}).unwrap();
+        assert_eq!(dictionaries, 1);
     }
 
     /// The cached quarter-hour offsets give the day chrono gives, around
