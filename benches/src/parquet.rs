@@ -110,37 +110,138 @@ pub fn records_csv_to_parquet(
     if n > 0 {
         flush(&mut phone, &mut ts, &mut tower)?;
     }
-    drop(flush);
     w.close().map_err(io::Error::other)?;
     Ok(rows)
 }
 
 /// The footprint benches' national-density inputs: 20 000 towers over
-/// 6 000 areas, and `records` connection records of 200 000 phones as CSV
-/// text.
-pub fn national_records(
-    records: u64,
-) -> (
-    crate::BenchTown,
-    stratmap_core::footprint::FootprintAreas,
-    stratmap_io::connections::Towers,
-    Vec<u8>,
-) {
-    use geo::{LineString, MultiPolygon, Polygon};
-    let town = crate::BenchTown::new(6000, 20_000, 7);
-    let polygons = town
-        .areas
-        .iter()
-        .map(|r| MultiPolygon::new(vec![Polygon::new(LineString::from(r.clone()), vec![])]))
-        .collect();
-    let areas = stratmap_core::footprint::FootprintAreas::new(polygons, 500.0);
-    let mut towers = stratmap_io::connections::Towers::default();
-    for (k, p) in town.towers.iter().enumerate() {
-        towers.ids.insert(format!("T{k:05}"), k as u32);
-        towers.positions.push(*p);
+/// 6 000 areas, each tower's disc weights, and connection records of
+/// 200 000 phones as CSV text and as a Parquet file of the same records.
+pub struct NationalRecords {
+    /// The synthetic town.
+    pub town: crate::BenchTown,
+    /// Its areas, radius 500 m.
+    pub areas: stratmap_core::footprint::FootprintAreas,
+    /// Its towers, `T00000` on.
+    pub towers: stratmap_io::connections::Towers,
+    /// Each tower's disc weights.
+    pub weights: Vec<stratmap_core::footprint::DiscWeights>,
+    /// The records as CSV text.
+    pub csv: Vec<u8>,
+    /// The same records as Parquet (see [`records_csv_to_parquet`]).
+    pub parquet: std::path::PathBuf,
+    /// Each area's category number, and the categories' names.
+    pub categories: (Vec<u32>, Vec<String>),
+    _dir: tempfile::TempDir,
+}
+
+impl NationalRecords {
+    /// `records` records, the Parquet file in a temporary folder.
+    pub fn new(records: u64) -> io::Result<Self> {
+        use geo::{LineString, MultiPolygon, Polygon};
+        let town = crate::BenchTown::new(6000, 20_000, 7);
+        let polygons = town
+            .areas
+            .iter()
+            .map(|r| MultiPolygon::new(vec![Polygon::new(LineString::from(r.clone()), vec![])]))
+            .collect();
+        let areas = stratmap_core::footprint::FootprintAreas::new(polygons, 500.0);
+        let mut towers = stratmap_io::connections::Towers::default();
+        for (k, p) in town.towers.iter().enumerate() {
+            towers.ids.insert(format!("T{k:05}"), k as u32);
+            towers.positions.push(*p);
+        }
+        let weights = stratmap_io::connections::tower_weights(&areas, &towers);
+        let mut csv = Vec::new();
+        town.write_records(&mut csv, records, 200_000, 11)?;
+        let dir = tempfile::tempdir()?;
+        let parquet = dir.path().join("records.parquet");
+        records_csv_to_parquet(
+            csv.as_slice(),
+            std::fs::File::create(&parquet)?,
+            &stockholm(),
+        )?;
+        let names: Vec<String> = (0..town.areas.len())
+            .map(|k| crate::CATEGORIES[k % 4].to_string())
+            .collect();
+        let categories = stratmap_core::footprint::category_numbers(&names);
+        Ok(NationalRecords {
+            town,
+            areas,
+            towers,
+            weights,
+            csv,
+            parquet,
+            categories,
+            _dir: dir,
+        })
     }
-    let mut csv = Vec::new();
-    town.write_records(&mut csv, records, 200_000, 11)
-        .expect("in memory");
-    (town, areas, towers, csv)
+
+    /// What the records are read against (Stockholm time, SWEREF 99 TM).
+    pub fn context(&self) -> stratmap_io::connections::RecordContext<'_> {
+        stratmap_io::connections::RecordContext {
+            areas: &self.areas,
+            towers: &self.towers,
+            tower_weights: &self.weights,
+            tz: stockholm(),
+            xy_epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
+            working: stratmap_io::crs::Epsg::SWEREF99_TM,
+        }
+    }
+
+    /// Baseline: the CSV text read by the `csv` crate and nothing else.
+    pub fn decode_csv(&self) -> usize {
+        let mut r = csv::Reader::from_reader(self.csv.as_slice());
+        let mut rec = csv::ByteRecord::new();
+        let mut fields = 0usize;
+        while r.read_byte_record(&mut rec).unwrap_or(false) {
+            fields += rec.len();
+        }
+        fields
+    }
+
+    /// Baseline: the Parquet file's columns decoded by the arrow reader and
+    /// nothing else.
+    pub fn decode_parquet(&self) -> usize {
+        let reader = std::fs::File::open(&self.parquet)
+            .map_err(parquet::errors::ParquetError::from)
+            .and_then(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new)
+            .and_then(|r| r.with_batch_size(1 << 16).build());
+        let mut rows = 0;
+        for batch in reader.into_iter().flatten() {
+            rows += batch.map_or(0, |b| b.num_rows());
+        }
+        rows
+    }
+
+    /// The footprint report from the records, read from CSV or Parquet.
+    pub fn footprint(
+        &self,
+        ctx: &stratmap_io::connections::RecordContext,
+        parquet: bool,
+    ) -> stratmap_core::footprint::FootprintReport {
+        let fp = if parquet {
+            stratmap_io::parquet_records::read_parquet_records(
+                "records.parquet",
+                &self.parquet,
+                ctx,
+                &|_, _| {},
+            )
+        } else {
+            stratmap_io::connections::read_records(
+                "records.csv",
+                self.csv.as_slice(),
+                ctx,
+                &|_, _| {},
+            )
+        }
+        .expect("valid records");
+        let (cat, names) = &self.categories;
+        let totals = fp.totals(cat, names.len());
+        stratmap_core::footprint::FootprintReport::new(&totals, cat, names, 3)
+    }
+}
+
+fn stockholm() -> Tz {
+    "Europe/Stockholm".parse().unwrap_or(Tz::UTC)
 }

@@ -197,20 +197,29 @@ fn write_parquet(path: &Path, rows: &[Row], style: Style, per_group: usize) {
     w.close().unwrap();
 }
 
-fn footprint(dir: &Path, records: &Path, out: &str) -> Output {
+/// `stratmap footprint` on the sample town's areas and towers, with
+/// `extra` flags.
+fn footprint_with(dir: &Path, records: &Path, out: &str, extra: &[&str]) -> Output {
     let town = root().join("fixtures/sample-town");
     let out = dir.join(out);
-    stratmap(&[
-        "footprint",
-        "--areas",
-        town.join("areas.geojson").to_str().unwrap(),
-        "--towers",
-        town.join("towers.csv").to_str().unwrap(),
-        "--records",
-        records.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
+    let mut args = vec![
+        "footprint".to_string(),
+        "--areas".into(),
+        town.join("areas.geojson").to_str().unwrap().into(),
+        "--towers".into(),
+        town.join("towers.csv").to_str().unwrap().into(),
+        "--records".into(),
+        records.to_str().unwrap().into(),
+        "--out".into(),
+        out.to_str().unwrap().into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    stratmap(&args)
+}
+
+fn footprint(dir: &Path, records: &Path, out: &str) -> Output {
+    footprint_with(dir, records, out, &[])
 }
 
 const OUTPUTS: [&str; 2] = ["footprint.geojson", "footprint_by_category.csv"];
@@ -313,21 +322,7 @@ fn strict_names_rows_and_wrong_types_name_the_column() {
     let rows = records();
     let path = dir.path().join("records.parquet");
     write_parquet(&path, &rows, Style::NaiveSeconds, 1000);
-    let town = root().join("fixtures/sample-town");
-    let strict = |records: &Path| {
-        stratmap(&[
-            "footprint",
-            "--areas",
-            town.join("areas.geojson").to_str().unwrap(),
-            "--towers",
-            town.join("towers.csv").to_str().unwrap(),
-            "--records",
-            records.to_str().unwrap(),
-            "--out",
-            dir.path().join("out").to_str().unwrap(),
-            "--strict",
-        ])
-    };
+    let strict = |records: &Path| footprint_with(dir.path(), records, "out", &["--strict"]);
     let o = strict(&path);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);

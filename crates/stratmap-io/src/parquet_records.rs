@@ -633,8 +633,11 @@ fn integers(a: &dyn Array) -> Option<Vec<Option<i128>>> {
     })
 }
 
+/// A coordinate column: each row's value, `None` for a null.
+type Coordinates = Vec<Option<f64>>;
+
 /// The values of a numeric column as f64, nulls as `None`.
-fn coordinates(a: &dyn Array) -> Option<Vec<Option<f64>>> {
+fn coordinates(a: &dyn Array) -> Option<Coordinates> {
     macro_rules! nums {
         ($t:ty) => {
             a.as_primitive::<$t>()
@@ -841,7 +844,7 @@ struct BatchColumns<'a> {
     phone: Text<'a>,
     times: Times<'a>,
     tower: Option<TowerColumn<'a>>,
-    xy: Option<(Vec<Option<f64>>, Vec<Option<f64>>)>,
+    xy: Option<(Coordinates, Coordinates)>,
 }
 
 impl State {
