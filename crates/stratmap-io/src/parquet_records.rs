@@ -12,8 +12,8 @@
 //! records.
 //!
 //! Column types:
-//! - `phone_id`: text (`Utf8`, `LargeUtf8`, `Binary`, `LargeBinary`) or a
-//!   dictionary of text, any key type.
+//! - `phone_id`: text (`Utf8`, `LargeUtf8`, `Utf8View`, `Binary`,
+//!   `LargeBinary`, `BinaryView`) or a dictionary of text, any key type.
 //! - `tower_id`: the same, or an integer, compared with the towers file's id
 //!   text as its decimal text (`7` matches `7`, not `007`). Tower ids are
 //!   read as a dictionary where the file is dictionary-encoded, and each
@@ -21,7 +21,8 @@
 //! - `timestamp`: `TIMESTAMP` of any unit adjusted to UTC (an instant, whose
 //!   local day in the analysis time zone is taken), `TIMESTAMP` without a
 //!   time zone (local time in the analysis time zone: a time skipped when
-//!   clocks go forward is a bad timestamp, as in the CSV reader), `DATE`
+//!   clocks go forward is a bad timestamp, as in the CSV reader), a legacy
+//!   `INT96` timestamp (Spark, Impala: an instant in UTC), `DATE`
 //!   (`Date32`, `Date64`), an integer (Unix time, its unit told by its size
 //!   as [`parse_timestamp`] tells it), or text (read by [`parse_timestamp`]).
 //! - `lon,lat` / `x,y`: floating point or integers.
@@ -94,6 +95,9 @@ pub fn read_parquet_records<'a>(
 struct Columns {
     phone: usize,
     timestamp: usize,
+    /// The timestamp is a legacy INT96 (Spark, Impala, Hive): an instant in
+    /// UTC, which the arrow reader gives as a TIMESTAMP without time zone.
+    int96: bool,
     tower: Option<usize>,
     point: Option<PointColumns>,
 }
@@ -119,7 +123,12 @@ fn problem(file: &str, message: impl Into<String>) -> Error {
 fn is_text(t: &DataType) -> bool {
     matches!(
         t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary
+        DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
     )
 }
 
@@ -190,7 +199,10 @@ fn record_columns(
     }
     let ts_ok = match type_of(timestamp) {
         DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => true,
-        t => is_unix_integer(t) || matches!(t, DataType::Utf8 | DataType::LargeUtf8),
+        t => {
+            is_unix_integer(t)
+                || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+        }
     };
     if !ts_ok {
         return Err(wrong(
@@ -228,6 +240,7 @@ fn record_columns(
         Columns {
             phone,
             timestamp,
+            int96: false,
             tower,
             point,
         },
@@ -251,9 +264,14 @@ fn with_dictionary_towers(meta: ArrowReaderMetadata, tower: Option<usize>) -> Ar
         .enumerate()
         .map(|(i, f)| {
             if i == t {
+                let value = match ty {
+                    DataType::Utf8View => DataType::Utf8,
+                    DataType::BinaryView => DataType::Binary,
+                    t => t.clone(),
+                };
                 f.as_ref().clone().with_data_type(DataType::Dictionary(
                     Box::new(DataType::Int32),
-                    Box::new(ty.clone()),
+                    Box::new(value),
                 ))
             } else {
                 f.as_ref().clone()
@@ -299,7 +317,12 @@ fn read_into(
         )
     };
     let meta = ArrowReaderMetadata::load(&first, ArrowReaderOptions::new()).map_err(not_parquet)?;
-    let (cols, mut notes) = record_columns(file, meta.schema(), ctx.xy_epsg)?;
+    let (mut cols, mut notes) = record_columns(file, meta.schema(), ctx.xy_epsg)?;
+    let leaves = meta.parquet_schema();
+    cols.int96 = (0..leaves.num_columns()).any(|i| {
+        leaves.get_column_root_idx(i) == cols.timestamp
+            && leaves.column(i).physical_type() == parquet::basic::Type::INT96
+    });
     let meta = with_dictionary_towers(meta, cols.tower);
     let total_rows = meta.metadata().file_metadata().num_rows().max(0) as u64;
     // one reader a column, each with its own file handle (reads seek)
@@ -494,6 +517,8 @@ enum Plain<'a> {
     LargeUtf8(&'a arrow_array::LargeStringArray),
     Binary(&'a arrow_array::BinaryArray),
     LargeBinary(&'a arrow_array::LargeBinaryArray),
+    Utf8View(&'a arrow_array::StringViewArray),
+    BinaryView(&'a arrow_array::BinaryViewArray),
 }
 
 impl<'a> Plain<'a> {
@@ -503,6 +528,8 @@ impl<'a> Plain<'a> {
             DataType::LargeUtf8 => Plain::LargeUtf8(a.as_string::<i64>()),
             DataType::Binary => Plain::Binary(a.as_binary::<i32>()),
             DataType::LargeBinary => Plain::LargeBinary(a.as_binary::<i64>()),
+            DataType::Utf8View => Plain::Utf8View(a.as_string_view()),
+            DataType::BinaryView => Plain::BinaryView(a.as_binary_view()),
             _ => return None,
         })
     }
@@ -513,6 +540,8 @@ impl<'a> Plain<'a> {
             Plain::LargeUtf8(a) => a.len(),
             Plain::Binary(a) => a.len(),
             Plain::LargeBinary(a) => a.len(),
+            Plain::Utf8View(a) => a.len(),
+            Plain::BinaryView(a) => a.len(),
         }
     }
 
@@ -533,6 +562,8 @@ impl<'a> Plain<'a> {
             Plain::LargeUtf8(a) => of(a),
             Plain::Binary(a) => of(a),
             Plain::LargeBinary(a) => of(a),
+            Plain::Utf8View(a) => (a.views().as_ptr() as usize, 0, a.len()),
+            Plain::BinaryView(a) => (a.views().as_ptr() as usize, 0, a.len()),
         }
     }
 
@@ -542,6 +573,8 @@ impl<'a> Plain<'a> {
             Plain::LargeUtf8(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
             Plain::Binary(a) => (!a.is_null(i)).then(|| a.value(i)),
             Plain::LargeBinary(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Plain::Utf8View(a) => (!a.is_null(i)).then(|| a.value(i).as_bytes()),
+            Plain::BinaryView(a) => (!a.is_null(i)).then(|| a.value(i)),
         }
     }
 }
@@ -685,7 +718,8 @@ fn per_second(unit: &ArrowUnit) -> i64 {
 }
 
 impl<'a> Times<'a> {
-    fn of(a: &'a dyn Array) -> Option<Self> {
+    /// The column; `int96`, a legacy INT96 timestamp, is an instant.
+    fn of(a: &'a dyn Array, int96: bool) -> Option<Self> {
         macro_rules! ticks {
             ($t:ty) => {
                 a.as_primitive::<$t>().iter().collect()
@@ -699,9 +733,9 @@ impl<'a> Times<'a> {
                     ArrowUnit::Microsecond => ticks!(TimestampMicrosecondType),
                     ArrowUnit::Nanosecond => ticks!(TimestampNanosecondType),
                 };
-                match tz {
-                    Some(_) => Times::Instant(v, per_second(unit)),
-                    None => Times::Naive(v, per_second(unit)),
+                match (tz, int96) {
+                    (Some(_), _) | (None, true) => Times::Instant(v, per_second(unit)),
+                    (None, false) => Times::Naive(v, per_second(unit)),
                 }
             }
             DataType::Date32 => Times::Date(
@@ -716,7 +750,7 @@ impl<'a> Times<'a> {
                     .map(|d| d.map(|ms| ms.div_euclid(DAY_SECONDS * 1000)))
                     .collect(),
             ),
-            DataType::Utf8 | DataType::LargeUtf8 => Times::Text(Text::of(a)?),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Times::Text(Text::of(a)?),
             t if is_unix_integer(t) => Times::Unix(integers(a)?),
             _ => return None,
         })
@@ -906,9 +940,10 @@ impl State {
                 coordinates(batch[k + 1].as_ref())?,
             ))
         });
-        let (Some(phone), Some(times)) =
-            (Text::of(batch[0].as_ref()), Times::of(batch[1].as_ref()))
-        else {
+        let (Some(phone), Some(times)) = (
+            Text::of(batch[0].as_ref()),
+            Times::of(batch[1].as_ref(), cols.int96),
+        ) else {
             // the types were checked against the schema: not reached
             return;
         };
@@ -1362,6 +1397,85 @@ mod tests {
         let e = read(&path, &towers).err().unwrap().to_string();
         assert!(e.starts_with("r.parquet: cannot read it as Parquet"), "{e}");
         assert!(!e.contains("secret"), "{e}");
+    }
+
+    /// String views (as Polars writes them) and legacy INT96 timestamps
+    /// (Spark, Impala: instants in UTC).
+    #[test]
+    fn string_views_and_int96_instants() {
+        use parquet::data_type::{ByteArray, ByteArrayType, Int96, Int96Type};
+        use parquet::file::writer::SerializedFileWriter;
+        use parquet::schema::parser::parse_message_type;
+        let dir = tempfile::tempdir().unwrap();
+        let towers = towers();
+        let views: ArrayRef = Arc::new(arrow_array::StringViewArray::from(vec![
+            Some("a much longer phone id than twelve bytes"),
+            Some("b"),
+            None,
+        ]));
+        let tower_views: ArrayRef = Arc::new(arrow_array::StringViewArray::from(vec![
+            Some("EDGE"),
+            Some("OUT"),
+            Some("EDGE"),
+        ]));
+        let path = write(
+            dir.path(),
+            vec![
+                ("phone_id", views),
+                ("timestamp", strings(&[Some("2026-10-05 10:00"); 3])),
+                ("tower_id", tower_views),
+            ],
+            10,
+        );
+        let r = read(&path, &towers).unwrap();
+        assert_eq!(
+            (r.stats.read, r.stats.used, r.stats.malformed.count),
+            (3, 2, 1)
+        );
+        // INT96: 2026-10-05 22:30 UTC is 00:30 on the 6th in Stockholm, and
+        // 21:30 UTC 23:30 on the 5th: two days for one phone
+        let schema = Arc::new(
+            parse_message_type(
+                "message r { required binary phone_id (UTF8); required int96 timestamp; required binary tower_id (UTF8); }",
+            )
+            .unwrap(),
+        );
+        let path = dir.path().join("int96.parquet");
+        let mut w = SerializedFileWriter::new(
+            std::fs::File::create(&path).unwrap(),
+            schema,
+            Default::default(),
+        )
+        .unwrap();
+        let mut g = w.next_row_group().unwrap();
+        let julian = 2_440_588 + (1_791_239_400 / 86_400) as u32; // 2026-10-05
+        let nanos = |h: u64| (h * 3600 + 30 * 60) * 1_000_000_000;
+        let int96 = |n: u64| {
+            let mut v = Int96::new();
+            v.set_data(n as u32, (n >> 32) as u32, julian);
+            v
+        };
+        let bytes = |v: &[&str]| v.iter().map(|s| ByteArray::from(*s)).collect::<Vec<_>>();
+        let mut c = g.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(&bytes(&["a", "a"]), None, None)
+            .unwrap();
+        c.close().unwrap();
+        let mut c = g.next_column().unwrap().unwrap();
+        c.typed::<Int96Type>()
+            .write_batch(&[int96(nanos(21)), int96(nanos(22))], None, None)
+            .unwrap();
+        c.close().unwrap();
+        let mut c = g.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(&bytes(&["EDGE", "EDGE"]), None, None)
+            .unwrap();
+        c.close().unwrap();
+        g.close().unwrap();
+        w.close().unwrap();
+        let r = read(&path, &towers).unwrap();
+        assert_eq!(r.stats.used, 2);
+        assert_eq!(r.phone_days(), 2);
     }
 
     /// A tower dictionary is looked up once for all the batches of its
