@@ -4,8 +4,8 @@
 //! The file is streamed: each needed column has its own reader, which holds
 //! one row group's column chunk at a time and hands out batches of rows; the
 //! columns of the next batch are decoded in parallel while the current one
-//! is turned into records (in parallel chunks) and summed by the core's
-//! [`FootprintEngine`]. What is read, used and left out is counted exactly
+//! is turned into records (in parallel chunks, each into the engine's
+//! [`Prepared`] form) and summed by the core's [`FootprintEngine`]. What is read, used and left out is counted exactly
 //! as [`read_records_into`](crate::connections::read_records_into) counts
 //! it, with "row N" (1-based over the whole file) where the CSV reader says
 //! line N, and the footprint is the same to the last bit for the same
@@ -57,7 +57,7 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
-use stratmap_core::footprint::{At, FootprintEngine, Record};
+use stratmap_core::footprint::{At, FootprintEngine, Prepared};
 use stratmap_core::notice::Notice;
 
 /// Rows per batch, as the CSV reader's lines per batch.
@@ -953,48 +953,68 @@ impl State {
             tower,
             xy,
         };
-        let rows: Vec<Row> = (0..n.div_ceil(CHUNK))
+        // each chunk of rows, in parallel, into the engine's prepared form,
+        // with what it left out (row within the batch, kind, reason)
+        let chunks: Vec<Chunk> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .flat_map_iter(|c| {
+            .map(|c| {
                 OFFSETS.with_borrow_mut(|o| {
                     o.ready(&ctx.tz);
-                    (c * CHUNK..n.min(c * CHUNK + CHUNK))
-                        .map(|i| row(&b, i, cols, ctx, towers, o))
-                        .collect::<Vec<_>>()
+                    let mut chunk = Chunk {
+                        records: Prepared::new(&[]),
+                        skipped: Vec::new(),
+                        unix_units: [0; 4],
+                    };
+                    for i in c * CHUNK..n.min(c * CHUNK + CHUNK) {
+                        match (row(&b, i, cols, ctx, towers, o), b.phone.get(i)) {
+                            // a row is Ok only with a phone id
+                            (Row::Ok { day, unit, at }, Some(phone)) => {
+                                if let Some(u) = unit {
+                                    chunk.unix_units[usize::from(u)] += 1;
+                                }
+                                chunk.records.push(phone, day, at);
+                            }
+                            (Row::Ok { .. }, None) => {}
+                            (Row::Skip { kind, why }, _) => chunk.skipped.push((i, kind, why)),
+                        }
+                    }
+                    chunk
                 })
             })
             .collect();
         let stats = &mut self.stats;
         stats.read += n as u64;
-        let mut records = Vec::with_capacity(n);
-        for (i, r) in rows.into_iter().enumerate() {
-            match r {
-                Row::Ok { day, unit, at } => {
-                    if let Some(u) = unit {
-                        stats.unix_units[usize::from(u)] += 1;
-                    }
-                    // a row is Ok only with a phone id
-                    if let Some(phone) = b.phone.get(i) {
-                        records.push(Record { phone, day, at });
-                    }
-                }
-                Row::Skip { kind, why } => {
-                    let s: &mut Skipped = match kind {
-                        SkipKind::UnknownTower => &mut stats.unknown_tower,
-                        SkipKind::BadTimestamp => &mut stats.bad_timestamp,
-                        SkipKind::BadPosition => &mut stats.bad_position,
-                        SkipKind::Malformed => &mut stats.malformed,
-                    };
-                    s.count += 1;
-                    if s.first.len() < SHOWN_SKIPPED {
-                        s.first.push((first + i as u64 + 1, why));
-                    }
+        let mut parts = Vec::with_capacity(chunks.len());
+        // in row order, as the chunks are
+        for c in chunks {
+            for (i, kind, why) in c.skipped {
+                let s: &mut Skipped = match kind {
+                    SkipKind::UnknownTower => &mut stats.unknown_tower,
+                    SkipKind::BadTimestamp => &mut stats.bad_timestamp,
+                    SkipKind::BadPosition => &mut stats.bad_position,
+                    SkipKind::Malformed => &mut stats.malformed,
+                };
+                s.count += 1;
+                if s.first.len() < SHOWN_SKIPPED {
+                    s.first.push((first + i as u64 + 1, why));
                 }
             }
+            for (n, m) in stats.unix_units.iter_mut().zip(c.unix_units) {
+                *n += m;
+            }
+            stats.used += c.records.len() as u64;
+            parts.push(c.records);
         }
-        stats.used += records.len() as u64;
-        engine.add(&records);
+        engine.add_prepared(parts);
     }
+}
+
+/// What a chunk of a batch made: its records, prepared for the engine, and
+/// the rows it left out (row within the batch, kind, reason).
+struct Chunk {
+    records: Prepared<'static>,
+    skipped: Vec<(usize, SkipKind, String)>,
+    unix_units: [u64; 4],
 }
 
 /// Row `i` of a batch as a record, checked in the CSV reader's order:
