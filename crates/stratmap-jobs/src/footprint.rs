@@ -127,6 +127,7 @@ pub fn compute<R: Read + Send>(
     p: &FootprintParams,
     notes: &Notes,
 ) -> Result<FootprintOutput, Failure> {
+    let started = std::time::Instant::now();
     let areas = input.areas;
     let towers = read_towers(input.towers.0, input.towers.1, p.epsg, p.epsg)?;
     note_far_areas(
@@ -163,26 +164,32 @@ pub fn compute<R: Read + Send>(
             records as f64 / 1e6
         ));
     };
+    let prepared = started.elapsed();
     let (fp, place) = match reader {
         RecordsInput::Csv(r) => (read_records(rname, r, &ctx, &progress)?, "line"),
         RecordsInput::Parquet(path) => (read_parquet_records(rname, path, &ctx, &progress)?, "row"),
     };
+    let read = started.elapsed();
     for n in &fp.notes {
         notes.say(n);
     }
     report_skipped(rname, &fp.stats, place, p.strict, notes)?;
-    if std::env::var_os("STRATMAP_ENGINE_STATS").is_some() {
-        // for the benchmarks (docs/benchmarks.md): the engine's memory
-        let (bytes, days) = (fp.engine.state_bytes(), fp.engine.phone_days().max(1));
-        eprintln!(
-            "engine state: {:.1} MB, {:.1} bytes per phone-day ({days} phone-days)",
-            bytes as f64 / 1e6,
-            bytes as f64 / days as f64
-        );
-    }
     notes.stage("summing per area");
     let (cat, names) = category_numbers(&areas.categories());
     let totals = fp.totals(&cat, names.len());
+    if std::env::var_os("STRATMAP_ENGINE_STATS").is_some() {
+        // for the benchmarks (docs/benchmarks.md): the engine's memory and
+        // the time of each step
+        let (bytes, days) = (fp.engine.state_bytes(), fp.engine.phone_days().max(1));
+        eprintln!(
+            "engine state: {:.1} MB, {:.1} bytes per phone-day ({days} phone-days); towers and discs {:.2} s, records {:.2} s, totals {:.2} s",
+            bytes as f64 / 1e6,
+            bytes as f64 / days as f64,
+            prepared.as_secs_f64(),
+            (read - prepared).as_secs_f64(),
+            (started.elapsed() - read).as_secs_f64(),
+        );
+    }
     let report = FootprintReport::new(&totals, &cat, &names, p.min_phones);
     let summary = format!(
         "{}, {} suppressed (< {} phones){}; {} → {}{}",

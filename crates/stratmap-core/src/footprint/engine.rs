@@ -418,7 +418,7 @@ impl<'a> FootprintEngine<'a> {
         let towers = &*self.towers;
         self.shards
             .par_iter()
-            .map(|s| s.days.totals(towers, category, categories))
+            .map(|s| s.days.totals(s.count, towers, category, categories))
             .reduce(
                 || FootprintTotals::new(category.len(), categories),
                 |mut a, b| {
@@ -493,5 +493,103 @@ mod tests {
         let t = one.totals(&cat, 2);
         let sum = t.footprint(0) + t.footprint(1) + t.outside();
         assert!((sum - t.total_phone_days as f64).abs() < 1e-9);
+    }
+
+    /// The method written out plainly: per phone-day, the n records'
+    /// fixed-point weights summed area by area (a BTreeMap), shared by n,
+    /// phones grouped for the unique counts.
+    fn reference(
+        towers: &[DiscWeights],
+        areas: &FootprintAreas,
+        records: &[(Vec<u8>, i32, At)],
+        category: &[u32],
+        categories: usize,
+    ) -> FootprintTotals {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut days: BTreeMap<(&[u8], i32), Vec<DiscWeights>> = BTreeMap::new();
+        for (phone, day, at) in records {
+            let w = match *at {
+                At::Tower(t) => towers[t as usize].clone(),
+                At::Position(x, y) => areas.weights((x, y)),
+            };
+            days.entry((phone, *day)).or_default().push(w);
+        }
+        let mut t = FootprintTotals::new(category.len(), categories);
+        let mut area_phones: Vec<BTreeSet<&[u8]>> = vec![BTreeSet::new(); category.len()];
+        let mut cat_phones: Vec<BTreeSet<&[u8]>> = vec![BTreeSet::new(); categories];
+        for ((phone, _), ws) in &days {
+            let n = ws.len() as u128;
+            let share = |s: u128| (s + n / 2) / n;
+            let mut sums: BTreeMap<u32, u128> = BTreeMap::new();
+            let mut outside = 0u128;
+            for w in ws {
+                outside += u128::from(w.outside);
+                for &(a, q) in &w.areas {
+                    *sums.entry(a).or_default() += u128::from(q);
+                }
+            }
+            t.total_phone_days += 1;
+            t.outside += share(outside);
+            for (a, s) in sums {
+                let a = a as usize;
+                t.footprint[a] += share(s);
+                t.phone_days[a] += 1;
+                area_phones[a].insert(phone);
+                cat_phones[category[a] as usize].insert(phone);
+            }
+        }
+        t.unique_phones = area_phones.iter().map(|s| s.len() as u64).collect();
+        t.category_phones = cat_phones.iter().map(|s| s.len() as u64).collect();
+        t
+    }
+
+    proptest::proptest! {
+        /// Short and long phone keys (past the 15 packed bytes, and keys
+        /// that differ only in length or a trailing zero byte), many
+        /// towers a day, own positions mixed into the same phone-days,
+        /// batches of any size: the engine equals the plain method.
+        #[test]
+        fn engine_equals_the_plain_method(
+            picks in proptest::collection::vec((0usize..40, 0i32..5, 0u32..24, proptest::bool::weighted(0.1)), 1..1500),
+            batch in 1usize..400,
+        ) {
+            let a = areas();
+            let towers: Vec<(f64, f64)> = (0..20)
+                .map(|i| (f64::from(i) * 560.0 - 600.0, 2500.0 + f64::from(i % 4) * 700.0))
+                .collect();
+            let keys: Vec<Vec<u8>> = (0..40u32)
+                .map(|p| match p % 5 {
+                    0 => format!("p{p}").into_bytes(),
+                    1 => format!("phone-number-{p:06}-long").into_bytes(), // 25 bytes
+                    2 => vec![b'x'; 15 + (p as usize % 3)],                // 15, 16, 17 bytes
+                    3 => [format!("q{p}").into_bytes(), vec![0]].concat(),
+                    _ => format!("q{p}").into_bytes(),
+                })
+                .collect();
+            let records: Vec<(Vec<u8>, i32, At)> = picks
+                .iter()
+                .map(|&(p, day, t, own)| {
+                    let at = if t >= 20 || own {
+                        At::Position(f64::from(t) * 430.0 - 900.0, 3000.0 + f64::from(t % 3) * 400.0)
+                    } else {
+                        At::Tower(t)
+                    };
+                    (keys[p].clone(), day, at)
+                })
+                .collect();
+            let mut engine = FootprintEngine::new(&a, &towers);
+            for chunk in records.chunks(batch) {
+                let recs: Vec<Record> = chunk
+                    .iter()
+                    .map(|(phone, day, at)| Record { phone, day: *day, at: *at })
+                    .collect();
+                engine.add(&recs);
+            }
+            let cat = [0, 1];
+            let want = reference(engine.tower_weights(), &a, &records, &cat, 2);
+            proptest::prop_assert_eq!(engine.totals(&cat, 2), want.clone());
+            proptest::prop_assert_eq!(engine.records(), records.len() as u64);
+            proptest::prop_assert_eq!(engine.phone_days() as u64, want.total_phone_days);
+        }
     }
 }

@@ -160,12 +160,12 @@ impl PhoneDays {
     /// summed one by one would be.
     pub(super) fn totals(
         &self,
+        phones: u32,
         towers: &[DiscWeights],
         category: &[u32],
         categories: usize,
     ) -> FootprintTotals {
-        let mut days: Vec<(u64, Slot)> = self.days.iter().collect();
-        days.sort_unstable_by_key(|(key, _)| *key);
+        let days = self.sorted(phones);
         let mut own: Vec<(u64, &PhoneDay)> = self
             .own
             .days
@@ -205,6 +205,35 @@ impl PhoneDays {
             t.close_day((key >> 32) as u32, n);
         }
         t.totals
+    }
+}
+
+impl PhoneDays {
+    /// The phone-days with towers, in key order (by phone, then day), for
+    /// phones numbered below `phones`: placed by a counting sort on the
+    /// phone, then each phone's few days sorted.
+    fn sorted(&self, phones: u32) -> Vec<(u64, Slot)> {
+        let phone = |key: u64| (key >> 32) as usize;
+        let mut start = vec![0usize; phones as usize + 1];
+        for (key, _) in self.days.iter() {
+            start[phone(key) + 1] += 1;
+        }
+        for p in 1..start.len() {
+            start[p] += start[p - 1];
+        }
+        let mut next = start.clone();
+        let mut out = vec![(0u64, Slot::default()); self.days.len()];
+        for (key, slot) in self.days.iter() {
+            let at = &mut next[phone(key)];
+            out[*at] = (key, slot);
+            *at += 1;
+        }
+        for w in start.windows(2) {
+            if w[1] - w[0] > 1 {
+                out[w[0]..w[1]].sort_unstable_by_key(|(key, _)| *key);
+            }
+        }
+        out
     }
 }
 
