@@ -31,8 +31,8 @@
 //! column names, types, row numbers and what was expected.
 
 use crate::connections::{
-    parse_timestamp, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped, TimeUnit,
-    TimestampError, SHOWN_SKIPPED,
+    parse_timestamp, DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped,
+    TimeUnit, TimestampError, SHOWN_SKIPPED,
 };
 use crate::csv_table::column_index;
 use crate::points::PointColumns;
@@ -774,11 +774,13 @@ struct Offsets {
     tz: Option<Tz>,
     utc: Vec<(i64, i32)>,
     local: Vec<(i64, bool)>,
+    /// Text timestamps, read as the CSV reader reads them.
+    text: Option<DayReader>,
 }
 
 thread_local! {
     static OFFSETS: RefCell<Offsets> = const {
-        RefCell::new(Offsets { tz: None, utc: Vec::new(), local: Vec::new() })
+        RefCell::new(Offsets { tz: None, utc: Vec::new(), local: Vec::new(), text: None })
     };
 }
 
@@ -788,6 +790,16 @@ impl Offsets {
             self.tz = Some(*tz);
             self.utc = vec![(i64::MIN, 0); SLOTS];
             self.local = vec![(i64::MIN, false); SLOTS];
+            self.text = Some(DayReader::new(*tz));
+        }
+    }
+
+    /// A text timestamp's day and how it was written, as
+    /// [`parse_timestamp`] reads it.
+    fn text_day(&mut self, raw: &str, tz: &Tz) -> Result<(i32, TimeUnit), TimestampError> {
+        match &mut self.text {
+            Some(r) if r.tz() == *tz => r.read(raw),
+            _ => parse_timestamp(raw, tz),
         }
     }
 
@@ -1058,7 +1070,7 @@ fn row(
         Times::Text(t) => match t.get(i).map(std::str::from_utf8) {
             None => Err(TimestampError::Empty),
             Some(Err(_)) => Err(TimestampError::Format),
-            Some(Ok(s)) => parse_timestamp(s, tz).map(|(d, u)| (d, Some(u))),
+            Some(Ok(s)) => o.text_day(s, tz).map(|(d, u)| (d, Some(u))),
         },
     };
     let (day, unit) = match day {
@@ -1557,6 +1569,7 @@ mod tests {
                 tz: None,
                 utc: Vec::new(),
                 local: Vec::new(),
+                text: None,
             };
             o.ready(&tz);
             let start = 1_767_225_600i64; // 2026-01-01 UTC
