@@ -685,14 +685,21 @@ fn parse_piece<'a>(
                 continue;
             }
             piece.read += 1;
-            let parsed = if memchr::memchr(b'"', line).is_none() {
-                fields.clear();
-                let mut from = 0;
-                for i in memchr::memchr_iter(cols.delimiter, line) {
-                    fields.push(&line[from..i]);
-                    from = i + 1;
+            // the fields, split at the delimiter in one pass that also
+            // looks for a quote (a quoted line is read as CSV)
+            fields.clear();
+            let mut from = 0;
+            let mut quote = false;
+            for i in memchr::memchr2_iter(cols.delimiter, b'"', line) {
+                if line[i] == b'"' {
+                    quote = true;
+                    break;
                 }
-                fields.push(&line[from..]);
+                fields.push(&line[from..i]);
+                from = i + 1;
+            }
+            fields.push(&line[from..]);
+            let parsed = if !quote {
                 parse(&fields, cols, ctx, days).map(|(day, unit, at)| {
                     let phone = fields[cols.phone];
                     let s = phone.as_ptr() as usize - text.as_ptr() as usize;

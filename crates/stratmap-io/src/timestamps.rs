@@ -181,6 +181,8 @@ pub struct DayReader {
     /// By local hour (naive time read as UTC): (hour, whether every time
     /// of it exists in the zone, or [`MIXED`]: worked out record by record).
     local: Box<[(i64, i32)]>,
+    /// The last date read, (year, month, day), and its day number.
+    last_date: ((i64, i64, i64), i64),
 }
 
 impl DayReader {
@@ -190,6 +192,7 @@ impl DayReader {
             tz,
             utc: vec![(i64::MIN, 0); CACHED_HOURS].into_boxed_slice(),
             local: vec![(i64::MIN, 0); CACHED_HOURS].into_boxed_slice(),
+            last_date: ((0, 0, 0), 0),
         }
     }
 
@@ -212,6 +215,20 @@ impl DayReader {
             Some(r) => r,
             None => parse_timestamp(raw, &self.tz),
         }
+    }
+
+    /// Days from 1970-01-01 to the date, `None` when there is no such
+    /// date; the last date asked is kept (a file's records share a few).
+    #[inline]
+    fn unix_day(&mut self, y: i64, m: i64, d: i64) -> Option<i64> {
+        let ymd = (y, m, d);
+        if self.last_date.0 == ymd {
+            return Some(self.last_date.1);
+        }
+        let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)?;
+        let day = i64::from(chrono::Datelike::num_days_from_ce(&date)) - CE_TO_UNIX;
+        self.last_date = (ymd, day);
+        Some(day)
     }
 
     /// The zone's offset from UTC at the instant `utc` (seconds).
@@ -310,7 +327,7 @@ impl DayReader {
         if !(1900..=2999).contains(&y) || h > 23 || mi > 59 || s > 59 {
             return None;
         }
-        let date = NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)?;
+        let unix_day = self.unix_day(y, mo, d)?;
         if seconds_given && b.get(i) == Some(&b'.') {
             let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if !(1..=9).contains(&digits) {
@@ -318,7 +335,6 @@ impl DayReader {
             }
             i += 1 + digits;
         }
-        let unix_day = i64::from(chrono::Datelike::num_days_from_ce(&date)) - CE_TO_UNIX;
         let local = unix_day * 86_400 + h * 3600 + mi * 60 + s;
         let rest = &b[i..];
         if rest.is_empty() {

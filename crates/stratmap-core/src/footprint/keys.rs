@@ -3,6 +3,7 @@
 //! pointer to the key, which in a table larger than the cache is a miss a
 //! record. Longer keys are kept as boxed bytes.
 
+use super::table::Table;
 use rustc_hash::FxHashMap;
 
 /// Bytes a key may have to be held inline.
@@ -39,9 +40,10 @@ pub(super) fn packed(key: &[u8]) -> Option<[u64; 2]> {
 /// assert_eq!(towers.get(b"a-tower-id-longer-than-fifteen-bytes"), Some(1));
 /// assert_eq!(towers.len(), 2);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct KeyMap {
-    short: FxHashMap<[u64; 2], u32>,
+    /// Short keys in an open-addressing table: one bucket read a lookup.
+    short: Table<[u64; 2], u32>,
     long: FxHashMap<Box<[u8]>, u32>,
 }
 
@@ -50,7 +52,7 @@ impl KeyMap {
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<u32> {
         match packed(key) {
-            Some(k) => self.short.get(&k).copied(),
+            Some(k) => self.short.get(k),
             None => self.long.get(key).copied(),
         }
     }
@@ -58,9 +60,11 @@ impl KeyMap {
     /// Gives `key` the number `value` (replacing any it had).
     pub fn insert(&mut self, key: &[u8], value: u32) {
         match packed(key) {
-            Some(k) => self.short.insert(k, value),
-            None => self.long.insert(key.into(), value),
-        };
+            Some(k) => self.short.update(k, |_| value),
+            None => {
+                self.long.insert(key.into(), value);
+            }
+        }
     }
 
     /// The number of `key`, given it the next number (`len()`) if new.
@@ -68,7 +72,14 @@ impl KeyMap {
     pub fn intern(&mut self, key: &[u8]) -> u32 {
         let next = self.len() as u32;
         match packed(key) {
-            Some(k) => *self.short.entry(k).or_insert(next),
+            Some(k) => {
+                let mut v = next;
+                self.short.update(k, |old| {
+                    v = old.unwrap_or(next);
+                    v
+                });
+                v
+            }
             None => match self.long.get(key) {
                 Some(&v) => v,
                 None => {
@@ -91,7 +102,7 @@ impl KeyMap {
 
     /// Bytes held, tables at their capacity.
     pub fn bytes(&self) -> usize {
-        self.short.capacity() * (std::mem::size_of::<([u64; 2], u32)>() + 1)
+        self.short.bytes()
             + self.long.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
             + self.long.keys().map(|k| k.len()).sum::<usize>()
     }

@@ -306,9 +306,14 @@ impl<'a> Tally<'a> {
     /// Shares the day's sums over its `n` records, for `phone`.
     fn close_day(&mut self, phone: u32, n: u64) {
         let t = &mut self.totals;
-        let n = u128::from(n.max(1));
-        // DISC_ONE = DAY_ONE: the day's share is the mean of its weights
-        let share = |s: u128| (s + n / 2) / n;
+        let n = n.max(1);
+        // DISC_ONE = DAY_ONE: the day's share is the mean of its weights,
+        // rounded; in 64 bits when it fits (a day of one or two records)
+        let share = |s: u128| match (n, u64::try_from(s + u128::from(n / 2))) {
+            (1, _) => s,
+            (_, Ok(s)) => u128::from(s / n),
+            (_, Err(_)) => (s + u128::from(n / 2)) / u128::from(n),
+        };
         t.total_phone_days += 1;
         t.outside += share(self.outside);
         self.outside = 0;
