@@ -2,6 +2,8 @@
 //! This library holds the deterministic generator of the large footprint
 //! benchmark's data, shared by the criterion bench and `make-footprint-data`.
 
+pub mod parquet;
+
 use std::f64::consts::PI;
 use std::io::{self, Write};
 

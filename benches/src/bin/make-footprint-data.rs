@@ -1,21 +1,26 @@
 //! Writes the large footprint benchmark's inputs into a directory:
 //! `areas.geojson`, `towers.csv`, `records.csv`.
 //!
-//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339]`
+//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet]`
 //!
 //! `rfc3339` writes instants with Stockholm's offset over the end of summer
 //! time (see `TimeStyle`); `local` (the default) naive local times.
+//! With `--parquet`, also `records.parquet`: the same records with
+//! TIMESTAMP (ms, UTC) and dictionary-encoded tower ids (see
+//! `records-to-parquet`).
 
 use std::fs::File;
 use std::io::BufWriter;
 use stratmap_benches::{BenchTown, TimeStyle};
 
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let parquet = args.iter().any(|a| a == "--parquet");
+    args.retain(|a| a != "--parquet");
     let num = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let Some(dir) = args.get(1) else {
         eprintln!(
-            "usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339]"
+            "usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet]"
         );
         std::process::exit(2);
     };
@@ -47,6 +52,14 @@ fn main() -> std::io::Result<()> {
         11,
         style,
     )?;
+    if parquet {
+        let tz: chrono_tz::Tz = "Europe/Stockholm".parse().map_err(std::io::Error::other)?;
+        stratmap_benches::parquet::records_csv_to_parquet(
+            std::io::BufReader::with_capacity(1 << 20, File::open(dir.join("records.csv"))?),
+            BufWriter::with_capacity(1 << 20, File::create(dir.join("records.parquet"))?),
+            &tz,
+        )?;
+    }
     println!(
         "{records} records of {phones} phones, {areas} areas, {towers} towers in {}",
         dir.display()

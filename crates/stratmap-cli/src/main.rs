@@ -54,7 +54,8 @@ struct FootprintArgs {
     /// Towers CSV: tower_id plus lon,lat or x,y.
     #[arg(long)]
     towers: PathBuf,
-    /// Connection records CSV: phone_id, timestamp, and tower_id or lon,lat / x,y.
+    /// Connection records, CSV or Parquet (by the extension .parquet; `-` is
+    /// CSV from stdin): phone_id, timestamp, and tower_id or lon,lat / x,y.
     #[arg(long)]
     records: PathBuf,
     /// Area polygons (GeoJSON FeatureCollection with name and category).

@@ -758,7 +758,12 @@ thread_local! {
 
 /// [`PointReader::check`] with this thread's reader from `source` to
 /// `working`; the reason, when the position is refused, quotes no value.
-fn locate_here(source: Epsg, working: Epsg, x: f64, y: f64) -> Result<(f64, f64), String> {
+pub(crate) fn locate_here(
+    source: Epsg,
+    working: Epsg,
+    x: f64,
+    y: f64,
+) -> Result<(f64, f64), String> {
     POINT_READER.with_borrow_mut(|slot| {
         if !matches!(slot, Some((s, w, _)) if *s == source && *w == working) {
             let reader = PointReader::new(source, working).map_err(|e| e.to_string())?;

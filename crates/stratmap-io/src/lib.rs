@@ -40,6 +40,8 @@ pub mod grid_csv;
 pub mod layer;
 pub mod layers;
 pub mod limited;
+#[cfg(feature = "parquet")]
+pub mod parquet_records;
 pub mod points;
 pub mod problem;
 #[cfg(feature = "render")]

@@ -18,6 +18,7 @@ use stratmap_io::csv_out::{write_csv, write_data_csv};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layer::{Layer, Value};
 use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
+use stratmap_io::parquet_records::{is_parquet, read_parquet_records};
 use stratmap_io::Problem;
 
 /// The method's settings, from the command line over the config over the defaults.
@@ -98,14 +99,23 @@ pub struct FootprintOutput {
     pub weight_rows: Vec<Vec<Value>>,
 }
 
+/// Where the records come from: CSV through a reader, or a Parquet file
+/// (read by row group, its columns in parallel).
+pub enum RecordsInput<'a, R: Read> {
+    /// CSV text, streamed from a reader (a file, standard input).
+    Csv(R),
+    /// A Parquet file.
+    Parquet(&'a Path),
+}
+
 /// Where the inputs come from: names for messages and their contents.
 pub struct FootprintInputs<'a, R: Read> {
     /// The areas, read.
     pub areas: &'a AreaTable,
     /// The towers file: its name for messages and its bytes.
     pub towers: (&'a str, &'a [u8]),
-    /// The records file: its name for messages and a reader of it.
-    pub records: (&'a str, R),
+    /// The records file: its name for messages and where it is read from.
+    pub records: (&'a str, RecordsInput<'a, R>),
     /// Size of the records in bytes, for progress, when known.
     pub records_size: Option<u64>,
 }
@@ -155,12 +165,15 @@ pub fn compute<R: Read + Send>(
         ));
     };
     let prepared = started.elapsed();
-    let fp = read_records(rname, reader, &ctx, &progress)?;
+    let (fp, place) = match reader {
+        RecordsInput::Csv(r) => (read_records(rname, r, &ctx, &progress)?, "line"),
+        RecordsInput::Parquet(path) => (read_parquet_records(rname, path, &ctx, &progress)?, "row"),
+    };
     let read = started.elapsed();
     for n in &fp.notes {
         notes.say(n);
     }
-    report_skipped(rname, &fp.stats, p.strict, notes)?;
+    report_skipped(rname, &fp.stats, place, p.strict, notes)?;
     notes.stage("summing per area");
     let (cat, names) = category_numbers(&areas.categories());
     let totals = fp.totals(&cat, names.len());
@@ -298,10 +311,12 @@ pub fn note_far_areas(
     }
 }
 
-/// Notes on the records left out; with `strict` they are an error.
+/// Notes on the records left out; with `strict` they are an error. `place`
+/// is what the numbers count: "line" (CSV) or "row" (Parquet).
 fn report_skipped(
     file: &str,
     stats: &RecordStats,
+    place: &str,
     strict: bool,
     notes: &Notes,
 ) -> Result<(), Failure> {
@@ -313,7 +328,7 @@ fn report_skipped(
         let lines: Vec<String> = s
             .first
             .iter()
-            .map(|(l, why)| format!("line {l}: {why}"))
+            .map(|(l, why)| format!("{place} {l}: {why}"))
             .collect();
         let more = if s.count > s.first.len() as u64 {
             ", …"
@@ -327,11 +342,10 @@ fn report_skipped(
                 lines.join("; ")
             ));
         }
-        problems.extend(
-            s.first
-                .iter()
-                .map(|(l, why)| Problem::file(file, format!("{why} ({kind})")).at_line(*l)),
-        );
+        problems.extend(s.first.iter().map(|(l, why)| match place {
+            "line" => Problem::file(file, format!("{why} ({kind})")).at_line(*l),
+            _ => Problem::file(file, format!("{place} {l}: {why} ({kind})")),
+        }));
     }
     if strict && !problems.is_empty() {
         return Err(Failure::Io(stratmap_io::Error::Input(problems)));
@@ -359,7 +373,7 @@ pub fn write(out: &FootprintOutput, dir: &Path, notes: &Notes) -> Result<(), Fai
 pub struct FootprintFiles<'a> {
     /// The towers CSV.
     pub towers: &'a Path,
-    /// The connection records CSV.
+    /// The connection records: CSV, or Parquet by the extension `.parquet`.
     pub records: &'a Path,
     /// The areas.
     pub areas: &'a Path,
@@ -389,15 +403,19 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
         read_file(files.towers)?,
         p.encoding.as_deref(),
     )?;
-    // `--records -`: from standard input (an export piped from a database)
-    let (records, size): (Box<dyn std::io::Read + Send>, Option<u64>) =
+    // `--records -`: CSV from standard input (an export piped from a
+    // database); a `.parquet` file by its extension
+    let (records, size): (RecordsInput<Box<dyn std::io::Read + Send>>, Option<u64>) =
         if stratmap_io::is_stdio(files.records) {
-            (Box::new(std::io::stdin()), None)
+            (RecordsInput::Csv(Box::new(std::io::stdin())), None)
+        } else if is_parquet(files.records) {
+            let size = std::fs::metadata(files.records).ok().map(|m| m.len());
+            (RecordsInput::Parquet(files.records), size)
         } else {
             let f = std::fs::File::open(files.records)
                 .map_err(|e| stratmap_io::Error::io(files.records, e))?;
             let size = f.metadata().ok().map(|m| m.len());
-            (Box::new(f), size)
+            (RecordsInput::Csv(Box::new(f)), size)
         };
     let (tn, rn) = (
         files.towers.display().to_string(),

@@ -408,6 +408,13 @@ pub fn validate_command(
             total += 1;
             continue;
         }
+        if stratmap_io::parquet_records::is_parquet(path) {
+            say!(
+                notes,
+                "{name}: connection records are checked by stratmap footprint, against the towers"
+            );
+            continue;
+        }
         if matches!(ext.as_str(), "gpkg" | "shp") {
             match stratmap_io::areas::read_areas_file_with(
                 path,

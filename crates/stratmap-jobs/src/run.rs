@@ -6,7 +6,7 @@ use crate::analysis::{
     assessments, config_spec, hotspot_params, hotspots, indicator_table, study_grid_covering,
     study_grid_of,
 };
-use crate::footprint::{FootprintInputs, FootprintParams};
+use crate::footprint::{FootprintInputs, FootprintParams, RecordsInput};
 use crate::output::{Products, Table, Written};
 use crate::pipeline::{compute_index, counted, youth_layer_of, Failure, Notes};
 use serde_json::{json, Map, Value as Json};
@@ -88,6 +88,16 @@ impl Source {
         }
     }
 
+    /// The path of a Parquet file (by its extension); embedded inputs are CSV.
+    fn parquet_path(&self) -> Option<&Path> {
+        match self {
+            Source::File { path, .. } if stratmap_io::parquet_records::is_parquet(path) => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+
     fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>), Error> {
         match self {
             Source::File { path, .. } => {
@@ -132,6 +142,22 @@ pub const DEFAULT_FORMATS: [&str; 6] = ["geojson", "csv", "gpkg", "tif", "html",
 /// A SHA-256 as lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The SHA-256 of a file as lowercase hex, read in pieces.
+fn sha256_file(path: &Path) -> Result<String, Error> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(format!("{:x}", h.finalize()))
 }
 
 /// A reader that hashes what passes through it.
@@ -383,11 +409,22 @@ pub fn run(
         (Some(area_table), Some(towers), Some(records)) => {
             let (tower_bytes, tower_sha) = towers.text(config)?;
             rec.input("towers", towers, tower_sha, csv_rows(&tower_bytes), "rows");
-            let (reader, size) = records.open()?;
             let hash = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
-            let hashing = Hashing {
-                inner: reader,
-                hash: hash.clone(),
+            let parquet = records.parquet_path();
+            let (input, size) = match parquet {
+                // a Parquet file is read by row group, out of order: hashed whole
+                Some(path) => {
+                    let size = std::fs::metadata(path).ok().map(|m| m.len());
+                    (RecordsInput::Parquet(path), size)
+                }
+                None => {
+                    let (reader, size) = records.open()?;
+                    let hashing = Hashing {
+                        inner: reader,
+                        hash: hash.clone(),
+                    };
+                    (RecordsInput::Csv(hashing), size)
+                }
             };
             let mut p = FootprintParams::new(config, None, None, None)?;
             p.epsg = spec.epsg;
@@ -396,16 +433,19 @@ pub fn run(
                 FootprintInputs {
                     areas: area_table,
                     towers: (&tn, &tower_bytes),
-                    records: (&rn, hashing),
+                    records: (&rn, input),
                     records_size: size,
                 },
                 &p,
                 notes,
             )?;
-            let sha = hash
-                .lock()
-                .map(|h| format!("{:x}", h.clone().finalize()))
-                .unwrap_or_default();
+            let sha = match parquet {
+                Some(path) => sha256_file(path)?,
+                None => hash
+                    .lock()
+                    .map(|h| format!("{:x}", h.clone().finalize()))
+                    .unwrap_or_default(),
+            };
             rec.input("records", records, sha, (fp.stats.read) as usize, "rows");
             rec.said
                 .insert("footprint.geojson".into(), fp.summary.clone());
