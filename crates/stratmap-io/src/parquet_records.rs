@@ -31,7 +31,7 @@
 //! column names, types, row numbers and what was expected.
 
 use crate::connections::{
-    parse_timestamp, DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped,
+    DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped,
     TimeUnit, TimestampError, SHOWN_SKIPPED,
 };
 use crate::csv_table::column_index;
@@ -45,8 +45,6 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit as ArrowUnit};
-use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone};
-use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
     ParquetRecordBatchReaderBuilder,
@@ -762,112 +760,15 @@ fn day_from_unix_days(days: i64) -> Result<i32, TimestampError> {
     i32::try_from(days + UNIX_EPOCH_DAY).map_err(|_| TimestampError::OutOfRange)
 }
 
-/// Slots of the per-thread cache of UTC offsets by quarter hour.
-const SLOTS: usize = 4096;
-/// A quarter of an hour: every UTC offset and transition of the time zone
-/// database since 1900 falls on one (and none comes within one of another).
-const QUARTER: i64 = 900;
-
-/// Quarter hours and their UTC offset (seconds), or, for a naive local
-/// quarter hour, whether every local time in it exists.
-struct Offsets {
-    tz: Option<Tz>,
-    utc: Vec<(i64, i32)>,
-    local: Vec<(i64, bool)>,
-    /// Text timestamps, read as the CSV reader reads them.
-    text: Option<DayReader>,
-}
-
 thread_local! {
-    static OFFSETS: RefCell<Offsets> = const {
-        RefCell::new(Offsets { tz: None, utc: Vec::new(), local: Vec::new(), text: None })
-    };
-}
-
-impl Offsets {
-    fn ready(&mut self, tz: &Tz) {
-        if self.tz.as_ref() != Some(tz) || self.utc.is_empty() {
-            self.tz = Some(*tz);
-            self.utc = vec![(i64::MIN, 0); SLOTS];
-            self.local = vec![(i64::MIN, false); SLOTS];
-            self.text = Some(DayReader::new(*tz));
-        }
-    }
-
-    /// A text timestamp's day and how it was written, as
-    /// [`parse_timestamp`] reads it.
-    fn text_day(&mut self, raw: &str, tz: &Tz) -> Result<(i32, TimeUnit), TimestampError> {
-        match &mut self.text {
-            Some(r) if r.tz() == *tz => r.read(raw),
-            _ => parse_timestamp(raw, tz),
-        }
-    }
-
-    /// The local day of an instant `secs` after 1970 UTC: the day of its
-    /// local time in `tz`, as `DateTime::with_timezone` gives it.
-    fn instant_day(&mut self, secs: i64, tz: &Tz) -> Result<i32, TimestampError> {
-        let q = secs.div_euclid(QUARTER);
-        let slot = q.rem_euclid(SLOTS as i64) as usize;
-        let offset = match self.utc[slot] {
-            (k, o) if k == q => i64::from(o),
-            _ => {
-                let at = |s: i64| {
-                    DateTime::from_timestamp(s, 0)
-                        .map(|t| tz.offset_from_utc_datetime(&t.naive_utc()).fix())
-                        .map(|o| o.local_minus_utc())
-                        .ok_or(TimestampError::OutOfRange)
-                };
-                let start = at(q * QUARTER)?;
-                let end = at(q * QUARTER + QUARTER - 1)?;
-                if start == end {
-                    self.utc[slot] = (q, start);
-                    i64::from(start)
-                } else {
-                    i64::from(at(secs)?)
-                }
-            }
-        };
-        day_from_unix_days((secs + offset).div_euclid(DAY_SECONDS))
-    }
-
-    /// The day of a naive local time `ticks` of `per_second` after
-    /// 1970-01-01 00:00, refused when `tz` skips it.
-    fn naive_day(&mut self, ticks: i64, per_second: i64, tz: &Tz) -> Result<i32, TimestampError> {
-        let secs = ticks.div_euclid(per_second);
-        let nanos = (ticks.rem_euclid(per_second) * (1_000_000_000 / per_second)) as u32;
-        let q = secs.div_euclid(QUARTER);
-        let slot = q.rem_euclid(SLOTS as i64) as usize;
-        let naive = |s: i64, n: u32| {
-            DateTime::from_timestamp(s, n)
-                .map(|t| t.naive_utc())
-                .ok_or(TimestampError::OutOfRange)
-        };
-        let exists = |t: &NaiveDateTime| !matches!(tz.from_local_datetime(t), LocalResult::None);
-        let whole = match self.local[slot] {
-            (k, all) if k == q => all,
-            _ => {
-                // the quarter hour is all there when both ends are, at one offset
-                let single = |t: NaiveDateTime| match tz.from_local_datetime(&t) {
-                    LocalResult::Single(o) => Some(o.offset().fix()),
-                    _ => None,
-                };
-                let start = single(naive(q * QUARTER, 0)?);
-                let end = single(naive(q * QUARTER + QUARTER - 1, 999_999_999)?);
-                let all = start.is_some() && start == end;
-                self.local[slot] = (q, all);
-                all
-            }
-        };
-        if !whole && !exists(&naive(secs, nanos)?) {
-            return Err(TimestampError::Nonexistent(*tz));
-        }
-        day_from_unix_days(secs.div_euclid(DAY_SECONDS))
-    }
+    /// Each worker thread's reader of timestamps: the CSV reader's, so the
+    /// two read every timestamp alike (its offset cache stays warm).
+    static DAYS: RefCell<Option<DayReader>> = const { RefCell::new(None) };
 }
 
 /// The day of a Unix time, its unit told by its size as
 /// [`parse_timestamp`] tells it.
-fn unix_day(n: i128, tz: &Tz, offsets: &mut Offsets) -> Result<(i32, TimeUnit), TimestampError> {
+fn unix_day(n: i128, days: &mut DayReader) -> Result<(i32, TimeUnit), TimestampError> {
     let (unit, per_second) = match n.unsigned_abs() {
         v if v < 100_000_000_000 => (TimeUnit::UnixSeconds, 1i128),
         v if v < 100_000_000_000_000 => (TimeUnit::UnixMilliseconds, 1_000),
@@ -876,7 +777,7 @@ fn unix_day(n: i128, tz: &Tz, offsets: &mut Offsets) -> Result<(i32, TimeUnit), 
         _ => return Err(TimestampError::OutOfRange),
     };
     let secs = i64::try_from(n.div_euclid(per_second)).map_err(|_| TimestampError::OutOfRange)?;
-    offsets.instant_day(secs, tz).map(|d| (d, unit))
+    days.instant_day(secs).map(|d| (d, unit))
 }
 
 /// One row turned into a record, or why it is left out.
@@ -970,8 +871,11 @@ impl State {
         let chunks: Vec<Chunk> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
-                OFFSETS.with_borrow_mut(|o| {
-                    o.ready(&ctx.tz);
+                DAYS.with_borrow_mut(|slot| {
+                    let o = match slot {
+                        Some(r) if r.tz() == ctx.tz => r,
+                        _ => slot.insert(DayReader::new(ctx.tz)),
+                    };
                     let mut chunk = Chunk {
                         records: Prepared::new(&[]),
                         skipped: Vec::new(),
@@ -1037,7 +941,7 @@ fn row(
     cols: &Columns,
     ctx: &RecordContext,
     towers: &TowerIds,
-    o: &mut Offsets,
+    o: &mut DayReader,
 ) -> Row {
     let skip = |kind: SkipKind, why: String| Row::Skip { kind, why };
     match b.phone.get(i) {
@@ -1049,15 +953,14 @@ fn row(
             )
         }
     }
-    let tz = &ctx.tz;
     let day = match &b.times {
         Times::Instant(v, per) => v[i]
             .ok_or(TimestampError::Empty)
-            .and_then(|t| o.instant_day(t.div_euclid(*per), tz))
+            .and_then(|t| o.instant_day(t.div_euclid(*per)))
             .map(|d| (d, None)),
         Times::Naive(v, per) => v[i]
             .ok_or(TimestampError::Empty)
-            .and_then(|t| o.naive_day(t, *per, tz))
+            .and_then(|t| o.naive_day(t.div_euclid(*per)))
             .map(|d| (d, None)),
         Times::Date(v) => v[i]
             .ok_or(TimestampError::Empty)
@@ -1065,12 +968,12 @@ fn row(
             .map(|d| (d, None)),
         Times::Unix(v) => v[i]
             .ok_or(TimestampError::Empty)
-            .and_then(|n| unix_day(n, tz, o))
+            .and_then(|n| unix_day(n, o))
             .map(|(d, u)| (d, Some(u))),
         Times::Text(t) => match t.get(i).map(std::str::from_utf8) {
             None => Err(TimestampError::Empty),
             Some(Err(_)) => Err(TimestampError::Format),
-            Some(Ok(s)) => o.text_day(s, tz).map(|(d, u)| (d, Some(u))),
+            Some(Ok(s)) => o.read(s).map(|(d, u)| (d, Some(u))),
         },
     };
     let (day, unit) = match day {
@@ -1121,7 +1024,10 @@ fn row(
 mod tests {
     use super::*;
     use crate::connections::{parse_tz, read_records, read_towers, tower_weights, Towers};
+    use crate::timestamps::parse_timestamp;
     use crate::Epsg;
+    use chrono::DateTime;
+    use chrono_tz::Tz;
     use arrow_array::builder::StringDictionaryBuilder;
     use arrow_array::{
         Float64Array, Int64Array, StringArray, TimestampMillisecondArray, TimestampSecondArray,
@@ -1553,7 +1459,7 @@ mod tests {
         assert_eq!(dictionaries, 1);
     }
 
-    /// The cached quarter-hour offsets give the day chrono gives, around
+    /// The reader's cached offsets give the day chrono gives, around
     /// every change of offset of several zones in a year, minute by minute.
     #[test]
     fn cached_offsets_agree_with_chrono_across_dst() {
@@ -1565,24 +1471,18 @@ mod tests {
             "UTC",
         ] {
             let tz = parse_tz(name).unwrap();
-            let mut o = Offsets {
-                tz: None,
-                utc: Vec::new(),
-                local: Vec::new(),
-                text: None,
-            };
-            o.ready(&tz);
+            let mut o = DayReader::new(tz);
             let start = 1_767_225_600i64; // 2026-01-01 UTC
             for minute in (0..366 * 24 * 60).step_by(7) {
                 let s = start + minute * 60 + 13;
                 let t = DateTime::from_timestamp(s, 0).unwrap();
                 let rfc = t.to_rfc3339();
                 let want = parse_timestamp(&rfc, &tz).unwrap().0;
-                assert_eq!(o.instant_day(s, &tz), Ok(want), "{name} {rfc}");
+                assert_eq!(o.instant_day(s), Ok(want), "{name} {rfc}");
                 // the same digits as a naive local time
                 let naive = t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
                 let want = parse_timestamp(&naive, &tz).map(|d| d.0);
-                assert_eq!(o.naive_day(s * 1000, 1000, &tz), want, "{name} {naive}");
+                assert_eq!(o.naive_day(s), want, "{name} {naive}");
             }
         }
     }

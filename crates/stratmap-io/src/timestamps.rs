@@ -231,6 +231,26 @@ impl DayReader {
         Some(day)
     }
 
+    /// The local day of the instant `utc` seconds after 1970-01-01 UTC (a
+    /// typed timestamp with a zone, as Parquet has them), as
+    /// `DateTime::with_timezone` gives it.
+    pub fn instant_day(&mut self, utc: i64) -> Result<i32, TimestampError> {
+        self.day_of_instant(utc).ok_or(TimestampError::OutOfRange)
+    }
+
+    /// The day of the naive local time `local` seconds after 1970-01-01
+    /// 00:00 (a typed timestamp without a zone), refused when the zone
+    /// skips it. A fraction of a second changes neither: the zone's changes
+    /// fall on whole seconds.
+    pub fn naive_day(&mut self, local: i64) -> Result<i32, TimestampError> {
+        match self.exists(local) {
+            None => Err(TimestampError::OutOfRange),
+            Some(false) => Err(TimestampError::Nonexistent(self.tz)),
+            Some(true) => i32::try_from(local.div_euclid(86_400) + CE_TO_UNIX)
+                .map_err(|_| TimestampError::OutOfRange),
+        }
+    }
+
     /// The zone's offset from UTC at the instant `utc` (seconds).
     fn offset_at(&self, utc: i64) -> Option<i32> {
         let t = DateTime::from_timestamp(utc, 0)?.naive_utc();
