@@ -31,8 +31,8 @@
 //! column names, types, row numbers and what was expected.
 
 use crate::connections::{
-    DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped,
-    TimeUnit, TimestampError, SHOWN_SKIPPED,
+    DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped, TimeUnit,
+    TimestampError, SHOWN_SKIPPED,
 };
 use crate::csv_table::column_index;
 use crate::points::PointColumns;
@@ -1026,12 +1026,12 @@ mod tests {
     use crate::connections::{parse_tz, read_records, read_towers, tower_weights, Towers};
     use crate::timestamps::parse_timestamp;
     use crate::Epsg;
-    use chrono::DateTime;
-    use chrono_tz::Tz;
     use arrow_array::builder::StringDictionaryBuilder;
     use arrow_array::{
         Float64Array, Int64Array, StringArray, TimestampMillisecondArray, TimestampSecondArray,
     };
+    use chrono::DateTime;
+    use chrono_tz::Tz;
     use geo::{polygon, MultiPolygon};
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
