@@ -24,7 +24,7 @@
 //!   clocks go forward is a bad timestamp, as in the CSV reader), a legacy
 //!   `INT96` timestamp (Spark, Impala: an instant in UTC), `DATE`
 //!   (`Date32`, `Date64`), an integer (Unix time, its unit told by its size
-//!   as [`parse_timestamp`] tells it), or text (read by [`parse_timestamp`]).
+//!   as [`parse_timestamp`](crate::timestamps::parse_timestamp) tells it), or text (read by [`parse_timestamp`](crate::timestamps::parse_timestamp)).
 //! - `lon,lat` / `x,y`: floating point or integers.
 //!
 //! A null is an empty field. No message quotes a value of the file: only
@@ -767,7 +767,7 @@ thread_local! {
 }
 
 /// The day of a Unix time, its unit told by its size as
-/// [`parse_timestamp`] tells it.
+/// [`parse_timestamp`](crate::timestamps::parse_timestamp) tells it.
 fn unix_day(n: i128, days: &mut DayReader) -> Result<(i32, TimeUnit), TimestampError> {
     let (unit, per_second) = match n.unsigned_abs() {
         v if v < 100_000_000_000 => (TimeUnit::UnixSeconds, 1i128),
