@@ -446,49 +446,19 @@ fn record_columns(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    const KNOWN: [&str; 7] = ["phone_id", "timestamp", "tower_id", "lon", "lat", "x", "y"];
-    for name in KNOWN {
-        let at: Vec<usize> = (0..headers.len())
-            .filter(|&i| headers[i].eq_ignore_ascii_case(name))
-            .collect();
-        if at.len() > 1 {
-            return Err(Problem::file(
-                file,
-                format!(
-                    "the column {name} appears {} times (columns {}): expected each column once",
-                    at.len(),
-                    at.iter()
-                        .map(|i| (i + 1).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .at_line(line)
-            .into());
-        }
-    }
-    let at = |n: &str| crate::csv_table::column_index(&headers, n);
-    let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
-        return Err(Problem::file(
-            file,
-            "expected a header row with columns phone_id and timestamp, and tower_id or lon,lat or x,y (is the header missing?)",
-        )
-        .at_line(line)
-        .into());
-    };
-    let tower = at("tower_id");
-    let point = PointColumns::find_one(&headers, xy_epsg)
-        .map_err(|m| Error::from(Problem::file(file, m).at_line(line)))?;
-    if tower.is_none() && point.is_none() {
-        return Err(Problem::file(file, "expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position").at_line(line).into());
-    }
-    let mut notes = Vec::new();
-    if let (Some(_), Some(pc)) = (tower, &point) {
-        let (x, y) = pc.names();
-        notes.push(Notice::note(format!(
-            "{file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
-        )));
-    }
+    let RecordColumnsAt {
+        phone,
+        timestamp,
+        tower,
+        point,
+        notes,
+    } = find_record_columns(
+        file,
+        &headers,
+        xy_epsg,
+        "expected a header row with columns phone_id and timestamp, and tower_id or lon,lat or x,y (is the header missing?)",
+    )
+    .map_err(|m| Error::from(Problem::file(file, m).at_line(line)))?;
     Ok((
         Columns {
             phone,
@@ -501,6 +471,69 @@ fn record_columns(
         },
         notes,
     ))
+}
+
+/// Where a records file's columns are, by name, and notes on them.
+pub(crate) struct RecordColumnsAt {
+    pub(crate) phone: usize,
+    pub(crate) timestamp: usize,
+    pub(crate) tower: Option<usize>,
+    pub(crate) point: Option<PointColumns>,
+    pub(crate) notes: Vec<Notice>,
+}
+
+/// The record columns among a file's column `names` (a CSV header, a
+/// Parquet schema), whatever the case: each known column at most once,
+/// phone_id and timestamp, and tower_id or a position. The message when
+/// phone_id or timestamp is missing is `missing`. Messages (to be placed
+/// in the file by the caller) name only the columns this reader knows,
+/// never other fields: in a CSV file without a header the "header" is a
+/// record.
+pub(crate) fn find_record_columns(
+    file: &str,
+    names: &[String],
+    xy_epsg: Epsg,
+    missing: &str,
+) -> Result<RecordColumnsAt, String> {
+    const KNOWN: [&str; 7] = ["phone_id", "timestamp", "tower_id", "lon", "lat", "x", "y"];
+    for name in KNOWN {
+        let at: Vec<usize> = (0..names.len())
+            .filter(|&i| names[i].eq_ignore_ascii_case(name))
+            .collect();
+        if at.len() > 1 {
+            return Err(format!(
+                "the column {name} appears {} times (columns {}): expected each column once",
+                at.len(),
+                at.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let at = |n: &str| crate::csv_table::column_index(names, n);
+    let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
+        return Err(missing.to_string());
+    };
+    let tower = at("tower_id");
+    let point = PointColumns::find_one(names, xy_epsg)?;
+    if tower.is_none() && point.is_none() {
+        return Err("expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position".into());
+    }
+    let mut notes = Vec::new();
+    if let (Some(_), Some(pc)) = (tower, &point) {
+        let (x, y) = pc.names();
+        notes.push(Notice::note(format!(
+            "{file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
+        )));
+    }
+    Ok(RecordColumnsAt {
+        phone,
+        timestamp,
+        tower,
+        point,
+        notes,
+    })
 }
 
 /// Whole lines of the file, and the number of the first.

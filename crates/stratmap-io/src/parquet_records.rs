@@ -31,10 +31,9 @@
 //! column names, types, row numbers and what was expected.
 
 use crate::connections::{
-    DayReader, RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped, TimeUnit,
-    TimestampError, SHOWN_SKIPPED,
+    find_record_columns, DayReader, RecordColumnsAt, RecordContext, RecordFootprint, RecordStats,
+    SkipKind, Skipped, TimeUnit, TimestampError, SHOWN_SKIPPED,
 };
-use crate::csv_table::column_index;
 use crate::points::PointColumns;
 use crate::{Error, Problem};
 use arrow_array::cast::AsArray;
@@ -156,34 +155,19 @@ fn record_columns(
     xy_epsg: crate::Epsg,
 ) -> Result<(Columns, Vec<Notice>), Error> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    const KNOWN: [&str; 7] = ["phone_id", "timestamp", "tower_id", "lon", "lat", "x", "y"];
-    for name in KNOWN {
-        let n = names
-            .iter()
-            .filter(|h| h.eq_ignore_ascii_case(name))
-            .count();
-        if n > 1 {
-            return Err(problem(
-                file,
-                format!("the column {name} appears {n} times: expected each column once"),
-            ));
-        }
-    }
-    let at = |n: &str| column_index(&names, n);
-    let (Some(phone), Some(timestamp)) = (at("phone_id"), at("timestamp")) else {
-        return Err(problem(
-            file,
-            "expected columns phone_id and timestamp, and tower_id or lon,lat or x,y",
-        ));
-    };
-    let tower = at("tower_id");
-    let point = PointColumns::find_one(&names, xy_epsg).map_err(|m| problem(file, m))?;
-    if tower.is_none() && point.is_none() {
-        return Err(problem(
-            file,
-            "expected a column tower_id, or lon,lat (degrees) or x,y (metres) giving each record's position",
-        ));
-    }
+    let RecordColumnsAt {
+        phone,
+        timestamp,
+        tower,
+        point,
+        notes,
+    } = find_record_columns(
+        file,
+        &names,
+        xy_epsg,
+        "expected columns phone_id and timestamp, and tower_id or lon,lat or x,y",
+    )
+    .map_err(|m| problem(file, m))?;
     let type_of = |i: usize| schema.field(i).data_type();
     let wrong = |name: &str, i: usize, expected: &str| {
         problem(
@@ -226,13 +210,6 @@ fn record_columns(
                 return Err(wrong(n, c, "a number (Float64, Float32 or an integer)"));
             }
         }
-    }
-    let mut notes = Vec::new();
-    if let (Some(_), Some(pc)) = (tower, &point) {
-        let (x, y) = pc.names();
-        notes.push(Notice::note(format!(
-            "{file} has a tower_id and {x},{y}: a record's tower is used when it names one, its own {x},{y} only when its tower_id is empty"
-        )));
     }
     Ok((
         Columns {
