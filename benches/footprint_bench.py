@@ -31,10 +31,7 @@ n_records = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
 n_slice = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
 work.mkdir(parents=True, exist_ok=True)
 
-subprocess.run(["cargo", "build", "--locked", "-q", "--release", "-p", "stratmap-cli",
-                "-p", "stratmap-benches", "--bin", "stratmap", "--bin", "make-footprint-data"],
-               cwd=root, check=True)
-binary = root / "target/release/stratmap"
+binary = measuring.footprint_tools(root) / "stratmap"
 records = work / "records.csv"
 if not records.exists() or sum(1 for _ in open(records)) != n_records + 1:
     subprocess.run([root / "target/release/make-footprint-data", work, str(n_records)], check=True)

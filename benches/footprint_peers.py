@@ -15,11 +15,13 @@ stratmap's. Writes WORK/peers.md. Needs `pip install duckdb polars`.
 """
 import csv
 import json
+import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+import measuring  # noqa: E402 (beside this script)
 from measuring import measure
 
 root = Path(__file__).resolve().parent.parent
@@ -30,10 +32,7 @@ threads = "2"
 tz = "Europe/Stockholm"
 work.mkdir(parents=True, exist_ok=True)
 
-subprocess.run(["cargo", "build", "--locked", "-q", "--release", "-p", "stratmap-cli",
-                "-p", "stratmap-benches", "--bin", "stratmap", "--bin", "make-footprint-data"],
-               cwd=root, check=True)
-binary = root / "target/release/stratmap"
+binary = measuring.footprint_tools(root) / "stratmap"
 records = work / "records.csv"
 stamp = work / "made.txt"
 want = f"{n_records} {n_phones} rfc3339"
@@ -55,7 +54,6 @@ runs = {
     "Polars (lazy, same job)": [sys.executable, root / "benches/peer_sql.py", "polars",
                                 records, towers, weights, tz, threads, work / "polars.csv"],
 }
-import os
 os.environ["RAYON_NUM_THREADS"] = threads
 times = {}
 for label, args in runs.items():

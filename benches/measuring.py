@@ -7,6 +7,15 @@ import time
 from pathlib import Path
 
 
+def footprint_tools(root: Path) -> Path:
+    """Builds the release `stratmap` and `make-footprint-data` (the footprint
+    benchmarks' tools); the folder they are in."""
+    subprocess.run(["cargo", "build", "--locked", "-q", "--release", "-p", "stratmap-cli",
+                    "-p", "stratmap-benches", "--bin", "stratmap", "--bin", "make-footprint-data"],
+                   cwd=root, check=True)
+    return root / "target/release"
+
+
 def measure(args):
     """Wall seconds and peak resident MB (maxrss from wait4) of one child
     process; stops the benchmark if it fails."""
