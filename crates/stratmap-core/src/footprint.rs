@@ -307,37 +307,15 @@ impl DailyFootprint {
     /// The totals per area; `category[a]` is area a's category number, of
     /// `categories` in all.
     pub fn totals(&self, category: &[u32], categories: usize) -> FootprintTotals {
-        let n_areas = category.len();
-        let mut t = FootprintTotals::new(n_areas, categories);
-        // DISC_ONE = DAY_ONE: the day's share is the mean of its weights
-        let share = |s: &AreaSum, n: u32| (s.value() + u128::from(n / 2)) / u128::from(n);
         // by phone, so that a phone's days come together for the unique counts
         let mut days: Vec<(&(u32, i32), &PhoneDay)> = self.days.iter().collect();
         days.sort_unstable_by_key(|(key, _)| **key);
-        let mut seen_area: Vec<u32> = vec![u32::MAX; n_areas];
-        let mut seen_cat: Vec<u32> = vec![u32::MAX; categories];
+        let mut t = phone_days::Tally::new(category, categories);
         for (&(phone, _), pd) in days {
-            t.total_phone_days += 1;
-            t.outside += share(&pd.outside, pd.n);
-            for s in &pd.areas {
-                let a = s.area as usize;
-                if a >= n_areas {
-                    continue;
-                }
-                t.footprint[a] += share(s, pd.n);
-                t.phone_days[a] += 1;
-                if seen_area[a] != phone {
-                    seen_area[a] = phone;
-                    t.unique_phones[a] += 1;
-                }
-                let c = category[a] as usize;
-                if c < categories && seen_cat[c] != phone {
-                    seen_cat[c] = phone;
-                    t.category_phones[c] += 1;
-                }
-            }
+            t.add_sums(pd);
+            t.close_day(phone, u64::from(pd.n));
         }
-        t
+        t.totals
     }
 }
 

@@ -29,9 +29,9 @@
 use super::keys::packed;
 use super::phone_days::PhoneDays;
 use super::table::{mix, Key as _, Table};
-use super::{DiscWeights, FootprintAreas, FootprintTotals};
+use super::{DiscWeights, FootprintAreas, FootprintTotals, KeyMap};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHasher;
 use std::borrow::Cow;
 use std::hash::Hasher;
 
@@ -67,7 +67,7 @@ struct Shard {
     /// their number in `long`).
     phones: Table<[u64; 2], u32>,
     /// Keys too long to pack, numbered.
-    long: FxHashMap<Box<[u8]>, u32>,
+    long: KeyMap,
     /// Phones numbered so far.
     count: u32,
     days: PhoneDays,
@@ -76,15 +76,7 @@ struct Shard {
 impl Shard {
     /// The packed key of a long key.
     fn long_key(&mut self, key: &[u8]) -> [u64; 2] {
-        let next = self.long.len() as u32;
-        let id = match self.long.get(key) {
-            Some(&id) => id,
-            None => {
-                self.long.insert(key.into(), next);
-                next
-            }
-        };
-        [u64::from(id), LONG]
+        [u64::from(self.long.intern(key)), LONG]
     }
 
     /// The number of the phone with this packed key.
@@ -116,13 +108,7 @@ impl Shard {
 
     /// Bytes held, tables at their capacity.
     fn bytes(&self) -> usize {
-        self.phones.bytes()
-            + self
-                .long
-                .keys()
-                .map(|k| k.len() + std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
-                .sum::<usize>()
-            + self.days.bytes()
+        self.phones.bytes() + self.long.bytes() + self.days.bytes()
     }
 }
 

@@ -245,8 +245,8 @@ fn day_key(phone: u32, day: i32) -> u64 {
 }
 
 /// The totals being made, and the sums of the phone-day at hand.
-struct Tally<'a> {
-    totals: FootprintTotals,
+pub(super) struct Tally<'a> {
+    pub(super) totals: FootprintTotals,
     category: &'a [u32],
     categories: usize,
     /// The day's sum per area, for the areas in `touched`.
@@ -258,7 +258,7 @@ struct Tally<'a> {
 }
 
 impl<'a> Tally<'a> {
-    fn new(category: &'a [u32], categories: usize) -> Self {
+    pub(super) fn new(category: &'a [u32], categories: usize) -> Self {
         let n_areas = category.len();
         Tally {
             totals: FootprintTotals::new(n_areas, categories),
@@ -296,7 +296,7 @@ impl<'a> Tally<'a> {
     }
 
     /// The sums of records with their own discs.
-    fn add_sums(&mut self, pd: &PhoneDay) {
+    pub(super) fn add_sums(&mut self, pd: &PhoneDay) {
         self.outside += pd.outside.value();
         for s in &pd.areas {
             self.add(s.area, s.value());
@@ -304,7 +304,7 @@ impl<'a> Tally<'a> {
     }
 
     /// Shares the day's sums over its `n` records, for `phone`.
-    fn close_day(&mut self, phone: u32, n: u64) {
+    pub(super) fn close_day(&mut self, phone: u32, n: u64) {
         let t = &mut self.totals;
         let n = n.max(1);
         // DISC_ONE = DAY_ONE: the day's share is the mean of its weights,
