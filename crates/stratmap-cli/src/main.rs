@@ -157,7 +157,7 @@ struct HotspotArgs {
     /// TOML config (sections grid and hotspots).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output file (.geojson or .gpkg).
+    /// Output file; its extension chooses the format (see the command's help).
     #[arg(long)]
     out: PathBuf,
     /// The layer of an areas file with several (else the config's `[areas]` layer).
@@ -227,7 +227,7 @@ struct CandidateArgs {
     /// TOML config (sections grid, index, candidates).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output file (.geojson or .gpkg).
+    /// Output file; its extension chooses the format (see the command's help).
     #[arg(long)]
     out: PathBuf,
     /// The layer of an areas file with several (else the config's `[areas]` layer).
@@ -261,7 +261,7 @@ struct LisaArgs {
     /// TOML config (sections grid, index, lisa).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output file (.geojson or .gpkg).
+    /// Output file; its extension chooses the format (see the command's help).
     #[arg(long)]
     out: PathBuf,
 }
@@ -295,7 +295,7 @@ struct EmergingArgs {
     /// TOML config (sections grid and emerging).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output file (.geojson or .gpkg).
+    /// Output file; its extension chooses the format (see the command's help).
     #[arg(long)]
     out: PathBuf,
     /// Also write every bin of the space-time cube (CSV: cell_id, period, count, gi_z, gi_p, gi_bin).
@@ -320,7 +320,7 @@ struct ChangeArgs {
     /// TOML config (sections grid, index, change).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Output file (.geojson or .gpkg); class_transitions.csv goes beside it.
+    /// Output file, its extension choosing the format; class_transitions.csv goes beside it.
     #[arg(long)]
     out: PathBuf,
     /// The layer of an areas file with several (else the config's `[areas]` layer).
@@ -344,25 +344,25 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Living-conditions index on the grid (--out .geojson, .gpkg or .tif).
+    /// Living-conditions index on the grid (--out .geojson, .gpkg, .csv, .html, .png, .tif or .mbtiles).
     Index(GridArgs),
-    /// Youth groups as proportional rings (--out .geojson or .gpkg).
+    /// Youth groups as proportional rings (--out .geojson, .gpkg, .csv, .html, .png or .mbtiles).
     Youth(GridArgs),
     /// Daily footprint of phones at cell towers, per area and category (--out DIR).
     Footprint(FootprintArgs),
-    /// Getis-Ord Gi* hot spots of events on the grid (--out .geojson or .gpkg).
+    /// Getis-Ord Gi* hot spots of events on the grid (--out .geojson, .gpkg, .csv, .html, .tif or .mbtiles).
     Hotspots(HotspotArgs),
     /// Events, area and population by area category (--out .csv).
     Indicators(IndicatorArgs),
     /// Problem level and trend per area and year (--out .csv, or .geojson/.gpkg with --areas).
     Assess(AssessArgs),
-    /// Candidate areas: contiguous groups of worst-class cells (--out .geojson or .gpkg).
+    /// Candidate areas: contiguous groups of worst-class cells (--out .geojson, .gpkg, .csv, .html or .mbtiles).
     Candidates(CandidateArgs),
-    /// Local Moran's I of the index, event counts or a grid column (--out .geojson or .gpkg).
+    /// Local Moran's I of the index, event counts or a grid column (--out .geojson, .gpkg, .csv, .html, .tif or .mbtiles).
     Lisa(LisaArgs),
-    /// Emerging hot spots: Gi* over periods and ArcGIS's 17 patterns (--out .geojson or .gpkg).
+    /// Emerging hot spots: Gi* over periods and ArcGIS's 17 patterns (--out .geojson, .gpkg, .csv, .html, .tif or .mbtiles).
     Emerging(EmergingArgs),
-    /// Change between two editions of the index on one reference (--out .geojson or .gpkg).
+    /// Change between two editions of the index on one reference (--out .geojson, .gpkg, .csv, .html, .tif or .mbtiles).
     Change(ChangeArgs),
     /// Serve a run folder's viewer and vector tiles on this machine (127.0.0.1 only).
     Serve {

@@ -19,6 +19,19 @@ fn stratmap_threads(threads: &str, args: &[&str]) -> Output {
         .expect("run stratmap")
 }
 
+/// `stratmap COMMAND --grid GRID --config CONFIG --out OUT`.
+fn grid_command(command: &str, grid: &Path, config: &Path, out: &Path) -> Output {
+    stratmap(&[
+        command,
+        "--grid",
+        s(grid),
+        "--config",
+        s(config),
+        "--out",
+        s(out),
+    ])
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -385,15 +398,7 @@ fn config_renames_and_percent_columns() {
     )
     .unwrap();
     let out = dir.path().join("lc.geojson");
-    let o = stratmap(&[
-        "index",
-        "--grid",
-        s(&grid),
-        "--config",
-        s(&config),
-        "--out",
-        s(&out),
-    ]);
+    let o = grid_command("index", &grid, &config, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let f = &v["features"];
@@ -1205,6 +1210,148 @@ fn hotspots_find_a_cluster() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A single command writes its layer in every format its `--out` names,
+/// through the same writers as `stratmap run`: the index raster of
+/// `stratmap index --out x.tif` is the run's byte for byte; a grid layer
+/// of hot spots is a raster of its numeric fields, value for value; a
+/// layer's CSV is its table with WKT geometries that GDAL reads back; a
+/// PNG only for the layers the map draws.
+#[test]
+fn single_commands_write_every_format_through_the_runs_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let town = root().join("fixtures/sample-town");
+    let (grid, config) = (town.join("grid.csv"), town.join("config.toml"));
+    let d = dir.path().join("demo");
+    let o = stratmap(&["--quiet", "demo", "--out", s(&d)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tif = dir.path().join("lc.tif");
+    let index = |out: &Path| grid_command("index", &grid, &config, out);
+    let o = index(&tif);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (single, run) in [
+        ("lc.tif", "living_conditions.tif"),
+        ("lc_class.tif", "living_conditions_class.tif"),
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join(single)).unwrap(),
+            std::fs::read(d.join(run)).unwrap(),
+            "{single} differs from the run's {run}"
+        );
+    }
+    let png = dir.path().join("lc.png");
+    let o = index(&png);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&png)
+        .unwrap()
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    // hot spots of the sample town as a raster: every band a field, every
+    // pixel the value of its cell in the GeoJSON layer
+    let events = town.join("events.csv");
+    let hotspots = |out: &Path| {
+        stratmap(&[
+            "--quiet",
+            "hotspots",
+            "--events",
+            s(&events),
+            "--grid",
+            s(&grid),
+            "--out",
+            s(out),
+        ])
+    };
+    let (geojson, htif) = (dir.path().join("h.geojson"), dir.path().join("h.tif"));
+    for out in [&geojson, &htif] {
+        let o = hotspots(out);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&geojson).unwrap()).unwrap();
+    let features = v["features"].as_array().unwrap();
+    let mut checked = 0;
+    for f in features.iter().step_by(7) {
+        let id = f["properties"]["cell_id"].as_str().unwrap();
+        let (x, y): (f64, f64) = (id[..6].parse().unwrap(), id[6..].parse().unwrap());
+        let o = Command::new("gdallocationinfo")
+            .args(["-valonly", "-geoloc", s(&htif)])
+            .arg(format!("{}", x + 125.0))
+            .arg(format!("{}", y + 125.0))
+            .output()
+            .expect("gdallocationinfo");
+        let values: Vec<f64> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.trim().parse().unwrap())
+            .collect();
+        let want: Vec<f64> = ["count", "gi_z", "gi_p", "gi_bin"]
+            .iter()
+            .map(|k| f["properties"][k].as_f64().unwrap_or(-9999.0))
+            .collect();
+        assert_eq!(values.len(), 4, "{id}: {values:?}");
+        for (got, want) in values.iter().zip(&want) {
+            // Float32 pixels of f64 fields
+            assert!(
+                (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "{id}: {values:?} vs {want:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked}");
+    // a grid layer only: the map and a raster refuse what they cannot hold
+    let o = hotspots(&dir.path().join("h.png"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected a file ending in .geojson, .gpkg, .csv, .html, .tif or .mbtiles for the hotspots layer"),
+        "{}",
+        stderr(&o)
+    );
+    let o = stratmap(&[
+        "youth",
+        "--grid",
+        s(&grid),
+        "--out",
+        s(&dir.path().join("y.tif")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // youth groups as a CSV table with WKT points, which GDAL reads back
+    let youth = |out: &Path| grid_command("youth", &grid, &config, out);
+    let ycsv = dir.path().join("y.csv");
+    let o = youth(&ycsv);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yjson = dir.path().join("y.geojson");
+    let o = youth(&yjson);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let groups = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&yjson).unwrap())
+        .unwrap()["features"]
+        .as_array()
+        .unwrap()
+        .len();
+    let text = std::fs::read_to_string(&ycsv).unwrap();
+    assert!(
+        text.starts_with("group_id,") && text.lines().next().unwrap().ends_with(",wkt"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), groups + 1);
+    // GDAL's CSV driver takes a `wkt` column as the geometry
+    let o = Command::new("ogrinfo")
+        .args(["-ro", "-al", s(&ycsv)])
+        .output()
+        .expect("ogrinfo");
+    let info = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        info.contains(&format!("Feature Count: {groups}")),
+        "{info}{}",
+        stderr(&o)
+    );
+    assert_eq!(info.matches("\n  POINT (").count(), groups, "{info}");
+    // and as a one-layer viewer
+    let yhtml = dir.path().join("y.html");
+    let o = youth(&yhtml);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&yhtml).unwrap();
+    assert!(page.contains("\"youth_groups\":{\"type\":\"FeatureCollection\""));
 }
 
 fn sha256_of(path: &Path) -> String {

@@ -6,10 +6,11 @@
 //! `'`, so Excel and LibreOffice show it as text; numbers are written as
 //! numbers (they are `Value::Integer`/`Value::Real`, never text).
 
-use crate::atomic::write_atomic;
-use crate::layer::Value;
+use crate::atomic::{write_atomic, AtomicFile};
+use crate::layer::{Feature, LayerSchema, Value};
+use crate::sink::{out_of_order, LayerSink};
 use crate::Error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn text(v: &Value, for_people: bool) -> String {
     match v {
@@ -69,6 +70,89 @@ pub fn write_data_csv(columns: &[&str], rows: &[Vec<Value>], path: &Path) -> Res
     let bytes =
         table_bytes(columns, rows, false).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
     write_atomic(path, |w| w.write_all(&bytes))
+}
+
+/// A [`LayerSink`] writing one layer's table as CSV, atomically, a row a
+/// feature as it comes: its fields in the layer's order ([`write_csv`]'s
+/// rules: text [`neutralise`]d, numbers exact), then `wkt`, the geometry
+/// as Well-Known Text in the layer's CRS (QGIS opens the file as a
+/// "delimited text" layer of WKT geometries).
+///
+/// ```
+/// use stratmap_io::csv_out::CsvSink;
+/// use stratmap_io::layer::{Feature, Field, FieldType, Layer, Value};
+/// use stratmap_io::sink::write_layers;
+/// use stratmap_io::Epsg;
+///
+/// let layer = Layer {
+///     name: "towers".into(),
+///     epsg: Epsg::SWEREF99_TM,
+///     fields: vec![Field { name: "tower_id".into(), kind: FieldType::Text }],
+///     features: vec![Feature {
+///         id: Value::Null,
+///         geometry: geo::Geometry::Point(geo::Point::new(674_000.5, 6_580_000.0)),
+///         values: vec![Value::Text("=T1".into())],
+///     }],
+/// };
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("towers.csv");
+/// write_layers(Box::new(CsvSink::new(&path)), &[&layer]).unwrap();
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// assert_eq!(text, "tower_id,wkt\n'=T1,POINT(674000.5 6580000)\n");
+/// ```
+pub struct CsvSink {
+    path: PathBuf,
+    out: Option<csv::Writer<AtomicFile>>,
+}
+
+impl CsvSink {
+    /// A sink that will write `path`; nothing is created before `begin`.
+    pub fn new(path: &Path) -> Self {
+        CsvSink {
+            path: path.to_path_buf(),
+            out: None,
+        }
+    }
+
+    fn failed(&self, e: csv::Error) -> Error {
+        Error::io(&self.path, std::io::Error::other(e))
+    }
+}
+
+impl LayerSink for CsvSink {
+    fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        if self.out.is_some() {
+            return Err(out_of_order(&self.path, "a CSV file holds one layer"));
+        }
+        let mut out = csv::Writer::from_writer(AtomicFile::create(&self.path)?);
+        let header = schema.fields.iter().map(|f| f.name.as_str()).chain(["wkt"]);
+        out.write_record(header).map_err(|e| self.failed(e))?;
+        self.out = Some(out);
+        Ok(())
+    }
+
+    fn feature(&mut self, feature: &Feature) -> Result<(), Error> {
+        use wkt::ToWkt as _;
+        let Some(out) = self.out.as_mut() else {
+            return Err(out_of_order(&self.path, "a CSV row before its layer began"));
+        };
+        let row = feature.values.iter().map(|v| text(v, true));
+        let written = out.write_record(row.chain([feature.geometry.wkt_string()]));
+        written.map_err(|e| self.failed(e))
+    }
+
+    fn end(mut self: Box<Self>) -> Result<(), Error> {
+        let Some(out) = self.out.take() else {
+            return Err(out_of_order(
+                &self.path,
+                "a CSV file ended before its layer began",
+            ));
+        };
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?;
+        file.commit()
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! GeoPackage (every layer, in the grid CRS; streamed through [`GpkgSink`]),
-//! GeoTIFF (the index raster) and MBTiles vector tiles ([`write_mbtiles`])
+//! GeoTIFF (a grid layer as a raster, through [`GeoTiffSink`]) and MBTiles vector tiles ([`write_mbtiles`])
 //! through GDAL. Each file is built under a
 //! temporary name in the destination directory and renamed into place when
 //! GDAL has closed it.
 
 use crate::atomic::{parent_dir, LiveTemp};
 use crate::layer::{FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
+use crate::raster::{raster_bands, RasterBuilder, RasterError};
 use crate::sink::{out_of_order, write_layers, LayerSink};
 use crate::{Error, Problem};
 use gdal::errors::GdalError;
@@ -183,48 +184,7 @@ pub fn write_gpkg(layers: &[&Layer], path: &Path) -> Result<(), Error> {
 /// layers in one GeoPackage expects. Atomic either way: the file is updated
 /// in a copy renamed into place.
 pub fn write_gpkg_layer(layer: &Layer, path: &Path) -> Result<(), Error> {
-    if !path.exists() {
-        return write_gpkg(&[layer], path);
-    }
-    let name = path.display().to_string();
-    let beside = Beside::new(path)?;
-    std::fs::copy(path, &beside.file).map_err(|e| Error::io(path, e))?;
-    gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())
-        .map_err(|e| beside.gdal(e))?;
-    let ds = gdal::Dataset::open_ex(
-        &beside.file,
-        gdal::DatasetOptions {
-            open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR | gdal::GdalOpenFlags::GDAL_OF_UPDATE,
-            allowed_drivers: Some(&["GPKG"]),
-            ..Default::default()
-        },
-    )
-    .map_err(|_| {
-        Problem::file(
-            &name,
-            "exists and is not a GeoPackage: expected a GeoPackage to add the layer to (or remove the file)",
-        )
-    })?;
-    let old = ds.layers().position(|l| l.name() == layer.name);
-    if let Some(k) = old {
-        // SAFETY: the handle is valid while `ds` lives; the index is one of its layers.
-        let err = unsafe { gdal_sys::GDALDatasetDeleteLayer(ds.c_dataset(), k as i32) };
-        if err != gdal_sys::OGRErr::OGRERR_NONE {
-            return Err(beside.gdal(GdalError::OgrError {
-                err,
-                method_name: "GDALDatasetDeleteLayer",
-            }));
-        }
-    }
-    write_layers(
-        Box::new(GpkgSink {
-            ds,
-            layer: None,
-            names: Vec::new(),
-            beside,
-        }),
-        &[layer],
-    )
+    write_layers(Box::new(GpkgSink::open(path)?), &[layer])
 }
 
 /// A [`LayerSink`] writing any number of layers into one GeoPackage, each
@@ -255,6 +215,58 @@ impl GpkgSink {
         })
     }
 
+    /// Opens the GeoPackage at `path` to add layers to: a new file when there
+    /// is none; else a copy of it, whose other layers (and their styles) are
+    /// kept, while a layer of the same name as one begun is replaced. The
+    /// copy is renamed into place by `end`.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        if !path.exists() {
+            return Self::create(path);
+        }
+        let name = path.display().to_string();
+        let beside = Beside::new(path)?;
+        std::fs::copy(path, &beside.file).map_err(|e| Error::io(path, e))?;
+        gdal::config::set_config_option("OGR_CURRENT_DATE", &content_date())
+            .map_err(|e| beside.gdal(e))?;
+        let ds = gdal::Dataset::open_ex(
+            &beside.file,
+            gdal::DatasetOptions {
+                open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR
+                    | gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+                allowed_drivers: Some(&["GPKG"]),
+                ..Default::default()
+            },
+        )
+        .map_err(|_| {
+            Problem::file(
+                &name,
+                "exists and is not a GeoPackage: expected a GeoPackage to add the layer to (or remove the file)",
+            )
+        })?;
+        Ok(GpkgSink {
+            ds,
+            layer: None,
+            names: Vec::new(),
+            beside,
+        })
+    }
+
+    /// Deletes the dataset's layer named `name`, if it has one.
+    fn delete_layer(&self, name: &str) -> gdal::errors::Result<()> {
+        let Some(k) = self.ds.layers().position(|l| l.name() == name) else {
+            return Ok(());
+        };
+        // SAFETY: the handle is valid while `ds` lives; the index is one of its layers.
+        let err = unsafe { gdal_sys::GDALDatasetDeleteLayer(self.ds.c_dataset(), k as i32) };
+        if err != gdal_sys::OGRErr::OGRERR_NONE {
+            return Err(GdalError::OgrError {
+                err,
+                method_name: "GDALDatasetDeleteLayer",
+            });
+        }
+        Ok(())
+    }
+
     /// Commits the open layer's transaction, if any.
     fn end_layer(&mut self) -> gdal::errors::Result<()> {
         match self.layer.take() {
@@ -265,6 +277,7 @@ impl GpkgSink {
 
     fn begin_layer(&mut self, schema: &LayerSchema<'_>) -> gdal::errors::Result<()> {
         self.end_layer()?;
+        self.delete_layer(schema.name)?;
         let srs = SpatialRef::from_epsg(schema.epsg.code())?;
         transaction(&self.ds, Transaction::Start)?;
         let out = self.ds.create_layer(LayerOptions {
@@ -496,6 +509,92 @@ fn set_values(feature: &mut Feature, values: &[Value]) -> gdal::errors::Result<(
         }
     }
     Ok(())
+}
+
+/// A [`LayerSink`] writing a grid layer (features that are the equal,
+/// aligned squares of one grid) as a GeoTIFF, one pixel a cell, through
+/// [`write_geotiff`]: one Float32 band per numeric field of
+/// [`raster_bands`] (for the `living_conditions` layer, SPEC §5's index
+/// and class) with [`INDEX_NODATA`](crate::layers::INDEX_NODATA) where
+/// there is no value, and a `class` band beside it as a paletted Byte
+/// raster. Only each cell's position and band values are kept until `end`
+/// lays them out; nothing is written before.
+pub struct GeoTiffSink {
+    path: PathBuf,
+    builder: Option<RasterBuilder>,
+}
+
+impl GeoTiffSink {
+    /// A sink that will write `path` (and `<stem>_class.tif` beside it for
+    /// a class band).
+    pub fn new(path: &Path) -> Self {
+        GeoTiffSink {
+            path: path.to_path_buf(),
+            builder: None,
+        }
+    }
+
+    fn refused(&self, e: RasterError) -> Error {
+        Error::Input(vec![Problem::file(
+            &self.path.display().to_string(),
+            e.to_string(),
+        )])
+    }
+}
+
+impl LayerSink for GeoTiffSink {
+    fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        if self.builder.is_some() {
+            return Err(out_of_order(&self.path, "a GeoTIFF file holds one layer"));
+        }
+        let bands = raster_bands(schema);
+        let builder = RasterBuilder::new(schema, &bands, crate::layers::INDEX_NODATA)
+            .map_err(|e| self.refused(e))?;
+        self.builder = Some(builder);
+        Ok(())
+    }
+
+    fn feature(&mut self, feature: &crate::layer::Feature) -> Result<(), Error> {
+        let Some(builder) = self.builder.as_mut() else {
+            return Err(out_of_order(
+                &self.path,
+                "a GeoTIFF cell before its layer began",
+            ));
+        };
+        match builder.feature(feature) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.refused(e)),
+        }
+    }
+
+    fn end(self: Box<Self>) -> Result<(), Error> {
+        self.write().map(|_| ())
+    }
+}
+
+impl GeoTiffSink {
+    /// Lays out the cells and writes the file: what `end` does, giving the
+    /// raster written.
+    fn write(mut self) -> Result<Raster, Error> {
+        let Some(builder) = self.builder.take() else {
+            return Err(out_of_order(
+                &self.path,
+                "a GeoTIFF file ended before its layer began",
+            ));
+        };
+        let raster = builder.finish().map_err(|e| self.refused(e))?;
+        write_geotiff(&raster, &self.path)?;
+        Ok(raster)
+    }
+}
+
+/// Writes a grid layer as a GeoTIFF through [`GeoTiffSink`], giving the
+/// raster written (its size and bands, for a summary).
+pub fn write_layer_geotiff(layer: &Layer, path: &Path) -> Result<Raster, Error> {
+    let mut sink = GeoTiffSink::new(path);
+    sink.begin(&layer.schema())?;
+    sink.features(&layer.features)?;
+    sink.write()
 }
 
 /// Writes a Float32 GeoTIFF of the raster's bands (named in their

@@ -4,7 +4,7 @@
 
 use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
-use crate::layer::{Feature, Field, FieldType, Layer, Raster, Value};
+use crate::layer::{Feature, Field, FieldType, Layer, Value};
 use stratmap_core::assess::Assessment;
 use stratmap_core::candidates::{AreaOverlap, Candidate};
 use stratmap_core::concordance::ConcordanceRow;
@@ -20,6 +20,11 @@ use stratmap_core::youth::YouthGroup;
 
 /// Nodata of the index raster.
 pub const INDEX_NODATA: f64 = -9999.0;
+
+/// The bands of the index raster (SPEC §5's `living_conditions.tif`), fields
+/// of the [`living_conditions_layer`]: the index, and its class 1–5 (written
+/// beside it as a paletted Byte raster).
+pub const INDEX_BANDS: [&str; 2] = ["index", "class"];
 
 fn field(name: &str, kind: FieldType) -> Field {
     Field {
@@ -729,69 +734,6 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
     }
 }
 
-/// Most pixels an index raster may have (two bands of 3.2 GB as f64 in memory); Sweden at 250 m
-/// is about 16 million.
-pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
-
-/// Why the index cannot be a raster.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RasterError {
-    /// The grid has no cells.
-    #[error("no cells: a raster needs at least one")]
-    NoCells,
-    /// The grid's bounding box is too large for one file.
-    #[error("the grid's bounding box would make a raster of {width} × {height} pixels, more than {MAX_RASTER_PIXELS}: write the index as .gpkg or .geojson instead")]
-    TooLarge {
-        /// Pixels per row.
-        width: i128,
-        /// Rows.
-        height: i128,
-    },
-}
-
-/// The index as a raster over the grid's bounding box, one pixel per cell:
-/// band 1 the index, band 2 its class (1–5), [`INDEX_NODATA`] where there is
-/// no cell or no index. A problem when there
-/// is no cell, or when the box would exceed [`MAX_RASTER_PIXELS`].
-pub fn index_raster(grid: &GridTable, lci: &LivingConditionsIndex) -> Result<Raster, RasterError> {
-    let s = i128::from(grid.spec.cell_size);
-    let none = || RasterError::NoCells;
-    let xmin = i128::from(grid.cells.iter().map(|c| c.0).min().ok_or_else(none)?);
-    let xmax = i128::from(grid.cells.iter().map(|c| c.0).max().ok_or_else(none)?);
-    let ymin = i128::from(grid.cells.iter().map(|c| c.1).min().ok_or_else(none)?);
-    let ymax = i128::from(grid.cells.iter().map(|c| c.1).max().ok_or_else(none)?);
-    let (w, h) = ((xmax - xmin) / s + 1, (ymax - ymin) / s + 1);
-    if w * h > i128::from(MAX_RASTER_PIXELS) {
-        return Err(RasterError::TooLarge {
-            width: w,
-            height: h,
-        });
-    }
-    let (width, height) = (w as usize, h as usize);
-    let mut data = vec![INDEX_NODATA; width * height];
-    let mut classes = vec![INDEX_NODATA; width * height];
-    for (&(x, y), r) in grid.cells.iter().zip(&lci.cells) {
-        if let Some(v) = r.index {
-            let col = ((i128::from(x) - xmin) / s) as usize;
-            let row = ((ymax - i128::from(y)) / s) as usize;
-            data[row * width + col] = v;
-            if let Some(c) = r.class {
-                classes[row * width + col] = f64::from(c);
-            }
-        }
-    }
-    Ok(Raster {
-        name: "living_conditions".into(),
-        epsg: grid.spec.epsg,
-        origin: (xmin as f64, (ymax + s) as f64),
-        cell_size: s as f64,
-        width,
-        height,
-        bands: vec![("index".into(), data), ("class".into(), classes)],
-        nodata: INDEX_NODATA,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -819,7 +761,7 @@ mod tests {
     }
 
     #[test]
-    fn raster_places_cells_north_up() {
+    fn index_raster_places_cells_north_up() {
         // Cells at columns 0 and 2 of row 0, and column 1 of row 1 (250 m).
         let g = grid(
             vec![
@@ -830,7 +772,13 @@ mod tests {
             250,
         );
         let lci = LivingConditionsIndex::compute(&g.stats, &IndexParams::default());
-        let r = index_raster(&g, &lci).unwrap();
+        let layer = living_conditions_layer(&g, &lci);
+        let mut b =
+            crate::raster::RasterBuilder::new(&layer.schema(), &INDEX_BANDS, INDEX_NODATA).unwrap();
+        for f in &layer.features {
+            b.feature(f).unwrap();
+        }
+        let r = b.finish().unwrap();
         assert_eq!((r.width, r.height), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         // Top row first: only the middle pixel of the top row has a cell.
@@ -842,27 +790,5 @@ mod tests {
             .collect();
         assert_eq!(has, classes);
         assert_eq!(has, [false, true, false, true, false, true]);
-    }
-
-    #[test]
-    fn raster_size_is_bounded() {
-        let g = grid(vec![(0, 0), (1_000_000, 1_000_000)], 1);
-        let lci = LivingConditionsIndex::compute(&g.stats, &IndexParams::default());
-        let e = index_raster(&g, &lci).unwrap_err();
-        assert_eq!(
-            e,
-            RasterError::TooLarge {
-                width: 1_000_001,
-                height: 1_000_001
-            }
-        );
-        let e = e.to_string();
-        assert!(
-            e.contains("1000001 × 1000001 pixels") && e.contains(".gpkg"),
-            "{e}"
-        );
-        let empty = grid(vec![], 250);
-        let lci = LivingConditionsIndex::compute(&empty.stats, &IndexParams::default());
-        assert!(index_raster(&empty, &lci).is_err());
     }
 }

@@ -44,6 +44,7 @@ pub mod limited;
 pub mod parquet_records;
 pub mod points;
 pub mod problem;
+pub mod raster;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod sink;

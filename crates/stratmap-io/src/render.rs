@@ -124,12 +124,10 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
     let font = FontRef::try_from_slice(FONT).map_err(|e| err(e.to_string()))?;
     // the extent of everything drawn
     let mut bb: Option<geo::Rect<f64>> = None;
-    for l in layers.iter().filter(|l| {
-        matches!(
-            l.name.as_str(),
-            "living_conditions" | "footprint" | "assessment" | "youth_groups"
-        )
-    }) {
+    for l in layers
+        .iter()
+        .filter(|l| MAP_LAYERS.contains(&l.name.as_str()))
+    {
         for f in &l.features {
             let Some(r) = f.geometry.bounding_rect() else {
                 continue;
@@ -314,6 +312,61 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
         [90, 90, 90],
     );
     c.pixmap.encode_png().map_err(|e| err(e.to_string()))
+}
+
+/// The layers the map draws, by name; [`png_sink`] refuses any other.
+pub const MAP_LAYERS: [&str; 4] = [
+    "living_conditions",
+    "footprint",
+    "assessment",
+    "youth_groups",
+];
+
+/// A [`LayerSink`](crate::sink::LayerSink) writing the map of the layers
+/// it is given (any of [`MAP_LAYERS`]) to `path` with `title`, once it has
+/// them all ([`write_png`] at `end`).
+pub fn png_sink<'a>(path: &'a Path, title: &'a str) -> Box<dyn crate::sink::LayerSink + 'a> {
+    Box::new(MapSink {
+        file: path.display().to_string(),
+        inner: crate::sink::WholeLayers::new(path, move |layers: &[&Layer]| {
+            write_png(layers, title, path)
+        }),
+    })
+}
+
+/// [`WholeLayers`](crate::sink::WholeLayers) that refuses a layer the map
+/// cannot draw, before it keeps anything.
+struct MapSink<S> {
+    file: String,
+    inner: S,
+}
+
+impl<S: crate::sink::LayerSink> crate::sink::LayerSink for MapSink<S> {
+    fn begin(&mut self, schema: &crate::layer::LayerSchema<'_>) -> Result<(), Error> {
+        if !MAP_LAYERS.contains(&schema.name) {
+            return Err(Error::Input(vec![crate::Problem::file(
+                &self.file,
+                format!(
+                    "the PNG map draws the {} layers, not {}: write it as .geojson, .gpkg or .html",
+                    MAP_LAYERS.join(", "),
+                    schema.name
+                ),
+            )]));
+        }
+        self.inner.begin(schema)
+    }
+
+    fn feature(&mut self, feature: &crate::layer::Feature) -> Result<(), Error> {
+        self.inner.feature(feature)
+    }
+
+    fn features(&mut self, batch: &[crate::layer::Feature]) -> Result<(), Error> {
+        self.inner.features(batch)
+    }
+
+    fn end(self: Box<Self>) -> Result<(), Error> {
+        Box::new(self.inner).end()
+    }
 }
 
 /// Writes the map as PNG, atomically.

@@ -91,6 +91,77 @@ pub fn write_layers(mut sink: Box<dyn LayerSink + '_>, layers: &[&Layer]) -> Res
     sink.end()
 }
 
+/// A [`LayerSink`] for a format that needs every layer before it can write
+/// anything (a map is scaled to all it draws, a page embeds them all): it
+/// keeps the layers as they come and hands them to its writer at `end`.
+///
+/// ```
+/// use stratmap_io::layer::{Layer, Value};
+/// use stratmap_io::sink::{write_layers, WholeLayers};
+/// use stratmap_io::Epsg;
+///
+/// let empty = |name: &str| Layer {
+///     name: name.into(),
+///     epsg: Epsg::SWEREF99_TM,
+///     fields: vec![],
+///     features: vec![],
+/// };
+/// let mut seen = Vec::new();
+/// let sink = WholeLayers::new(std::path::Path::new("names.txt"), |layers: &[&Layer]| {
+///     seen.extend(layers.iter().map(|l| l.name.clone()));
+///     Ok(())
+/// });
+/// write_layers(Box::new(sink), &[&empty("a"), &empty("b")]).unwrap();
+/// assert_eq!(seen, ["a", "b"]);
+/// ```
+pub struct WholeLayers<F> {
+    path: std::path::PathBuf,
+    layers: Vec<Layer>,
+    write: F,
+}
+
+impl<F: FnOnce(&[&Layer]) -> Result<(), Error>> WholeLayers<F> {
+    /// A sink that gives the layers to `write` when they are all there;
+    /// `path` is the file it writes, for the messages.
+    pub fn new(path: &Path, write: F) -> Self {
+        WholeLayers {
+            path: path.to_path_buf(),
+            layers: Vec::new(),
+            write,
+        }
+    }
+}
+
+impl<F: FnOnce(&[&Layer]) -> Result<(), Error>> LayerSink for WholeLayers<F> {
+    fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        self.layers.push(Layer {
+            name: schema.name.to_string(),
+            epsg: schema.epsg,
+            fields: schema.fields.to_vec(),
+            features: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn feature(&mut self, feature: &Feature) -> Result<(), Error> {
+        self.features(std::slice::from_ref(feature))
+    }
+
+    fn features(&mut self, batch: &[Feature]) -> Result<(), Error> {
+        let Some(layer) = self.layers.last_mut() else {
+            return Err(out_of_order(&self.path, "a feature before its layer began"));
+        };
+        layer.features.extend_from_slice(batch);
+        Ok(())
+    }
+
+    fn end(self: Box<Self>) -> Result<(), Error> {
+        let WholeLayers { layers, write, .. } = *self;
+        let refs: Vec<&Layer> = layers.iter().collect();
+        write(&refs)
+    }
+}
+
 /// The error of a sink called out of order (a program's mistake, not the
 /// input's), naming the file it writes.
 pub(crate) fn out_of_order(path: &Path, what: &str) -> Error {

@@ -257,19 +257,19 @@ pub struct HotspotArgs<'a> {
     pub types: &'a [String],
     /// The config (sections grid and hotspots).
     pub config: &'a Config,
-    /// The layer to write (.geojson or .gpkg).
+    /// The layer to write; its extension chooses the format ([`crate::output::layer_format`]).
     pub out: &'a Path,
 }
 
 /// `stratmap hotspots`: Gi* of events on the study grid, written as a layer.
 pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
-    let format = format_of(a.out, false)?;
+    let format = format_of(a.out, "hotspots")?;
     let (band, fdr) = hotspot_params(a.config, a.band, a.fdr)?;
     let (grid, events) =
         study_grid_and_events(a.grid, a.areas, a.events, a.types, a.config, notes)?;
     notes.stage("computing Gi*");
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
-    write_layer(&layer, a.out, format)?;
+    write_layer(&layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({summary})", a.out.display());
     Ok(())
 }
@@ -588,7 +588,7 @@ pub fn assess_command(
     let format = if csv {
         None
     } else {
-        Some(format_of(out, false)?)
+        Some(format_of(out, "assessment")?)
     };
     let areas = match areas {
         Some(p) => {
@@ -616,7 +616,7 @@ pub fn assess_command(
         notes,
     )?;
     match (format, &areas) {
-        (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f)?,
+        (Some(f), Some(areas)) => write_layer(&assessment_layer(areas, &rows), out, f, notes)?,
         _ => write_csv(&ASSESSMENT_COLUMNS, &assessment_rows(&rows), out)?,
     }
     say!(

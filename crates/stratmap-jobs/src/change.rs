@@ -238,7 +238,7 @@ pub struct EmergingArgs<'a> {
 
 /// `stratmap emerging`: emerging hot spots of dated events.
 pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> {
-    let format = format_of(a.out, false)?;
+    let format = format_of(a.out, "emerging")?;
     let by = period_by(a.by, a.config.emerging.by.as_deref(), "emerging")?.ok_or_else(|| {
         Failure::Usage(
             "expected --by year, quarter or month (or [emerging] by in the config)".into(),
@@ -250,7 +250,7 @@ pub fn emerging_command(a: &EmergingArgs, notes: &Notes) -> Result<(), Failure> 
     )?;
     notes.stage("computing the space-time cube");
     let (layer, summary, bins) = emerging_cube(&grid, &events, by, &method, false, notes)?;
-    write_layer(&layer, a.out, format)?;
+    write_layer(&layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({summary})", a.out.display());
     if let Some(path) = a.bins_out {
         write_csv(&BIN_COLUMNS, &bins, path)?;
@@ -484,7 +484,7 @@ pub struct ChangeArgs<'a> {
 
 /// `stratmap change`: two editions of the index on one scale.
 pub fn change_command(a: &ChangeArgs, notes: &Notes) -> Result<(), Failure> {
-    let format = format_of(a.out, false)?;
+    let format = format_of(a.out, "change")?;
     let config = crate::pipeline::load_config(a.config)?;
     let load = |p: &Path| -> Result<(String, GridTable), Failure> {
         let name = p.display().to_string();
@@ -505,7 +505,7 @@ pub fn change_command(a: &ChangeArgs, notes: &Notes) -> Result<(), Failure> {
     };
     notes.stage("comparing the editions");
     let ch = index_change(&before, &after, &config, areas.as_ref(), (&bn, &an), notes)?;
-    write_layer(&ch.layer, a.out, format)?;
+    write_layer(&ch.layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({})", a.out.display(), ch.summary);
     let dir = a.out.parent().unwrap_or(Path::new(""));
     let path = dir.join("class_transitions.csv");

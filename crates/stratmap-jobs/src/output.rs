@@ -10,10 +10,12 @@
 use crate::pipeline::{Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
-use stratmap_io::csv_out::write_csv;
-use stratmap_io::gdal_out::{write_geotiff, write_gpkg, write_mbtiles, TILE_ZOOMS};
-use stratmap_io::geojson_out::write_geojson;
-use stratmap_io::layer::{Layer, Raster, Value};
+use stratmap_io::csv_out::{write_csv, CsvSink};
+use stratmap_io::gdal_out::{write_gpkg, write_mbtiles, GeoTiffSink, GpkgSink, TILE_ZOOMS};
+use stratmap_io::geojson_out::{write_geojson, GeoJsonSink};
+use stratmap_io::layer::{Layer, Value};
+use stratmap_io::render::{png_sink, write_png, MAP_LAYERS};
+use stratmap_io::sink::{write_layers, LayerSink, WholeLayers};
 
 /// A table: its file name, its columns and its rows.
 pub type Table = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
@@ -24,8 +26,6 @@ pub struct Products<'a> {
     pub layers: &'a [Layer],
     /// The CSV tables.
     pub tables: &'a [Table],
-    /// The living-conditions raster, when asked for.
-    pub raster: Option<&'a Raster>,
     /// The working CRS, for the messages.
     pub epsg: stratmap_core::grid::Epsg,
     /// The viewer's basemap tile URL (`[output] basemap`), if any.
@@ -96,6 +96,8 @@ const TIF_LAYER: &str = "living_conditions";
 const HTML_FILE: &str = "index.html";
 /// The static map of a run.
 const PNG_FILE: &str = "map.png";
+/// Its title.
+const RUN_MAP_TITLE: &str = "Living conditions, police areas and youth groups";
 
 /// The GeoJSON file of a layer.
 fn geojson_file(layer: &str) -> String {
@@ -135,16 +137,41 @@ pub trait OutputFormat: Sync {
     /// Writes what it can of `p` into `dir`.
     fn write_into(&self, p: &Products, dir: &Path, notes: &Notes) -> Result<Vec<Written>, Failure>;
 
-    /// Writes one layer to `path` (for the single commands); formats that
-    /// hold no vector layer refuse.
-    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Err(Failure::Usage(format!(
-            "--out {}: the {} layer cannot be written as {}",
-            path.display(),
-            layer.name,
-            self.name()
-        )))
+    /// The [`LayerSink`] that writes layers to `path` in this format: what
+    /// a single command's `--out`, or any program, writes a layer through.
+    fn sink<'a>(
+        &self,
+        path: &'a Path,
+        notes: &'a Notes,
+    ) -> Result<Box<dyn LayerSink + 'a>, Failure>;
+
+    /// Writes one layer to `path` (for the single commands) through
+    /// [`sink`](OutputFormat::sink).
+    fn write_layer(&self, layer: &Layer, path: &Path, notes: &Notes) -> Result<(), Failure> {
+        Ok(write_layers(self.sink(path, notes)?, &[layer])?)
     }
+}
+
+/// A sink for a format that holds one layer a file and writes it whole
+/// (`write` at `end`): a second layer is refused.
+fn one_layer<'a>(
+    path: &'a Path,
+    format: &'static str,
+    write: impl FnOnce(&Layer, &Path) -> Result<(), stratmap_io::Error> + 'a,
+) -> Box<dyn LayerSink + 'a> {
+    Box::new(WholeLayers::new(
+        path,
+        move |layers: &[&Layer]| match layers {
+            [layer] => write(layer, path),
+            _ => Err(stratmap_io::Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("a {format} file holds one layer, not {}", layers.len()),
+                ),
+            )),
+        },
+    ))
 }
 
 /// RFC 7946 GeoJSON: one file per layer (`<layer>.geojson`).
@@ -192,21 +219,35 @@ fn when_any_layer(layers: &[&str], file: &str) -> Vec<String> {
     }
 }
 
-/// The format a single command's `--out` names by its extension.
-pub fn layer_format(path: &Path, raster_ok: bool) -> Result<&'static dyn OutputFormat, Failure> {
+/// The format a single command's `--out` names by its extension, for a
+/// layer of that name: any layer as GeoJSON, GeoPackage, CSV (its table
+/// with WKT geometries) or the viewer; a grid layer of cells
+/// ([`TILE_LAYERS`]) also as a GeoTIFF; the layers the static map draws
+/// ([`MAP_LAYERS`]) also as PNG; and any as vector tiles.
+pub fn layer_format(path: &Path, layer: &str) -> Result<&'static dyn OutputFormat, Failure> {
     if stratmap_io::is_stdio(path) {
         return Ok(&GeoJson); // `--out -`: GeoJSON on standard output
     }
+    let grid = TILE_LAYERS.contains(&layer);
+    let map = MAP_LAYERS.contains(&layer);
     match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(&GeoJson),
         "gpkg" => Ok(&GeoPackage),
+        "csv" => Ok(&Csv),
+        "html" | "htm" => Ok(&Html),
         "mbtiles" => Ok(&Tiles),
-        "tif" | "tiff" if raster_ok => Ok(&GeoTiff),
-        _ => Err(Failure::Usage(format!(
-            "--out {}: expected a file ending in .geojson, .gpkg{} or .mbtiles",
-            path.display(),
-            if raster_ok { ", .tif" } else { "" }
-        ))),
+        "tif" | "tiff" if grid => Ok(&GeoTiff),
+        "png" if map => Ok(&Png),
+        _ => {
+            let mut ends = vec![".geojson", ".gpkg", ".csv", ".html"];
+            ends.extend(grid.then_some(".tif"));
+            ends.extend(map.then_some(".png"));
+            Err(Failure::Usage(format!(
+                "--out {}: expected a file ending in {} or .mbtiles for the {layer} layer",
+                path.display(),
+                ends.join(", ")
+            )))
+        }
     }
 }
 
@@ -248,8 +289,16 @@ impl OutputFormat for GeoJson {
         Ok(written)
     }
 
-    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        write_geojson(layer, path)?;
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(if stratmap_io::is_stdio(path) {
+            one_layer(path, "GeoJSON", write_geojson)
+        } else {
+            Box::new(GeoJsonSink::new(path))
+        })
+    }
+
+    fn write_layer(&self, layer: &Layer, path: &Path, notes: &Notes) -> Result<(), Failure> {
+        write_layers(self.sink(path, notes)?, &[layer])?;
         if !stratmap_io::is_stdio(path) {
             write_sidecar_style(&layer.name, path)?;
         }
@@ -280,6 +329,10 @@ impl OutputFormat for Csv {
         }
         Ok(written)
     }
+
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(Box::new(CsvSink::new(path)))
+    }
 }
 
 impl OutputFormat for GeoPackage {
@@ -307,8 +360,8 @@ impl OutputFormat for GeoPackage {
         }])
     }
 
-    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Ok(stratmap_io::gdal_out::write_gpkg_layer(layer, path)?)
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(Box::new(GpkgSink::open(path)?))
     }
 }
 
@@ -331,10 +384,10 @@ impl OutputFormat for GeoTiff {
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {
-        let Some(r) = p.raster else {
+        let Some(layer) = p.layers.iter().find(|l| l.name == TIF_LAYER) else {
             return Ok(Vec::new());
         };
-        write_geotiff(r, &dir.join(TIF_FILE))?;
+        let r = stratmap_io::gdal_out::write_layer_geotiff(layer, &dir.join(TIF_FILE))?;
         let mut written = vec![Written {
             file: TIF_FILE.into(),
             content: TIF_LAYER.into(),
@@ -371,12 +424,8 @@ impl OutputFormat for GeoTiff {
         Ok(written)
     }
 
-    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Err(Failure::Usage(format!(
-            "--out {}: the {} layer cannot be written as a raster",
-            path.display(),
-            layer.name
-        )))
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(Box::new(GeoTiffSink::new(path)))
     }
 }
 
@@ -393,14 +442,8 @@ impl OutputFormat for Html {
         if p.layers.is_empty() {
             return Ok(Vec::new());
         }
-        let (html, omitted) = crate::viewer::html(p.layers, p.basemap)?;
-        for name in omitted {
-            notes.warn(&format!(
-                "index.html leaves out {name}: more than {} features for a browser; open stratmap.gpkg in QGIS",
-                crate::viewer::MAX_VIEWER_FEATURES
-            ));
-        }
-        write_atomic(&dir.join(HTML_FILE), |w| w.write_all(html.as_bytes()))?;
+        let refs: Vec<&Layer> = p.layers.iter().collect();
+        crate::viewer::write_html(&refs, p.basemap, &dir.join(HTML_FILE), notes)?;
         Ok(vec![Written {
             file: HTML_FILE.into(),
             content: "viewer".into(),
@@ -414,6 +457,14 @@ impl OutputFormat for Html {
                 }
             }),
         }])
+    }
+
+    fn sink<'a>(
+        &self,
+        path: &'a Path,
+        notes: &'a Notes,
+    ) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        crate::viewer::html_sink(path, None, notes)
     }
 }
 
@@ -431,11 +482,7 @@ impl OutputFormat for Png {
             return Ok(Vec::new());
         }
         let refs: Vec<&Layer> = p.layers.iter().collect();
-        stratmap_io::render::write_png(
-            &refs,
-            "Living conditions, police areas and youth groups",
-            &dir.join(PNG_FILE),
-        )?;
+        write_png(&refs, RUN_MAP_TITLE, &dir.join(PNG_FILE))?;
         Ok(vec![Written {
             file: PNG_FILE.into(),
             content: "map".into(),
@@ -444,7 +491,14 @@ impl OutputFormat for Png {
             said: Some("a static map with legend, for reports".into()),
         }])
     }
+
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(png_sink(path, MAP_TITLE))
+    }
 }
+
+/// The title of a single command's map (its layer names the legend).
+const MAP_TITLE: &str = "stratmap";
 
 impl OutputFormat for Tiles {
     fn name(&self) -> &'static str {
@@ -459,8 +513,8 @@ impl OutputFormat for Tiles {
             .collect()
     }
 
-    fn write_layer(&self, layer: &Layer, path: &Path) -> Result<(), Failure> {
-        Ok(write_mbtiles(layer, path)?)
+    fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+        Ok(one_layer(path, "MBTiles", write_mbtiles))
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {

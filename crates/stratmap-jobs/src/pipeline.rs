@@ -7,10 +7,9 @@ use stratmap_core::notice::{Level, Notice};
 use stratmap_core::youth::{youth_groups, YouthCell};
 use stratmap_io::config::Config;
 use stratmap_io::connections::read_towers;
-use stratmap_io::gdal_out::write_geotiff;
 use stratmap_io::grid_csv::{read_grid, GridTable};
 use stratmap_io::layer::Layer;
-use stratmap_io::layers::{index_raster, living_conditions_layer, youth_layer};
+use stratmap_io::layers::{living_conditions_layer, youth_layer};
 use stratmap_io::limited::{read_text_file, TextLimits};
 use stratmap_io::{Error, Problem};
 
@@ -310,8 +309,9 @@ pub fn write_layer(
     layer: &Layer,
     path: &Path,
     format: &dyn crate::output::OutputFormat,
+    notes: &Notes,
 ) -> Result<(), Failure> {
-    format.write_layer(layer, path)
+    format.write_layer(layer, path, notes)
 }
 
 /// The grid file and config a grid command was given.
@@ -345,17 +345,12 @@ impl GridInput<'_> {
 /// `stratmap index`: the living-conditions index as a layer or a raster.
 pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let out = input.out;
-    let format = format_of(out, true)?;
-    let (config, name, grid) = input.load(true, notes)?;
+    let format = format_of(out, "living_conditions")?;
+    let (config, _, grid) = input.load(true, notes)?;
     notes.stage("computing the index");
     let (lci, summary) = compute_index(&grid, &config, notes)?;
     notes.stage(&format!("writing {}", out.display()));
-    if format.name() == "tif" {
-        let raster = index_raster(&grid, &lci).map_err(|m| Problem::file(&name, m.to_string()))?;
-        write_geotiff(&raster, out)?;
-    } else {
-        write_layer(&living_conditions_layer(&grid, &lci), out, format)?;
-    }
+    write_layer(&living_conditions_layer(&grid, &lci), out, format, notes)?;
     if lci.valid == 0 {
         notes
             .warn("no cell is valid (population and every group present), so no cell has an index");
@@ -367,12 +362,12 @@ pub fn index_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
 /// `stratmap youth`: youth groups as proportional rings.
 pub fn youth_command(input: &GridInput, notes: &Notes) -> Result<(), Failure> {
     let out = input.out;
-    let format = format_of(out, false)?;
+    let format = format_of(out, "youth_groups")?;
     let (config, _, grid) = input.load(false, notes)?;
     notes.stage("finding youth groups");
     let layer = youth_layer_of(&grid, &config);
     notes.stage(&format!("writing {}", out.display()));
-    write_layer(&layer, out, format)?;
+    write_layer(&layer, out, format, notes)?;
     say!(
         notes,
         "wrote {} ({})",

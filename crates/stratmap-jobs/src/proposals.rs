@@ -137,7 +137,7 @@ pub struct CandidateArgs<'a> {
     pub config: Option<&'a Path>,
     /// The layer of an areas file with several (else `[areas] layer`).
     pub areas_layer: Option<&'a str>,
-    /// The layer to write (.geojson or .gpkg); `concordance.csv` goes beside it.
+    /// The layer to write, its extension choosing the format; `concordance.csv` goes beside it.
     pub out: &'a Path,
 }
 
@@ -150,7 +150,7 @@ pub fn concordance_path(out: &Path) -> PathBuf {
 
 /// `stratmap candidates`: candidate areas, and with areas the concordance.
 pub fn candidates_command(a: &CandidateArgs, notes: &Notes) -> Result<(), Failure> {
-    let format = format_of(a.out, false)?;
+    let format = format_of(a.out, "candidates")?;
     let config = load_config(a.config)?;
     let params = config
         .candidate_params()
@@ -171,7 +171,7 @@ pub fn candidates_command(a: &CandidateArgs, notes: &Notes) -> Result<(), Failur
     let (lci, _) = compute_index(&grid, &config, notes)?;
     notes.stage("finding candidate areas");
     let p = proposals(&grid, &lci, areas.as_ref(), &params, notes);
-    write_layer(&p.layer, a.out, format)?;
+    write_layer(&p.layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({})", a.out.display(), p.summary);
     if let Some(rows) = &p.concordance {
         let path = concordance_path(a.out);
@@ -331,7 +331,7 @@ pub struct LisaArgs<'a> {
     pub fdr: bool,
     /// The config (sections grid, index, lisa).
     pub config: Option<&'a Path>,
-    /// The layer to write (.geojson or .gpkg).
+    /// The layer to write; its extension chooses the format ([`crate::output::layer_format`]).
     pub out: &'a Path,
 }
 
@@ -350,7 +350,7 @@ pub fn lisa_variable(config: &Config, flag: Option<&str>) -> Result<LisaVariable
 
 /// `stratmap lisa`: local Moran's I of the index, event counts or a grid column.
 pub fn lisa_command(a: &LisaArgs, notes: &Notes) -> Result<(), Failure> {
-    let format = format_of(a.out, false)?;
+    let format = format_of(a.out, "lisa")?;
     let config = load_config(a.config)?;
     let variable = lisa_variable(&config, a.variable)?;
     let method = config
@@ -387,7 +387,7 @@ pub fn lisa_command(a: &LisaArgs, notes: &Notes) -> Result<(), Failure> {
     let (cells, values) = lisa_values(&grid, lci.as_ref(), events.as_ref(), &variable, &config)?;
     notes.stage("computing local Moran's I");
     let (layer, summary) = lisa(&grid, &cells, &values, &variable, &method, notes)?;
-    write_layer(&layer, a.out, format)?;
+    write_layer(&layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({summary})", a.out.display());
     Ok(())
 }

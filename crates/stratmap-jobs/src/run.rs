@@ -23,7 +23,7 @@ use stratmap_io::events::read_events;
 use stratmap_io::grid_csv::read_grid;
 use stratmap_io::layer::Layer;
 use stratmap_io::layers::{
-    assessment_layer, assessment_rows, index_raster, living_conditions_layer, ASSESSMENT_COLUMNS,
+    assessment_layer, assessment_rows, living_conditions_layer, ASSESSMENT_COLUMNS,
     CONCORDANCE_COLUMNS, FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS, TRANSITION_COLUMNS,
 };
 use stratmap_io::{Error, Problem};
@@ -314,7 +314,6 @@ pub fn run(
     let spec = config_spec(config)?;
     let mut layers: Vec<Layer> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
-    let mut raster = None;
     let steps = 10;
     let stage = |k: usize, what: &str| notes.stage(&format!("step {k}/{steps}: {what}"));
 
@@ -340,14 +339,6 @@ pub fn run(
             rec.counts.insert("cells".into(), json!(g.cells.len()));
             rec.counts
                 .insert("cells_with_index".into(), json!(lci.valid));
-            if wants("tif") {
-                raster = Some(index_raster(g, &lci).map_err(|m| {
-                    Problem::file(
-                        &inputs.grid.as_ref().map(Source::name).unwrap_or_default(),
-                        m.to_string(),
-                    )
-                })?);
-            }
             layers.push(living_conditions_layer(g, &lci));
             index = Some(lci);
         }
@@ -713,7 +704,6 @@ pub fn run(
     let products = Products {
         layers: &layers,
         tables: &tables,
-        raster: raster.as_ref(),
         epsg: spec.epsg,
         basemap: config.output.basemap.as_deref(),
     };
@@ -738,8 +728,7 @@ pub fn run(
         ));
     }
     for format in crate::output::ALL {
-        // the raster is made only when "tif" is asked for
-        if wants(format.name()) || format.name() == "tif" || (format.name() == "tiles" && tiles) {
+        if wants(format.name()) || (format.name() == "tiles" && tiles) {
             written.extend(format.write_into(&products, out, notes)?);
         }
     }

@@ -5,10 +5,13 @@
 //! script, style or tile comes from the network unless `[output] basemap`
 //! names a tile URL; the layers are embedded as RFC 7946 GeoJSON.
 
-use crate::pipeline::Failure;
+use crate::pipeline::{Failure, Notes};
+use std::path::Path;
 use stratmap_core::index::PALETTE;
+use stratmap_io::atomic::write_atomic;
 use stratmap_io::geojson_out::geojson_bytes;
 use stratmap_io::layer::Layer;
+use stratmap_io::sink::{LayerSink, WholeLayers};
 use stratmap_io::Error;
 
 const TEMPLATE: &str = include_str!("viewer.html");
@@ -65,12 +68,47 @@ pub fn check_basemap(basemap: Option<&str>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The viewer with `layers` embedded, drawn over the tiles of `basemap`
-/// when given (else nothing is fetched), and the names of the layers left
-/// out for their size (the page says so too).
-pub fn html(layers: &[Layer], basemap: Option<&str>) -> Result<(String, Vec<String>), Failure> {
+/// Writes the viewer of `layers` to `path`, atomically, with a warning
+/// for each layer left out for its size; `basemap` checked before.
+fn write_viewer(
+    layers: &[&Layer],
+    basemap: Option<&str>,
+    path: &Path,
+    notes: &Notes,
+) -> Result<(), Error> {
+    let (page, omitted) = html_up_to(layers, basemap, MAX_VIEWER_FEATURES)?;
+    for name in omitted {
+        notes.warn(&format!(
+            "{} leaves out {name}: more than {MAX_VIEWER_FEATURES} features for a browser; open it from the GeoPackage in QGIS",
+            path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned()),
+        ));
+    }
+    write_atomic(path, |w| w.write_all(page.as_bytes()))
+}
+
+/// Writes the viewer of `layers` to `path` (the run's `index.html`).
+pub fn write_html(
+    layers: &[&Layer],
+    basemap: Option<&str>,
+    path: &Path,
+    notes: &Notes,
+) -> Result<(), Failure> {
     check_basemap(basemap)?;
-    html_up_to(layers, basemap, MAX_VIEWER_FEATURES)
+    Ok(write_viewer(layers, basemap, path, notes)?)
+}
+
+/// A [`LayerSink`] writing the viewer of the layers it is given to
+/// `path` once it has them all (a page embeds every layer).
+pub fn html_sink<'a>(
+    path: &'a Path,
+    basemap: Option<&'a str>,
+    notes: &'a Notes,
+) -> Result<Box<dyn LayerSink + 'a>, Failure> {
+    check_basemap(basemap)?;
+    Ok(Box::new(WholeLayers::new(
+        path,
+        move |layers: &[&Layer]| write_viewer(layers, basemap, path, notes),
+    )))
 }
 
 /// `text` with each edit made; every edit must find its text.
@@ -102,10 +140,10 @@ fn fill(template: &str, parts: &[(&str, &str)]) -> String {
 }
 
 fn html_up_to(
-    layers: &[Layer],
+    layers: &[&Layer],
     basemap: Option<&str>,
     max: usize,
-) -> Result<(String, Vec<String>), Failure> {
+) -> Result<(String, Vec<String>), Error> {
     let (shown, omitted): (Vec<&Layer>, Vec<&Layer>) =
         layers.iter().partition(|l| l.features.len() <= max);
     let omitted: Vec<String> = omitted.iter().map(|l| l.name.clone()).collect();
@@ -172,7 +210,7 @@ mod tests {
 
     #[test]
     fn big_layers_are_left_out_and_text_cannot_close_the_script() {
-        let (html, omitted) = html_up_to(&[layer("small", 2), layer("big", 3)], None, 2).unwrap();
+        let (html, omitted) = html_up_to(&[&layer("small", 2), &layer("big", 3)], None, 2).unwrap();
         assert_eq!(omitted, ["big"]);
         assert!(html.contains("\"small\":{") && !html.contains("\"big\":{"));
         // the page is told, to show a notice
@@ -197,7 +235,7 @@ mod tests {
         for (from, _) in CSS_EDITS {
             assert_eq!(LEAFLET_CSS.matches(from).count(), 1, "{from}");
         }
-        let (html, _) = html_up_to(&[layer("small", 1)], None, 10).unwrap();
+        let (html, _) = html_up_to(&[&layer("small", 1)], None, 10).unwrap();
         assert!(html.contains("t.version=\"1.9.4\"") && html.contains(".leaflet-container"));
         // no url(…) but data: URLs and the fragment of IE's VML test (which
         // Chromium and Firefox never reach), no source map, no link, no fetch
@@ -228,7 +266,7 @@ mod tests {
     #[test]
     fn a_basemap_is_passed_only_when_set_and_checked() {
         let url = "https://tile.example/{z}/{x}/{y}.png";
-        let (html, _) = html(&[layer("small", 1)], Some(url)).unwrap();
+        let (html, _) = html_up_to(&[&layer("small", 1)], Some(url), 10).unwrap();
         assert!(html.contains(&format!("\"basemap\":\"{url}\"")));
         for bad in [
             "tile.example/{z}/{x}/{y}.png",
