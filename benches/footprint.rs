@@ -11,8 +11,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use geo::{LineString, MultiPolygon, Polygon};
 use std::hint::black_box;
 use stratmap_benches::BenchTown;
-use stratmap_core::footprint::{category_numbers, FootprintAreas, FootprintReport};
-use stratmap_io::connections::{parse_tz, read_records, tower_weights, RecordContext, Towers};
+use stratmap_core::{category_numbers, FootprintAreas, FootprintReport};
+use stratmap_io::{parse_tz, read_records, tower_weights, RecordContext, Towers};
 
 const RECORDS: u64 = 1_000_000;
 
@@ -63,8 +63,8 @@ fn bench(c: &mut Criterion) {
         towers: &towers,
         tower_weights: &weights,
         tz,
-        xy_epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
-        working: stratmap_io::crs::Epsg::SWEREF99_TM,
+        xy_epsg: stratmap_io::Epsg::SWEREF99_TM,
+        working: stratmap_io::Epsg::SWEREF99_TM,
     };
     let categories: Vec<String> = (0..town.areas.len())
         .map(|k| stratmap_benches::CATEGORIES[k % 4].to_string())

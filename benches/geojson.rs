@@ -9,9 +9,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use stratmap_io::crs::Epsg;
-use stratmap_io::geojson_out::geojson_bytes;
-use stratmap_io::layer::{Feature, Field, FieldType, Layer, Value};
+use stratmap_io::geojson_bytes;
+use stratmap_io::Epsg;
+use stratmap_io::{Feature, Field, FieldType, Layer, Value};
 
 const CELLS: i64 = 300_000;
 

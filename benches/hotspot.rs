@@ -7,8 +7,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use stratmap_benches::hotspot_grid;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::hotspot::{gi_bins, gi_star, gi_star_grid};
+use stratmap_core::GridSpec;
+use stratmap_core::{gi_bins, gi_star, gi_star_grid};
 
 fn bench(c: &mut Criterion) {
     let (cells, counts) = hotspot_grid(1000);

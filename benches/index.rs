@@ -7,9 +7,9 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::index::{GridCell, IndexParams, LivingConditionsIndex};
-use stratmap_core::youth::{youth_groups, YouthCell, YouthParams};
+use stratmap_core::GridSpec;
+use stratmap_core::{youth_groups, YouthCell, YouthParams};
+use stratmap_core::{GridCell, IndexParams, LivingConditionsIndex};
 
 const SIDE: i64 = 1000; // 1000 × 1000 cells
 

@@ -121,11 +121,11 @@ pub struct NationalRecords {
     /// The synthetic town.
     pub town: crate::BenchTown,
     /// Its areas, radius 500 m.
-    pub areas: stratmap_core::footprint::FootprintAreas,
+    pub areas: stratmap_core::FootprintAreas,
     /// Its towers, `T00000` on.
-    pub towers: stratmap_io::connections::Towers,
+    pub towers: stratmap_io::Towers,
     /// Each tower's disc weights.
-    pub weights: Vec<stratmap_core::footprint::DiscWeights>,
+    pub weights: Vec<stratmap_core::DiscWeights>,
     /// The records as CSV text.
     pub csv: Vec<u8>,
     /// The same records as Parquet (see [`records_csv_to_parquet`]).
@@ -145,13 +145,13 @@ impl NationalRecords {
             .iter()
             .map(|r| MultiPolygon::new(vec![Polygon::new(LineString::from(r.clone()), vec![])]))
             .collect();
-        let areas = stratmap_core::footprint::FootprintAreas::new(polygons, 500.0);
-        let mut towers = stratmap_io::connections::Towers::default();
+        let areas = stratmap_core::FootprintAreas::new(polygons, 500.0);
+        let mut towers = stratmap_io::Towers::default();
         for (k, p) in town.towers.iter().enumerate() {
             towers.ids.insert(format!("T{k:05}"), k as u32);
             towers.positions.push(*p);
         }
-        let weights = stratmap_io::connections::tower_weights(&areas, &towers);
+        let weights = stratmap_io::tower_weights(&areas, &towers);
         let mut csv = Vec::new();
         town.write_records(&mut csv, records, 200_000, 11)?;
         let dir = tempfile::tempdir()?;
@@ -164,7 +164,7 @@ impl NationalRecords {
         let names: Vec<String> = (0..town.areas.len())
             .map(|k| crate::CATEGORIES[k % 4].to_string())
             .collect();
-        let categories = stratmap_core::footprint::category_numbers(&names);
+        let categories = stratmap_core::category_numbers(&names);
         Ok(NationalRecords {
             town,
             areas,
@@ -178,14 +178,14 @@ impl NationalRecords {
     }
 
     /// What the records are read against (Stockholm time, SWEREF 99 TM).
-    pub fn context(&self) -> stratmap_io::connections::RecordContext<'_> {
-        stratmap_io::connections::RecordContext {
+    pub fn context(&self) -> stratmap_io::RecordContext<'_> {
+        stratmap_io::RecordContext {
             areas: &self.areas,
             towers: &self.towers,
             tower_weights: &self.weights,
             tz: stockholm(),
-            xy_epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
-            working: stratmap_io::crs::Epsg::SWEREF99_TM,
+            xy_epsg: stratmap_io::Epsg::SWEREF99_TM,
+            working: stratmap_io::Epsg::SWEREF99_TM,
         }
     }
 
@@ -217,28 +217,18 @@ impl NationalRecords {
     /// The footprint report from the records, read from CSV or Parquet.
     pub fn footprint(
         &self,
-        ctx: &stratmap_io::connections::RecordContext,
+        ctx: &stratmap_io::RecordContext,
         parquet: bool,
-    ) -> stratmap_core::footprint::FootprintReport {
+    ) -> stratmap_core::FootprintReport {
         let fp = if parquet {
-            stratmap_io::parquet_records::read_parquet_records(
-                "records.parquet",
-                &self.parquet,
-                ctx,
-                &|_, _| {},
-            )
+            stratmap_io::read_parquet_records("records.parquet", &self.parquet, ctx, &|_, _| {})
         } else {
-            stratmap_io::connections::read_records(
-                "records.csv",
-                self.csv.as_slice(),
-                ctx,
-                &|_, _| {},
-            )
+            stratmap_io::read_records("records.csv", self.csv.as_slice(), ctx, &|_, _| {})
         }
         .expect("valid records");
         let (cat, names) = &self.categories;
         let totals = fp.totals(cat, names.len());
-        stratmap_core::footprint::FootprintReport::new(&totals, cat, names, 3)
+        stratmap_core::FootprintReport::new(&totals, cat, names, 3)
     }
 }
 

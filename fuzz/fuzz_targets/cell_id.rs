@@ -2,7 +2,7 @@
 //! written back in its own style parses to the same cell.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use stratmap_core::grid::{CellId, GridSpec};
+use stratmap_core::{CellId, GridSpec};
 
 fuzz_target!(|text: &str| {
     if let Ok(id) = text.parse::<CellId>() {

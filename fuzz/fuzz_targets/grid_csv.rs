@@ -1,8 +1,8 @@
 //! Any bytes as a grid CSV: read, or refused with problems; never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use stratmap_io::config::Config;
-use stratmap_io::grid_csv::read_grid;
+use stratmap_io::Config;
+use stratmap_io::read_grid;
 
 fuzz_target!(|data: &[u8]| {
     let config = Config::default();

@@ -4,9 +4,9 @@
 use geo::{polygon, MultiPolygon};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use stratmap_core::footprint::FootprintAreas;
-use stratmap_io::connections::{parse_tz, read_records, tower_weights, RecordContext, Towers};
-use stratmap_io::crs::Epsg;
+use stratmap_core::FootprintAreas;
+use stratmap_io::{parse_tz, read_records, tower_weights, RecordContext, Towers};
+use stratmap_io::Epsg;
 
 fn town() -> &'static (FootprintAreas, Towers) {
     static TOWN: OnceLock<(FootprintAreas, Towers)> = OnceLock::new();

@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 use stratmap_benches::hotspot_grid;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::hotspot::gi_star_grid;
+use stratmap_core::gi_star_grid;
+use stratmap_core::GridSpec;
 
 fn main() {
     let side = std::env::args()

@@ -2,10 +2,10 @@
 //! `fixtures/sample-town/`, embedded in the binary so the demo runs anywhere.
 
 use std::path::Path;
-use stratmap_io::atomic::write_atomic;
-use stratmap_io::config::Config;
-use stratmap_jobs::run::{Inputs, Source, DEFAULT_FORMATS};
+use stratmap_io::write_atomic;
+use stratmap_io::Config;
 use stratmap_jobs::{Failure, Notes};
+use stratmap_jobs::{Inputs, Source, DEFAULT_FORMATS};
 
 /// The sample town's inputs, by file name.
 pub const SAMPLE_TOWN: [(&str, &str); 8] = [
@@ -75,7 +75,7 @@ pub fn run(out: &Path, notes: &Notes) -> Result<(), Failure> {
         answers: source("answers.csv"),
     };
     let formats: Vec<String> = DEFAULT_FORMATS.iter().map(|f| f.to_string()).collect();
-    stratmap_jobs::run::run(&config, &inputs, &formats, out, notes)?;
+    stratmap_jobs::run(&config, &inputs, &formats, out, notes)?;
     // The inputs too, so the analyst can look at them and run the commands on
     // them; but not the connection records: phone ids never go into output,
     // made-up ones included.

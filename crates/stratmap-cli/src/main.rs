@@ -5,8 +5,6 @@
 mod demo;
 mod terminal;
 
-use stratmap_jobs::{analysis, change, footprint, pipeline, proposals, run};
-
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,8 +38,8 @@ struct GridArgs {
 }
 
 impl GridArgs {
-    fn input(&self) -> pipeline::GridInput<'_> {
-        pipeline::GridInput {
+    fn input(&self) -> stratmap_jobs::GridInput<'_> {
+        stratmap_jobs::GridInput {
             grid: &self.grid,
             config: self.config.as_deref(),
             out: &self.out,
@@ -94,14 +92,14 @@ struct FootprintArgs {
 }
 
 impl FootprintArgs {
-    fn run(&self, notes: &pipeline::Notes) -> Result<(), pipeline::Failure> {
-        let config = pipeline::load_config(self.config.as_deref())?;
+    fn run(&self, notes: &stratmap_jobs::Notes) -> Result<(), stratmap_jobs::Failure> {
+        let config = stratmap_jobs::load_config(self.config.as_deref())?;
         // the flag named in the message (the config's key names itself)
         if let Some(r) = self.radius {
-            stratmap_core::footprint::check_radius(r)
-                .map_err(|e| pipeline::Failure::Usage(format!("--{e}")))?;
+            stratmap_core::check_radius(r)
+                .map_err(|e| stratmap_jobs::Failure::Usage(format!("--{e}")))?;
         }
-        let mut p = footprint::FootprintParams::new(
+        let mut p = stratmap_jobs::FootprintParams::new(
             &config,
             self.radius,
             self.tz.as_deref(),
@@ -110,12 +108,12 @@ impl FootprintArgs {
         p.strict = self.strict;
         p.weight_table = self.weights_out.is_some();
         let epsg = |flag: &str, v: &str| {
-            stratmap_io::config::parse_epsg(v)
-                .map_err(|m| pipeline::Failure::Usage(format!("--{flag} {v}: {m}")))
+            stratmap_io::parse_epsg(v)
+                .map_err(|m| stratmap_jobs::Failure::Usage(format!("--{flag} {v}: {m}")))
         };
         if let Some(c) = &self.crs {
-            p.epsg = stratmap_io::config::parse_working_epsg(c)
-                .map_err(|m| pipeline::Failure::Usage(format!("--crs {c}: {m}")))?;
+            p.epsg = stratmap_io::parse_working_epsg(c)
+                .map_err(|m| stratmap_jobs::Failure::Usage(format!("--crs {c}: {m}")))?;
         }
         if let Some(c) = &self.areas_crs {
             p.areas_crs = Some(epsg("areas-crs", c)?);
@@ -123,14 +121,14 @@ impl FootprintArgs {
         if let Some(l) = &self.areas_layer {
             p.areas.layer = Some(l.clone());
         }
-        let files = footprint::FootprintFiles {
+        let files = stratmap_jobs::FootprintFiles {
             towers: &self.towers,
             records: &self.records,
             areas: &self.areas,
             out: &self.out,
             weights_out: self.weights_out.as_deref(),
         };
-        footprint::command(&files, &p, notes)
+        stratmap_jobs::footprint_command(&files, &p, notes)
     }
 }
 
@@ -421,7 +419,7 @@ fn clean_up_on_signals() {
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             // held locked until the exit: no write renames into place now
-            let _list = stratmap_io::atomic::remove_live_temps();
+            let _list = stratmap_io::remove_live_temps();
             let name = match signal {
                 SIGINT => "SIGINT",
                 SIGTERM => "SIGTERM",
@@ -435,9 +433,9 @@ fn clean_up_on_signals() {
 
 /// The config with `--areas-layer`, when given, over its `[areas] layer`.
 fn with_areas_layer(
-    mut config: stratmap_io::config::Config,
+    mut config: stratmap_io::Config,
     layer: &Option<String>,
-) -> stratmap_io::config::Config {
+) -> stratmap_io::Config {
     if let Some(l) = layer {
         config.areas.layer = Some(l.clone());
     }
@@ -452,27 +450,27 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let to_stdout = args.windows(2).any(|w| w[0] == "--out" && w[1] == "-")
         || args.iter().any(|a| a == "--out=-");
-    let notes = pipeline::Notes::new(Box::new(terminal::Terminal::new(cli.quiet, to_stdout)));
+    let notes = stratmap_jobs::Notes::new(Box::new(terminal::Terminal::new(cli.quiet, to_stdout)));
     let result = match cli.command {
         Command::Demo { out } => demo::run(&out, &notes),
-        Command::Run { config, out } => run::command(&config, out.as_deref(), &notes),
-        Command::Serve { dir, port, host } => stratmap_jobs::serve::serve(
-            &stratmap_jobs::serve::ServeArgs {
+        Command::Run { config, out } => stratmap_jobs::run_command(&config, out.as_deref(), &notes),
+        Command::Serve { dir, port, host } => stratmap_jobs::serve(
+            &stratmap_jobs::ServeArgs {
                 dir: &dir,
                 host,
                 port,
             },
             &notes,
         ),
-        Command::Index(args) => pipeline::index_command(&args.input(), &notes),
-        Command::Youth(args) => pipeline::youth_command(&args.input(), &notes),
+        Command::Index(args) => stratmap_jobs::index_command(&args.input(), &notes),
+        Command::Youth(args) => stratmap_jobs::youth_command(&args.input(), &notes),
         Command::Footprint(args) => args.run(&notes),
-        Command::Hotspots(a) => pipeline::load_config(a.config.as_deref())
+        Command::Hotspots(a) => stratmap_jobs::load_config(a.config.as_deref())
             .map_err(Into::into)
             .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
-                analysis::hotspots_command(
-                    &analysis::HotspotArgs {
+                stratmap_jobs::hotspots_command(
+                    &stratmap_jobs::HotspotArgs {
                         events: &a.events,
                         grid: a.grid.as_deref(),
                         areas: a.areas.as_deref(),
@@ -485,12 +483,12 @@ fn main() -> ExitCode {
                     &notes,
                 )
             }),
-        Command::Indicators(a) => pipeline::load_config(a.config.as_deref())
+        Command::Indicators(a) => stratmap_jobs::load_config(a.config.as_deref())
             .map_err(Into::into)
             .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
-                analysis::indicators_command(
-                    &analysis::IndicatorArgs {
+                stratmap_jobs::indicators_command(
+                    &stratmap_jobs::IndicatorArgs {
                         events: &a.events,
                         areas: &a.areas,
                         grid: &a.grid,
@@ -503,14 +501,20 @@ fn main() -> ExitCode {
                     &notes,
                 )
             }),
-        Command::Assess(a) => pipeline::load_config(a.config.as_deref())
+        Command::Assess(a) => stratmap_jobs::load_config(a.config.as_deref())
             .map_err(Into::into)
             .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
-                analysis::assess_command(&a.answers, a.areas.as_deref(), &config, &a.out, &notes)
+                stratmap_jobs::assess_command(
+                    &a.answers,
+                    a.areas.as_deref(),
+                    &config,
+                    &a.out,
+                    &notes,
+                )
             }),
-        Command::Candidates(a) => proposals::candidates_command(
-            &proposals::CandidateArgs {
+        Command::Candidates(a) => stratmap_jobs::candidates_command(
+            &stratmap_jobs::CandidateArgs {
                 grid: &a.grid,
                 areas: a.areas.as_deref(),
                 config: a.config.as_deref(),
@@ -519,8 +523,8 @@ fn main() -> ExitCode {
             },
             &notes,
         ),
-        Command::Lisa(a) => proposals::lisa_command(
-            &proposals::LisaArgs {
+        Command::Lisa(a) => stratmap_jobs::lisa_command(
+            &stratmap_jobs::LisaArgs {
                 grid: &a.grid,
                 events: a.events.as_deref(),
                 variable: a.variable.as_deref(),
@@ -533,12 +537,12 @@ fn main() -> ExitCode {
             },
             &notes,
         ),
-        Command::Emerging(a) => pipeline::load_config(a.config.as_deref())
+        Command::Emerging(a) => stratmap_jobs::load_config(a.config.as_deref())
             .map_err(Into::into)
             .map(|c| with_areas_layer(c, &a.areas_layer))
             .and_then(|config| {
-                change::emerging_command(
-                    &change::EmergingArgs {
+                stratmap_jobs::emerging_command(
+                    &stratmap_jobs::EmergingArgs {
                         events: &a.events,
                         grid: a.grid.as_deref(),
                         areas: a.areas.as_deref(),
@@ -554,8 +558,8 @@ fn main() -> ExitCode {
                     &notes,
                 )
             }),
-        Command::Change(a) => change::change_command(
-            &change::ChangeArgs {
+        Command::Change(a) => stratmap_jobs::change_command(
+            &stratmap_jobs::ChangeArgs {
                 before: &a.before,
                 after: &a.after,
                 areas: a.areas.as_deref(),
@@ -575,14 +579,14 @@ fn main() -> ExitCode {
             use clap::CommandFactory;
             match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
                 // a closed pipe (`stratmap man | head`) is no failure
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(pipeline::Failure::Io(stratmap_io::Error::io("stdout", e)))
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(
+                    stratmap_jobs::Failure::Io(stratmap_io::Error::io("stdout", e)),
+                ),
                 _ => Ok(()),
             }
         }
         Command::Validate { files, config } => {
-            pipeline::validate_command(&files, config.as_deref(), &notes)
+            stratmap_jobs::validate_command(&files, config.as_deref(), &notes)
         }
     };
     notes.finish();

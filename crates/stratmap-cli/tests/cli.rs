@@ -669,7 +669,7 @@ fn ogrinfo(path: &Path, layer: &str) -> String {
 }
 
 /// The files a run can write are named in one place
-/// (`stratmap_jobs::output::run_outputs`, which removes an earlier run's
+/// (`stratmap_jobs::run_outputs`, which removes an earlier run's
 /// leftovers): every file the demo's run writes is among them, and every
 /// layer it makes is a known one.
 #[test]
@@ -677,7 +677,7 @@ fn every_file_a_run_writes_is_a_known_output() {
     let dir = tempfile::tempdir().unwrap();
     let o = stratmap(&["demo", "--out", s(dir.path())]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let known = stratmap_jobs::output::run_outputs();
+    let known = stratmap_jobs::run_outputs();
     let mut unique = known.clone();
     unique.sort();
     unique.dedup();
@@ -704,7 +704,7 @@ fn every_file_a_run_writes_is_a_known_output() {
         .unwrap();
     for layer in gpkg["content"].as_str().unwrap().split(", ") {
         assert!(
-            stratmap_jobs::output::RUN_LAYERS.contains(&layer),
+            stratmap_jobs::RUN_LAYERS.contains(&layer),
             "{layer} is not in RUN_LAYERS"
         );
     }

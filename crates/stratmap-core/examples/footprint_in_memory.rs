@@ -7,7 +7,7 @@
 //! Run with `cargo run -p stratmap-core --example footprint_in_memory`.
 
 use geo::{polygon, MultiPolygon};
-use stratmap_core::footprint::{
+use stratmap_core::{
     category_numbers, At, FootprintAreas, FootprintEngine, FootprintReport, Record,
 };
 

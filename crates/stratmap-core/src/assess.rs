@@ -9,14 +9,14 @@
 //! point) is `stable` whichever way the rounding falls.
 //!
 //! ```
-//! use stratmap_core::assess::{assess, Answer, Domain, Trend};
+//! use stratmap_core::{assess, Answer, Domain, LevelTrend};
 //!
 //! let a = |year, score| Answer { area: "Norrby".into(), year, domain: Domain::LivingEnvironment, score };
 //! let answers = [a(2025, 2), a(2025, 3), a(2025, 3), a(2025, 3), a(2025, 2), a(2026, 3), a(2026, 3), a(2026, 3), a(2026, 3), a(2026, 2)];
 //! let r = assess(&answers);
 //! assert_eq!(r[0].problem_level, 2.6);
 //! assert_eq!(r[1].problem_level, 2.8);
-//! assert_eq!(r[1].trend, Trend::Stable);
+//! assert_eq!(r[1].trend, LevelTrend::Stable);
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ impl Domain {
     /// The domain [`Domain::name`] calls `s`; `None` for any other text.
     ///
     /// ```
-    /// use stratmap_core::assess::Domain;
+    /// use stratmap_core::Domain;
     /// assert_eq!(Domain::from_name("societal_systems"), Some(Domain::SocietalSystems));
     /// assert_eq!(Domain::from_name("Societal systems"), None);
     /// ```
@@ -77,7 +77,7 @@ pub struct Answer {
 
 /// How an area's problem level changed since its previous assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trend {
+pub enum LevelTrend {
     /// The area has no earlier assessment.
     New,
     /// The level fell by more than 0.2.
@@ -88,33 +88,33 @@ pub enum Trend {
     Worsening,
 }
 
-impl Trend {
+impl LevelTrend {
     /// The trend as the output writes it: `new`, `improving`, `stable` or `worsening`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Trend::New => "new",
-            Trend::Improving => "improving",
-            Trend::Stable => "stable",
-            Trend::Worsening => "worsening",
+            LevelTrend::New => "new",
+            LevelTrend::Improving => "improving",
+            LevelTrend::Stable => "stable",
+            LevelTrend::Worsening => "worsening",
         }
     }
 
     /// The trend of a change from `before` to `now`.
     ///
     /// ```
-    /// use stratmap_core::assess::Trend;
-    /// assert_eq!(Trend::of_change(3.0, 3.2), Trend::Stable);
-    /// assert_eq!(Trend::of_change(3.0, 3.5), Trend::Worsening);
-    /// assert_eq!(Trend::of_change(3.0, 2.5), Trend::Improving);
+    /// use stratmap_core::LevelTrend;
+    /// assert_eq!(LevelTrend::of_change(3.0, 3.2), LevelTrend::Stable);
+    /// assert_eq!(LevelTrend::of_change(3.0, 3.5), LevelTrend::Worsening);
+    /// assert_eq!(LevelTrend::of_change(3.0, 2.5), LevelTrend::Improving);
     /// ```
-    pub fn of_change(before: f64, now: f64) -> Trend {
+    pub fn of_change(before: f64, now: f64) -> LevelTrend {
         let change = ((now - before) * 1e9).round() / 1e9;
         if change > 0.2 {
-            Trend::Worsening
+            LevelTrend::Worsening
         } else if change < -0.2 {
-            Trend::Improving
+            LevelTrend::Improving
         } else {
-            Trend::Stable
+            LevelTrend::Stable
         }
     }
 }
@@ -132,7 +132,7 @@ pub struct Assessment {
     /// domain had no answers that year.
     pub domains: [Option<f64>; 3],
     /// Against the area's latest earlier assessment.
-    pub trend: Trend,
+    pub trend: LevelTrend,
     /// Number of answers, over all domains.
     pub answers: usize,
 }
@@ -156,8 +156,10 @@ pub fn assess(answers: &[Answer]) -> Vec<Assessment> {
         let problem_level = sum.iter().sum::<u64>() as f64 / total as f64;
         let domains = [0, 1, 2].map(|d| (n[d] > 0).then(|| sum[d] as f64 / n[d] as f64));
         let trend = match out.last() {
-            Some(prev) if prev.area == area => Trend::of_change(prev.problem_level, problem_level),
-            _ => Trend::New,
+            Some(prev) if prev.area == area => {
+                LevelTrend::of_change(prev.problem_level, problem_level)
+            }
+            _ => LevelTrend::New,
         };
         out.push(Assessment {
             area: area.to_string(),
@@ -178,16 +180,16 @@ mod tests {
     #[test]
     fn trends_at_and_around_the_threshold() {
         for (before, now, want) in [
-            (2.6, 2.8, Trend::Stable),
-            (2.8, 2.6, Trend::Stable),
-            (3.0, 3.2, Trend::Stable),
-            (1.1, 1.3, Trend::Stable),
-            (2.6, 2.8000001, Trend::Worsening),
-            (2.6, 2.3999999, Trend::Improving),
-            (4.0, 3.0, Trend::Improving),
-            (1.0, 5.0, Trend::Worsening),
+            (2.6, 2.8, LevelTrend::Stable),
+            (2.8, 2.6, LevelTrend::Stable),
+            (3.0, 3.2, LevelTrend::Stable),
+            (1.1, 1.3, LevelTrend::Stable),
+            (2.6, 2.8000001, LevelTrend::Worsening),
+            (2.6, 2.3999999, LevelTrend::Improving),
+            (4.0, 3.0, LevelTrend::Improving),
+            (1.0, 5.0, LevelTrend::Worsening),
         ] {
-            assert_eq!(Trend::of_change(before, now), want, "{before} → {now}");
+            assert_eq!(LevelTrend::of_change(before, now), want, "{before} → {now}");
         }
     }
 
@@ -208,7 +210,7 @@ mod tests {
             a("A", 2026, LivingEnvironment, 3),
         ];
         let r = assess(&answers);
-        let key: Vec<(&str, i32, Trend)> = r
+        let key: Vec<(&str, i32, LevelTrend)> = r
             .iter()
             .map(|x| (x.area.as_str(), x.year, x.trend))
             .collect();
@@ -216,9 +218,9 @@ mod tests {
         assert_eq!(
             key,
             [
-                ("A", 2024, Trend::New),
-                ("A", 2026, Trend::Worsening),
-                ("B", 2024, Trend::New)
+                ("A", 2024, LevelTrend::New),
+                ("A", 2026, LevelTrend::Worsening),
+                ("B", 2024, LevelTrend::New)
             ]
         );
         assert_eq!(r[1].problem_level, 4.0);

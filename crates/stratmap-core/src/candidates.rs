@@ -11,8 +11,8 @@
 //! at that corner; with the rook rule they are two groups.
 //!
 //! ```
-//! use stratmap_core::candidates::{candidate_areas, CandidateCell, CandidateParams, Contiguity};
-//! use stratmap_core::grid::GridSpec;
+//! use stratmap_core::{candidate_areas, CandidateCell, CandidateParams, Contiguity};
+//! use stratmap_core::GridSpec;
 //!
 //! // two pairs of class-5 cells meeting at a corner, 200 residents each
 //! let cell = |x, y| CandidateCell { x, y, class: Some(5), index: Some(1.0), population: 200.0, youth: None };
@@ -83,7 +83,7 @@ impl CandidateParams {
     /// population a number ≥ 0.
     ///
     /// ```
-    /// use stratmap_core::candidates::{CandidateParams, Contiguity};
+    /// use stratmap_core::{CandidateParams, Contiguity};
     /// assert!(CandidateParams::new(5, 0, 500.0, Contiguity::Queen).is_err());
     /// assert!(CandidateParams::new(6, 4, 500.0, Contiguity::Queen).is_err());
     /// assert_eq!(CandidateParams::new(5, 4, 500.0, Contiguity::Queen).unwrap(), CandidateParams::default());

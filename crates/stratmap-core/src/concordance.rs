@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
-//! use stratmap_core::concordance::{concordance, ConcordanceCell};
+//! use stratmap_core::{concordance, ConcordanceCell};
 //!
 //! let area = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 500.0, y: 0.0), (x: 500.0, y: 250.0), (x: 0.0, y: 250.0)]]);
 //! let cell = |x: f64, index: f64, class: u8| ConcordanceCell { centre: (x, 125.0), index: Some(index), class: Some(class), population: 100.0 };
@@ -145,7 +145,7 @@ pub fn concordance(
 /// side is empty.
 ///
 /// ```
-/// use stratmap_core::concordance::auc;
+/// use stratmap_core::auc;
 /// assert_eq!(auc(&[3.0, 2.0], &[1.0, 2.0]), Some(0.875));
 /// assert_eq!(auc(&[1.0], &[]), None);
 /// ```

@@ -7,7 +7,7 @@
 //! IMD and CDC SVI publishers).
 //!
 //! ```
-//! use stratmap_core::editions::{match_editions, ChangeStatus, EditionCell};
+//! use stratmap_core::{match_editions, ChangeStatus, EditionCell};
 //! let cell = |x, index: Option<f64>, class| EditionCell { x, y: 0, population: Some(50.0), index, class };
 //! let before = [cell(0, Some(0.5), Some(3)), cell(250, Some(1.0), Some(4))];
 //! let after = [cell(250, Some(2.0), Some(5)), cell(500, Some(0.1), Some(2))];

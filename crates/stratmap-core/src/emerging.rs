@@ -34,7 +34,7 @@
 //! cold in it by the cold rules.
 //!
 //! ```
-//! use stratmap_core::emerging::{classify, Pattern};
+//! use stratmap_core::{classify, Pattern};
 //! // bins per period: +1 hot, −1 cold, 0 neither
 //! let z: Vec<Option<f64>> = (0..10).map(|t| Some(2.0 + t as f64)).collect();
 //! assert_eq!(classify(&[1; 10], &z).0, Pattern::IntensifyingHot);

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
-//! use stratmap_core::footprint::{DailyFootprint, FootprintAreas};
+//! use stratmap_core::{DailyFootprint, FootprintAreas};
 //!
 //! let a = polygon![(x: 0.0, y: -5000.0), (x: 5000.0, y: -5000.0), (x: 5000.0, y: 5000.0), (x: 0.0, y: 5000.0)];
 //! let areas = FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0);
@@ -70,7 +70,7 @@ pub fn check_radius(radius: f64) -> Result<f64, RadiusError> {
 /// default is the method's: 500 m discs, areas of fewer than 3 phones blanked.
 ///
 /// ```
-/// use stratmap_core::footprint::FootprintMethod;
+/// use stratmap_core::FootprintMethod;
 /// assert_eq!(FootprintMethod::default(), FootprintMethod::new(500.0, 3).unwrap());
 /// assert!(FootprintMethod::new(1e9, 3).is_err());
 /// ```
@@ -129,7 +129,7 @@ impl DiscWeights {
     /// The fraction of the disc in area `a` (0 when it does not overlap).
     ///
     /// ```
-    /// use stratmap_core::footprint::{DiscWeights, DISC_ONE};
+    /// use stratmap_core::{DiscWeights, DISC_ONE};
     /// let w = DiscWeights { areas: vec![(2, DISC_ONE / 4)], outside: DISC_ONE / 4 * 3 };
     /// assert_eq!((w.fraction(2), w.fraction(0)), (0.25, 0.0));
     /// ```
@@ -443,7 +443,7 @@ pub struct FootprintReport {
 /// category number, and the categories by number.
 ///
 /// ```
-/// use stratmap_core::footprint::category_numbers;
+/// use stratmap_core::category_numbers;
 /// let cats = ["UO", "SUO", "park", "UO"].map(String::from);
 /// let (numbers, names) = category_numbers(&cats);
 /// assert_eq!(numbers, [1, 0, 2, 1]);

@@ -120,7 +120,7 @@ fn parse_inspire(s: &str) -> Option<CellId> {
 /// its number (write `EPSG:{epsg}`).
 ///
 /// ```
-/// use stratmap_core::grid::Epsg;
+/// use stratmap_core::Epsg;
 /// assert_eq!(format!("EPSG:{}", Epsg::SWEREF99_TM), "EPSG:3006");
 /// assert_eq!(Epsg::WGS84.code(), 4326);
 /// ```
@@ -168,7 +168,7 @@ impl GridSpec {
     /// True when (x, y) is a lower-left corner of this grid.
     ///
     /// ```
-    /// use stratmap_core::grid::GridSpec;
+    /// use stratmap_core::GridSpec;
     /// let g = GridSpec::scb(250);
     /// assert!(g.is_aligned(394_000, 6_133_250));
     /// assert!(!g.is_aligned(394_100, 6_133_000));
@@ -183,7 +183,7 @@ impl GridSpec {
     /// count down from it (−1 m is in column −1).
     ///
     /// ```
-    /// use stratmap_core::grid::GridSpec;
+    /// use stratmap_core::GridSpec;
     /// let g = GridSpec::scb(250);
     /// assert_eq!(g.col_row(394_000, 6_133_250), (1576, 24_533));
     /// assert_eq!(g.col_row(-250, 0), (-1, 0));
@@ -200,7 +200,7 @@ impl GridSpec {
     /// its floor), so the answer is exact integer arithmetic.
     ///
     /// ```
-    /// use stratmap_core::grid::GridSpec;
+    /// use stratmap_core::GridSpec;
     /// let g = GridSpec::scb(250);
     /// assert_eq!(g.cell_of_point(249.9, 250.0), (0, 1));
     /// assert_eq!(g.cell_of_point(-0.5, 0.0), (-1, 0));
@@ -213,7 +213,7 @@ impl GridSpec {
     /// `row`: the inverse of [`GridSpec::col_row`] on corners.
     ///
     /// ```
-    /// use stratmap_core::grid::GridSpec;
+    /// use stratmap_core::GridSpec;
     /// let g = GridSpec::scb(250);
     /// assert_eq!(g.corner(1576, 24_533), (394_000, 6_133_250));
     /// assert_eq!(g.corner(-1, 0), (-250, 0));
@@ -226,7 +226,7 @@ impl GridSpec {
     /// Centre of the cell with lower-left corner (x, y).
     ///
     /// ```
-    /// use stratmap_core::grid::GridSpec;
+    /// use stratmap_core::GridSpec;
     /// assert_eq!(GridSpec::scb(250).centre(394_000, 6_133_000), (394_125.0, 6_133_125.0));
     /// ```
     pub fn centre(&self, x: i64, y: i64) -> (f64, f64) {
@@ -249,7 +249,7 @@ impl GridSpec {
     /// other than EPSG:3006) is written in INSPIRE style instead.
     ///
     /// ```
-    /// use stratmap_core::grid::{Epsg, GridSpec, IdStyle};
+    /// use stratmap_core::{Epsg, GridSpec, IdStyle};
     /// let g = GridSpec { epsg: Epsg::LAEA_EUROPE, cell_size: 1000 };
     /// let prefix = None;
     /// assert_eq!(g.format_id(&IdStyle::Inspire { prefix }, 4_334_000, 2_684_000),

@@ -11,7 +11,7 @@
 //! PySAL esda's published test case (G_Local, star, binary band of 15):
 //!
 //! ```
-//! use stratmap_core::hotspot::gi_star;
+//! use stratmap_core::gi_star;
 //!
 //! let pts = [(10.0, 10.0), (20.0, 10.0), (40.0, 10.0), (15.0, 20.0), (30.0, 20.0), (30.0, 30.0)];
 //! let y = [2.0, 3.0, 3.2, 5.0, 8.0, 7.0];
@@ -49,7 +49,7 @@ pub struct BandError(pub f64);
 /// default is the method's: a 500 m band, no FDR correction.
 ///
 /// ```
-/// use stratmap_core::hotspot::HotspotMethod;
+/// use stratmap_core::HotspotMethod;
 /// assert_eq!(HotspotMethod::default(), HotspotMethod::new(500.0, false).unwrap());
 /// assert!(HotspotMethod::new(f64::NAN, false).is_err());
 /// ```
@@ -161,7 +161,7 @@ fn gi_from_sums(values: &[f64], sums: impl Fn(usize) -> (u32, f64) + Sync) -> Ve
 /// P(|Z| ≥ |z|) for a standard normal Z.
 ///
 /// ```
-/// use stratmap_core::hotspot::two_sided_p;
+/// use stratmap_core::two_sided_p;
 /// assert_eq!(two_sided_p(0.0), 1.0);
 /// assert!((two_sided_p(-1.959963984540054) - 0.05).abs() < 1e-12);
 /// ```
@@ -177,7 +177,7 @@ pub const LEVELS: [f64; 3] = [0.10, 0.05, 0.01];
 /// passes the Benjamini–Hochberg threshold for α over all points.
 ///
 /// ```
-/// use stratmap_core::hotspot::{gi_bins, two_sided_p, GiStar};
+/// use stratmap_core::{gi_bins, two_sided_p, GiStar};
 /// let g = |z: f64| GiStar { z: Some(z), p: Some(two_sided_p(z)), neighbours: 13 };
 /// // p = 0.0027, 0.046, 0.089 and 0.11
 /// assert_eq!(gi_bins(&[g(3.0), g(-2.0), g(1.7), g(1.6)], false), [3, -2, 1, 0]);

@@ -3,7 +3,7 @@
 //! per group, weighted into one index and classed 1 (green) to 5 (red).
 //!
 //! ```
-//! use stratmap_core::index::{GridCell, IndexParams, LivingConditionsIndex, Status};
+//! use stratmap_core::{GridCell, IndexParams, LivingConditionsIndex, Status};
 //!
 //! let cell = |pop: f64, v: f64| GridCell { population: Some(pop), values: [Some(v); 8] };
 //! let cells = [cell(100.0, 1.0), cell(100.0, 3.0), cell(5.0, 2.0)];
@@ -172,7 +172,7 @@ pub enum ClassMethod {
 /// the default is SPEC §4's (20 residents, equal weights, quantile classes).
 ///
 /// ```
-/// use stratmap_core::index::{ClassMethod, IndexParams};
+/// use stratmap_core::{ClassMethod, IndexParams};
 /// let p = IndexParams::default();
 /// assert_eq!((p.min_population(), p.weights(), p.classes()), (20.0, [1.0; 3], ClassMethod::Quantile));
 /// assert_eq!(IndexParams::new(20.0, [1.0; 3], ClassMethod::Quantile), Ok(p));
@@ -295,7 +295,7 @@ pub const PALETTE: [&str; 5] = ["#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7
 /// The colour of class 1–5; `None` for any other number.
 ///
 /// ```
-/// use stratmap_core::index::class_color;
+/// use stratmap_core::class_color;
 /// assert_eq!(class_color(1), Some("#1a9641"));
 /// assert_eq!(class_color(5), Some("#d7191c"));
 /// assert_eq!(class_color(0), None);
@@ -346,7 +346,7 @@ impl LivingConditionsIndex {
     /// exactly its index and class.
     ///
     /// ```
-    /// use stratmap_core::index::{GridCell, IndexParams, LivingConditionsIndex};
+    /// use stratmap_core::{GridCell, IndexParams, LivingConditionsIndex};
     /// let cell = |v: f64| GridCell { population: Some(100.0), values: [Some(v); 8] };
     /// let before = [cell(1.0), cell(2.0), cell(3.0), cell(4.0), cell(5.0)];
     /// let after = [cell(1.0), cell(2.0), cell(3.0), cell(4.0), cell(9.0)];
@@ -477,7 +477,7 @@ fn cell_status(c: &GridCell, params: &IndexParams) -> Status {
 /// The four class breaks of ascending-sorted index values.
 ///
 /// ```
-/// use stratmap_core::index::{class_breaks, ClassMethod};
+/// use stratmap_core::{class_breaks, ClassMethod};
 /// let b = class_breaks(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], ClassMethod::Quantile).unwrap();
 /// assert_eq!(b, [1.0, 2.0, 3.0, 4.0]);
 /// ```
@@ -498,7 +498,7 @@ pub fn class_breaks(sorted: &[f64], method: ClassMethod) -> Option<[f64; 4]> {
 /// so a value equal to a break falls in the lower class.
 ///
 /// ```
-/// use stratmap_core::index::class_of;
+/// use stratmap_core::class_of;
 /// let breaks = [1.0, 2.0, 3.0, 4.0];
 /// assert_eq!(class_of(0.5, &breaks), 1);
 /// assert_eq!(class_of(2.0, &breaks), 2);

@@ -7,7 +7,7 @@
 //! results back out.
 //!
 //! ```
-//! use stratmap_core::grid::{CellId, GridSpec};
+//! use stratmap_core::{CellId, GridSpec};
 //!
 //! // A Statistics Sweden id: 6-digit easting, 7-digit northing (EPSG:3006).
 //! let id: CellId = "3940006133000".parse().unwrap();
@@ -15,34 +15,63 @@
 //! assert!(GridSpec::scb(250).is_aligned(id.x, id.y));
 //! ```
 
-#![deny(missing_docs)]
+#![deny(missing_docs, unnameable_types)]
 
-pub mod assess;
-pub mod candidates;
-pub mod concordance;
-pub mod editions;
-pub mod emerging;
-pub mod footprint;
-pub mod geom;
-pub mod grid;
-pub mod hotspot;
-pub mod index;
-pub mod indicators;
-pub mod lisa;
-pub mod neighbours;
-pub mod notice;
-pub mod period;
-pub mod stats;
-pub mod trend;
-pub mod youth;
-
-// The types most programs need, at the crate's root.
-pub use candidates::{candidate_areas, Candidate, CandidateParams, Contiguity};
-pub use footprint::{
-    At, FootprintAreas, FootprintEngine, FootprintMethod, FootprintReport, FootprintTotals, Record,
+mod assess;
+pub use assess::{assess, Answer, Assessment, Domain, LevelTrend};
+mod candidates;
+pub use candidates::{
+    area_overlaps, candidate_areas, AreaOverlap, Candidate, CandidateCell, CandidateError,
+    CandidateParams, Contiguity, NEW_BELOW_PCT,
 };
-pub use grid::{CellId, Epsg, GridSpec};
-pub use hotspot::{GiStar, HotspotMethod};
-pub use index::{GridCell, IndexParams, LivingConditionsIndex, Variable};
-pub use lisa::{local_moran_grid, Lisa, LisaMethod, Quadrant};
+mod concordance;
+pub use concordance::{auc, concordance, ConcordanceCell, ConcordanceRow};
+mod editions;
+pub use editions::{
+    match_editions, transitions, CellChange, ChangeStatus, EditionCell, Transition,
+};
+mod emerging;
+pub use emerging::{
+    classify, emerging_hot_spots, EmergingCell, EmergingMethod, Pattern, SpaceTime,
+};
+mod footprint;
+pub use footprint::{
+    category_numbers, check_radius, disclosed, AreaFootprint, At, CategoryFootprint,
+    DailyFootprint, DiscWeights, FootprintAreas, FootprintEngine, FootprintMethod, FootprintReport,
+    FootprintTotals, KeyMap, Prepared, RadiusError, Record, TableCell, CATEGORY_ORDER, DISC_ONE,
+    RADIUS_RANGE,
+};
+mod geom;
+pub use geom::{
+    cells_outline, disc_overlap, disc_polygon_overlap, overlapping_pairs, rect_overlap,
+    PolygonIndex,
+};
+mod grid;
+pub use grid::{CellId, Epsg, GridSpec, IdError, IdStyle};
+mod hotspot;
+pub use hotspot::{gi_bins, gi_star, gi_star_grid, two_sided_p, BandError, GiStar, HotspotMethod};
+mod index;
+pub use index::{
+    class_breaks, class_color, class_of, CellIndex, ClassMethod, GridCell, Group, IndexParams,
+    IndexParamsError, LivingConditionsIndex, Status, Unit, Variable, PALETTE,
+};
+mod indicators;
+pub use indicators::{
+    areas_of_events, indicators, indicators_by_period, IndicatorInput, IndicatorRow, PeriodRow,
+};
+mod lisa;
+pub use lisa::{
+    local_moran_grid, Lisa, LisaError, LisaMethod, LocalMoran, Quadrant, MAX_PERMUTATIONS,
+};
+mod neighbours;
+pub use neighbours::band_sums;
+mod notice;
 pub use notice::{Level, Notice};
+mod period;
+pub use period::{span, By, Day};
+mod stats;
+pub use stats::{bh_threshold, mean_sd_population, percentile_linear};
+mod trend;
+pub use trend::{mann_kendall, MannKendall, Trend};
+mod youth;
+pub use youth::{youth_groups, YouthCell, YouthGroup, YouthParams};

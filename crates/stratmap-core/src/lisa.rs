@@ -31,8 +31,8 @@
 //! defined at all.
 //!
 //! ```
-//! use stratmap_core::grid::GridSpec;
-//! use stratmap_core::lisa::{local_moran_grid, LisaMethod, Quadrant};
+//! use stratmap_core::GridSpec;
+//! use stratmap_core::{local_moran_grid, LisaMethod, Quadrant};
 //!
 //! // a row of four cells, 250 m apart: each cell's neighbours are the next ones
 //! let cells = [(0, 0), (250, 0), (500, 0), (750, 0)];
@@ -79,7 +79,7 @@ pub enum LisaError {
 /// esda's: a 500 m band, 999 permutations, seed 1, no FDR correction.
 ///
 /// ```
-/// use stratmap_core::lisa::LisaMethod;
+/// use stratmap_core::LisaMethod;
 /// let m = LisaMethod::default();
 /// assert_eq!((m.band(), m.permutations(), m.seed, m.fdr()), (500.0, 999, 1, false));
 /// assert!(LisaMethod::new(500.0, 0, 1, true).is_err());

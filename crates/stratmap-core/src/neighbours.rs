@@ -4,8 +4,8 @@
 //! cell itself; local Moran's I ([`crate::lisa`]) does not.
 //!
 //! ```
-//! use stratmap_core::grid::GridSpec;
-//! use stratmap_core::neighbours::band_sums;
+//! use stratmap_core::GridSpec;
+//! use stratmap_core::band_sums;
 //!
 //! // three cells in a row, 250 m apart; a band of 300 m reaches the next one
 //! let cells = [(0, 0), (250, 0), (500, 0)];

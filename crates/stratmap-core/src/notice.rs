@@ -4,7 +4,7 @@
 //! not have to recognise them by a text prefix.
 //!
 //! ```
-//! use stratmap_core::notice::{Level, Notice};
+//! use stratmap_core::{Level, Notice};
 //!
 //! let w = Notice::warning("20 events outside the study grid, not counted");
 //! assert_eq!(w.level, Level::Warning);

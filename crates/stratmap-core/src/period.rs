@@ -2,7 +2,7 @@
 //! that consecutive periods have consecutive keys.
 //!
 //! ```
-//! use stratmap_core::period::{By, Day};
+//! use stratmap_core::{By, Day};
 //! let d = Day { year: 2024, month: 5, day: 17 };
 //! assert_eq!(By::Quarter.label(By::Quarter.key(d)), "2024-Q2");
 //! assert_eq!(By::Month.key(Day { year: 2025, month: 1, day: 1 }), By::Month.key(Day { year: 2024, month: 12, day: 31 }) + 1);

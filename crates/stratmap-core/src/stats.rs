@@ -11,13 +11,13 @@
 /// dividing by it would turn rounding noise into z = ±1.
 ///
 /// ```
-/// let (m, sd) = stratmap_core::stats::mean_sd_population([0.1, 0.1, 0.1]).unwrap();
+/// let (m, sd) = stratmap_core::mean_sd_population([0.1, 0.1, 0.1]).unwrap();
 /// assert_eq!(sd, 0.0);
 /// # let _ = m;
 /// ```
 ///
 /// ```
-/// let (m, sd) = stratmap_core::stats::mean_sd_population([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+/// let (m, sd) = stratmap_core::mean_sd_population([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
 /// assert_eq!((m, sd), (5.0, 2.0));
 /// ```
 pub fn mean_sd_population(values: impl IntoIterator<Item = f64> + Clone) -> Option<(f64, f64)> {
@@ -44,7 +44,7 @@ pub const SD_ZERO: f64 = 1e-12;
 /// position h = (n − 1)·p/100.
 ///
 /// ```
-/// use stratmap_core::stats::percentile_linear;
+/// use stratmap_core::percentile_linear;
 /// assert_eq!(percentile_linear(&[1.0, 2.0, 3.0, 4.0], 20.0), Some(1.6));
 /// ```
 pub fn percentile_linear(sorted: &[f64], p: f64) -> Option<f64> {
@@ -65,7 +65,7 @@ pub fn percentile_linear(sorted: &[f64], p: f64) -> Option<f64> {
 /// p passes (nothing is significant).
 ///
 /// ```
-/// use stratmap_core::stats::bh_threshold;
+/// use stratmap_core::bh_threshold;
 /// // sorted: 0.001, 0.02, 0.03, 0.5 → thresholds 0.0125, 0.025, 0.0375, 0.05
 /// assert_eq!(bh_threshold(&[0.5, 0.03, 0.001, 0.02], 0.05), Some(0.03));
 /// assert_eq!(bh_threshold(&[0.2, 0.9], 0.05), None);

@@ -6,7 +6,7 @@
 //! Kendall's τ = S / (n(n−1)/2).
 //!
 //! ```
-//! use stratmap_core::trend::{mann_kendall, Trend};
+//! use stratmap_core::{mann_kendall, Trend};
 //! let mk = mann_kendall(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0.05).unwrap();
 //! assert_eq!((mk.s, mk.tau), (15, 1.0));
 //! // Var(S) = 6·5·17/18 = 28.33…, Z = 14/√28.33 = 2.630

@@ -8,8 +8,8 @@
 //! ring's *area* is proportional to it, the largest group getting `max_radius_m`.
 //!
 //! ```
-//! use stratmap_core::grid::GridSpec;
-//! use stratmap_core::youth::{youth_groups, YouthCell, YouthParams};
+//! use stratmap_core::GridSpec;
+//! use stratmap_core::{youth_groups, YouthCell, YouthParams};
 //!
 //! let cell = |x, y, n| YouthCell { x, y, age_0_15: Some(n), age_16_19: Some(0.0) };
 //! // two diagonal neighbours form one group of 60
@@ -42,7 +42,7 @@ impl YouthCell {
     /// when both are missing.
     ///
     /// ```
-    /// use stratmap_core::youth::YouthCell;
+    /// use stratmap_core::YouthCell;
     /// let c = YouthCell { x: 0, y: 0, age_0_15: Some(12.0), age_16_19: None };
     /// assert_eq!(c.youth(), Some(12.0));
     /// assert_eq!(YouthCell { age_0_15: None, ..c }.youth(), None);

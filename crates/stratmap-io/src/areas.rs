@@ -14,7 +14,7 @@ use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use stratmap_core::grid::Epsg;
+use stratmap_core::Epsg;
 
 /// One area: a police area (or any polygon) with its name and category.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,8 +56,8 @@ impl AreaTable {
     /// overlaps are allowed but always warned about).
     pub fn overlaps(&self) -> &[(usize, usize, f64)] {
         self.overlaps.get_or_init(|| {
-            let index = stratmap_core::geom::PolygonIndex::new(self.polygons());
-            stratmap_core::geom::overlapping_pairs(&index)
+            let index = stratmap_core::PolygonIndex::new(self.polygons());
+            stratmap_core::overlapping_pairs(&index)
         })
     }
 
@@ -286,7 +286,7 @@ pub fn read_areas_with(
             continue;
         };
         // the police categories in any case ("uo", "Suo") are the same category
-        let category = stratmap_core::footprint::CATEGORY_ORDER
+        let category = stratmap_core::CATEGORY_ORDER
             .iter()
             .find(|c| c.eq_ignore_ascii_case(&category))
             .map_or(category, |c| c.to_string());

@@ -97,7 +97,7 @@ pub fn try_write_atomic(
 ///
 /// ```
 /// use std::io::Write;
-/// use stratmap_io::atomic::AtomicFile;
+/// use stratmap_io::AtomicFile;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("cells.csv");

@@ -6,12 +6,12 @@ use crate::{Error, Problem};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use stratmap_core::candidates::{CandidateError, CandidateParams, Contiguity};
-use stratmap_core::grid::Epsg;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::index::{ClassMethod, Group, IndexParams, IndexParamsError, Unit, Variable};
-use stratmap_core::lisa::{LisaError, LisaMethod};
-use stratmap_core::youth::YouthParams;
+use stratmap_core::Epsg;
+use stratmap_core::GridSpec;
+use stratmap_core::YouthParams;
+use stratmap_core::{CandidateError, CandidateParams, Contiguity};
+use stratmap_core::{ClassMethod, Group, IndexParams, IndexParamsError, Unit, Variable};
+use stratmap_core::{LisaError, LisaMethod};
 
 /// Why `[candidates]` was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -304,15 +304,12 @@ pub enum LisaVariable {
 impl LisaVariable {
     /// `index`, `count`, or a grid column of [`GRID_COLUMNS`] (not the cell
     /// id or position).
-    pub fn parse(s: &str) -> Result<LisaVariable, String> {
+    pub fn parse(s: &str) -> Result<LisaVariable, UnknownLisaVariable> {
         match s {
             "index" => Ok(LisaVariable::Index),
             "count" => Ok(LisaVariable::Count),
             c if GRID_COLUMNS[3..].contains(&c) => Ok(LisaVariable::Column(c.to_string())),
-            other => Err(format!(
-                "variable {other:?}: expected index, count or a grid column ({})",
-                GRID_COLUMNS[3..].join(", ")
-            )),
+            other => Err(UnknownLisaVariable(other.to_string())),
         }
     }
 
@@ -326,10 +323,21 @@ impl LisaVariable {
     }
 }
 
+/// A local Moran's I variable that is none of index, count or a grid
+/// column (the setting, as given: a config value, not a records field).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("variable {0:?}: expected index, count or a grid column ({columns})", columns = GRID_COLUMNS[3..].join(", "))]
+pub struct UnknownLisaVariable(pub String);
+
+/// A period length that is none of year, quarter or month (the setting,
+/// as given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("by = {0:?}: expected year, quarter or month")]
+pub struct UnknownPeriod(pub String);
+
 /// A period length: `year`, `quarter` or `month`.
-pub fn parse_by(s: &str) -> Result<stratmap_core::period::By, String> {
-    stratmap_core::period::By::parse(s)
-        .ok_or_else(|| format!("by = {s:?}: expected year, quarter or month"))
+pub fn parse_by(s: &str) -> Result<stratmap_core::By, UnknownPeriod> {
+    stratmap_core::By::parse(s).ok_or_else(|| UnknownPeriod(s.to_string()))
 }
 
 /// The logical columns of a grid file that a config may rename.
@@ -580,10 +588,7 @@ const NUMBERS: [(&str, &str, Range); 17] = [
     (
         "footprint",
         "radius",
-        Range::Between(
-            stratmap_core::footprint::RADIUS_RANGE,
-            "a disc radius in metres",
-        ),
+        Range::Between(stratmap_core::RADIUS_RANGE, "a disc radius in metres"),
     ),
     (
         "footprint",

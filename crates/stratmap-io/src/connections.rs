@@ -19,12 +19,12 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Read};
-use stratmap_core::grid::Epsg;
+use stratmap_core::Epsg;
 
-use stratmap_core::footprint::{
+use stratmap_core::Notice;
+use stratmap_core::{
     At, DiscWeights, FootprintAreas, FootprintEngine, FootprintTotals, KeyMap, Prepared,
 };
-use stratmap_core::notice::Notice;
 
 /// Towers by id, with positions in the working CRS.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +104,7 @@ pub fn parse_tz(name: &str) -> Result<Tz, UnknownTimeZone> {
         .map_err(|_| UnknownTimeZone(name.to_string()))
 }
 
-pub use crate::timestamps::{local_day, parse_timestamp, DayReader, TimeUnit, TimestampError};
+pub(crate) use crate::timestamps::{DayReader, TimeUnit};
 
 /// Rows left out, with the first few line numbers and what was wrong.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -916,6 +916,7 @@ fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timestamps::{local_day, parse_timestamp, TimestampError};
     use geo::{polygon, MultiPolygon};
 
     fn stockholm() -> Tz {

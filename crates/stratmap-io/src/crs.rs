@@ -6,7 +6,7 @@ use crate::Error;
 use proj::Proj;
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
-pub use stratmap_core::grid::Epsg;
+pub use stratmap_core::Epsg;
 
 /// Turns PROJ's own logging on stderr off (its `proj_create: crs not
 /// found` lines): every failure is reported by stratmap in a sentence.

@@ -79,9 +79,9 @@ pub fn write_data_csv(columns: &[&str], rows: &[Vec<Value>], path: &Path) -> Res
 /// "delimited text" layer of WKT geometries).
 ///
 /// ```
-/// use stratmap_io::csv_out::CsvSink;
-/// use stratmap_io::layer::{Feature, Field, FieldType, Layer, Value};
-/// use stratmap_io::sink::write_layers;
+/// use stratmap_io::CsvSink;
+/// use stratmap_io::{Feature, Field, FieldType, Layer, Value};
+/// use stratmap_io::write_layers;
 /// use stratmap_io::Epsg;
 ///
 /// let layer = Layer {

@@ -267,7 +267,7 @@ pub fn parse_number(raw: &str) -> Result<Option<f64>, String> {
 /// `lon`. The first match when a name appears twice.
 ///
 /// ```
-/// use stratmap_io::csv_table::column_index;
+/// use stratmap_io::column_index;
 /// let headers = ["Phone_ID".to_string(), "timestamp".into(), "LON".into()];
 /// assert_eq!(column_index(&headers, "phone_id"), Some(0));
 /// assert_eq!(column_index(&headers, "lon"), Some(2));

@@ -10,13 +10,13 @@ use crate::Problem;
 /// problem naming the setting.
 ///
 /// ```
-/// use stratmap_io::encoding::decode;
+/// use stratmap_io::decode_text;
 /// let latin = b"omr\xe5de;befolkning\n".to_vec();
-/// let text = decode("f.csv", latin, Some("windows-1252")).unwrap();
+/// let text = decode_text("f.csv", latin, Some("windows-1252")).unwrap();
 /// assert_eq!(text, "område;befolkning\n".as_bytes());
-/// assert!(decode("f.csv", vec![], Some("klingon")).is_err());
+/// assert!(decode_text("f.csv", vec![], Some("klingon")).is_err());
 /// ```
-pub fn decode(file: &str, data: Vec<u8>, label: Option<&str>) -> Result<Vec<u8>, Problem> {
+pub fn decode_text(file: &str, data: Vec<u8>, label: Option<&str>) -> Result<Vec<u8>, Problem> {
     let Some(label) = label else {
         return Ok(data);
     };

@@ -4,9 +4,9 @@ use crate::csv_table::CsvTable;
 use crate::points::{read_point, PointColumns, PointReader};
 use crate::{Error, Problem};
 use rustc_hash::FxHashMap;
-use stratmap_core::assess::{Answer, Domain};
-use stratmap_core::grid::Epsg;
-use stratmap_core::period::Day;
+use stratmap_core::Day;
+use stratmap_core::Epsg;
+use stratmap_core::{Answer, Domain};
 
 /// Events in the working CRS, with their types numbered in alphabetical order.
 #[derive(Debug, Clone, Default, PartialEq)]

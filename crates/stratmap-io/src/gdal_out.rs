@@ -299,7 +299,13 @@ impl GpkgSink {
         let styled: Vec<(&String, String, String)> = self
             .names
             .iter()
-            .filter_map(|n| Some((n, crate::styles::qml(n)?, crate::styles::sld(n)?)))
+            .filter_map(|n| {
+                Some((
+                    n,
+                    crate::styles::qml_style(n)?,
+                    crate::styles::sld_style(n)?,
+                ))
+            })
             .collect();
         if styled.is_empty() {
             return Ok(());

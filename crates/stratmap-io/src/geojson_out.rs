@@ -73,9 +73,9 @@ pub fn write_geojson(layer: &Layer, path: &Path) -> Result<(), Error> {
 /// are those of [`geojson_bytes`], whatever the batches and threads.
 ///
 /// ```
-/// use stratmap_io::geojson_out::GeoJsonSink;
-/// use stratmap_io::layer::{Feature, Layer, Value};
-/// use stratmap_io::sink::LayerSink;
+/// use stratmap_io::GeoJsonSink;
+/// use stratmap_io::{Feature, Layer, Value};
+/// use stratmap_io::LayerSink;
 /// use stratmap_io::Epsg;
 ///
 /// let layer = Layer {
@@ -397,7 +397,7 @@ mod tests {
     use super::*;
     use crate::layer::{test_points as points, Feature, Field, FieldType, Value};
     #[allow(unused_imports)]
-    use stratmap_core::grid::Epsg;
+    use stratmap_core::Epsg;
 
     fn square(x: f64, y: f64, s: f64, clockwise: bool) -> geo::Geometry<f64> {
         let mut ring = vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)];

@@ -7,9 +7,9 @@ use crate::csv_table::CsvTable;
 use crate::{Error, Problem};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use stratmap_core::grid::Epsg;
-use stratmap_core::grid::{CellId, GridSpec, IdStyle};
-use stratmap_core::index::{GridCell, Group, Unit, Variable};
+use stratmap_core::Epsg;
+use stratmap_core::{CellId, GridSpec, IdStyle};
+use stratmap_core::{GridCell, Group, Unit, Variable};
 
 /// Largest |x| or |y| accepted, metres: ten times the Earth's circumference.
 const MAX_COORDINATE: f64 = 4.0e8;

@@ -4,7 +4,7 @@
 //! [`LayerSchema`] and then its features, one after another (see
 //! [`crate::sink::LayerSink`]).
 
-use stratmap_core::grid::Epsg;
+use stratmap_core::Epsg;
 
 /// The type of a field, as GIS formats know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl GeometryKind {
     /// The kind of one geometry.
     ///
     /// ```
-    /// use stratmap_io::layer::GeometryKind;
+    /// use stratmap_io::GeometryKind;
     /// let p = geo::Geometry::Point(geo::Point::new(1.0, 2.0));
     /// assert_eq!(GeometryKind::of(&p), GeometryKind::Point);
     /// ```

@@ -5,18 +5,18 @@
 use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
 use crate::layer::{Feature, Field, FieldType, Layer, Value};
-use stratmap_core::assess::Assessment;
-use stratmap_core::candidates::{AreaOverlap, Candidate};
-use stratmap_core::concordance::ConcordanceRow;
-use stratmap_core::editions::{CellChange, Transition};
-use stratmap_core::emerging::EmergingCell;
-use stratmap_core::footprint::{CategoryFootprint, FootprintReport};
-use stratmap_core::grid::{GridSpec, IdStyle};
-use stratmap_core::hotspot::GiStar;
-use stratmap_core::index::{class_color, Group, LivingConditionsIndex, Unit, Variable};
-use stratmap_core::indicators::{IndicatorRow, PeriodRow};
-use stratmap_core::lisa::Lisa;
-use stratmap_core::youth::YouthGroup;
+use stratmap_core::Assessment;
+use stratmap_core::ConcordanceRow;
+use stratmap_core::EmergingCell;
+use stratmap_core::GiStar;
+use stratmap_core::Lisa;
+use stratmap_core::YouthGroup;
+use stratmap_core::{class_color, Group, LivingConditionsIndex, Unit, Variable};
+use stratmap_core::{AreaOverlap, Candidate};
+use stratmap_core::{CategoryFootprint, FootprintReport};
+use stratmap_core::{CellChange, Transition};
+use stratmap_core::{GridSpec, IdStyle};
+use stratmap_core::{IndicatorRow, PeriodRow};
 
 /// Nodata of the index raster.
 pub const INDEX_NODATA: f64 = -9999.0;
@@ -738,9 +738,9 @@ pub fn assessment_layer(areas: &AreaTable, rows: &[Assessment]) -> Layer {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use stratmap_core::grid::Epsg;
-    use stratmap_core::grid::{GridSpec, IdStyle};
-    use stratmap_core::index::{GridCell, IndexParams};
+    use stratmap_core::Epsg;
+    use stratmap_core::{GridCell, IndexParams};
+    use stratmap_core::{GridSpec, IdStyle};
 
     fn grid(cells: Vec<(i64, i64)>, cell_size: u32) -> GridTable {
         let cell = GridCell {

@@ -14,7 +14,7 @@
 //! saying so.
 //!
 //! ```no_run
-//! use stratmap_io::{config::Config, grid_csv::read_grid};
+//! use stratmap_io::{Config, read_grid};
 //!
 //! let config = Config::default();
 //! let bytes = std::fs::read("grid.csv").unwrap();
@@ -22,46 +22,80 @@
 //! println!("{} cells on the {}", grid.cells.len(), grid.spec);
 //! ```
 
-#![deny(missing_docs)]
+#![deny(missing_docs, unnameable_types)]
 
-pub mod areas;
-pub mod atomic;
+mod areas;
+pub use areas::{
+    is_geojson, read_areas, read_areas_file, read_areas_file_with, read_areas_with, Area,
+    AreaOptions, AreaTable, NO_GDAL,
+};
+mod atomic;
+pub use atomic::{remove_live_temps, write_atomic, AtomicFile};
+/// The TOML config's schema: its sections and their settings.
 pub mod config;
-pub mod connections;
-pub mod crs;
-pub mod csv_out;
-pub mod csv_table;
-pub mod encoding;
-pub mod events;
+pub use config::{parse_by, parse_epsg, parse_working_epsg, Config, DEFAULT_EPSG};
+mod connections;
+pub use connections::{
+    parse_tz, read_records, read_records_into, read_towers, tower_weights, RecordContext,
+    RecordFootprint, RecordStats, Skipped, Towers, UnknownTimeZone,
+};
+mod crs;
+pub use crs::{Epsg, Transform};
+mod csv_out;
+pub use csv_out::{neutralise, write_csv, write_data_csv, CsvSink};
+mod csv_table;
+pub use csv_table::column_index;
+mod encoding;
+pub use encoding::decode_text;
+mod events;
+pub use events::{parse_date, read_answers, read_events, Events};
 #[cfg(feature = "gdal")]
-pub mod gdal_out;
-pub mod geojson_out;
-pub mod grid_csv;
-pub mod layer;
-pub mod layers;
-pub mod limited;
-#[cfg(feature = "parquet")]
-pub mod parquet_records;
-pub mod points;
-pub mod problem;
-pub mod raster;
-#[cfg(feature = "render")]
-pub mod render;
-pub mod sink;
-pub mod styles;
-pub mod timestamps;
-
-pub use problem::{Error, Problem};
-
-// The types and readers most programs need, at the crate's root.
-pub use areas::{read_areas, read_areas_file, Area, AreaTable};
-pub use config::Config;
-pub use connections::{read_records, read_records_into, read_towers, RecordContext, Towers};
-pub use crs::Epsg;
-pub use events::{read_answers, read_events, Events};
+mod gdal_out;
+#[cfg(feature = "gdal")]
+pub use areas::{read_areas_gdal, read_areas_gdal_with};
+#[cfg(feature = "gdal")]
+pub use gdal_out::{
+    class_path, write_geotiff, write_gpkg, write_gpkg_layer, write_layer_geotiff, write_mbtiles,
+    GeoTiffSink, GpkgSink, TILE_ZOOMS,
+};
+mod geojson_out;
+pub use geojson_out::{geojson_bytes, round7, write_geojson, GeoJsonSink};
+mod grid_csv;
 pub use grid_csv::{read_grid, GridTable};
-pub use layer::{Layer, LayerSchema, Raster, Value};
-pub use sink::{write_layers, LayerSink};
+mod layer;
+pub use layer::{Feature, Field, FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
+mod layers;
+pub use layers::{
+    assessment_layer, assessment_rows, candidates_layer, change_layer, concordance_rows,
+    emerging_layer, footprint_category_rows, footprint_layer, hotspots_layer, indicator_rows,
+    lisa_layer, living_conditions_layer, period_rows, transition_rows, youth_layer, StudyGrid,
+    AREA_PERIOD_COLUMNS, AREA_TREND_COLUMNS, ASSESSMENT_COLUMNS, CONCORDANCE_COLUMNS,
+    FOOTPRINT_CATEGORY_COLUMNS, INDEX_BANDS, INDEX_NODATA, INDICATOR_COLUMNS, PERIOD_COLUMNS,
+    TRANSITION_COLUMNS,
+};
+mod limited;
+pub use limited::{
+    problem_of, read_text_file, CheckedText, TextLimits, MAX_CONFIG_BYTES, MAX_LINE_BYTES,
+};
+#[cfg(feature = "parquet")]
+mod parquet_records;
+#[cfg(feature = "parquet")]
+pub use parquet_records::{is_parquet, read_parquet_records, read_parquet_records_into};
+mod points;
+mod problem;
+pub use problem::{Error, Problem};
+mod raster;
+pub use raster::{raster_bands, RasterBuilder, RasterError};
+#[cfg(feature = "render")]
+mod render;
+#[cfg(feature = "render")]
+pub use render::{png_sink, write_png, MAP_LAYERS};
+mod sink;
+pub use sink::{write_layers, LayerSink, WholeLayers};
+mod styles;
+pub use styles::{class_colors, class_raster_qml, qml_style, sld_style};
+mod timestamps;
+pub use timestamps::{local_day, parse_timestamp, DayReader, TimeUnit, TimestampError};
 
 /// A file's extension in lower case (empty when it has none): formats are
 /// chosen by it.

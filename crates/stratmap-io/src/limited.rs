@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use std::io::Read;
-//! use stratmap_io::limited::{problem_of, CheckedText, TextLimits};
+//! use stratmap_io::{problem_of, CheckedText, TextLimits};
 //!
 //! let mut text = CheckedText::new("grid.csv", &b"cell_id\n\0"[..], TextLimits::CSV);
 //! let err = text.read_to_end(&mut Vec::new()).unwrap_err();

@@ -32,9 +32,10 @@
 
 use crate::connections::{
     find_record_columns, DayReader, RecordColumnsAt, RecordContext, RecordFootprint, RecordStats,
-    SkipKind, Skipped, TimeUnit, TimestampError, SHOWN_SKIPPED,
+    SkipKind, Skipped, TimeUnit, SHOWN_SKIPPED,
 };
 use crate::points::PointColumns;
+use crate::timestamps::TimestampError;
 use crate::{Error, Problem};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -54,8 +55,8 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
-use stratmap_core::footprint::{At, FootprintEngine, Prepared};
-use stratmap_core::notice::Notice;
+use stratmap_core::Notice;
+use stratmap_core::{At, FootprintEngine, Prepared};
 
 /// Rows per batch, as the CSV reader's lines per batch.
 const BATCH: usize = 1 << 16;
@@ -1012,7 +1013,7 @@ mod tests {
     use geo::{polygon, MultiPolygon};
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
-    use stratmap_core::footprint::{DiscWeights, FootprintAreas};
+    use stratmap_core::{DiscWeights, FootprintAreas};
 
     fn stockholm() -> Tz {
         parse_tz("Europe/Stockholm").unwrap()

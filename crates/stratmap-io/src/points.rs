@@ -5,7 +5,7 @@
 use crate::crs::{area_of_use, Extent, Transform, WGS84};
 use crate::csv_table::column_index;
 use crate::Error;
-use stratmap_core::grid::Epsg;
+use stratmap_core::Epsg;
 
 /// Where a file keeps its positions: column numbers and their CRS.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,39 +4,11 @@
 //! grid (the cells of SPEC §5's grid layers), and keeps only each cell's
 //! position and band values; [`RasterBuilder::finish`] lays them out north
 //! up over the cells' bounding box. The GeoTIFF writer
-//! (`gdal_out::GeoTiffSink`) is this builder and GDAL.
-//!
-//! ```
-//! use stratmap_io::layer::{Feature, Field, FieldType, Layer, Value};
-//! use stratmap_io::raster::RasterBuilder;
-//! use stratmap_io::Epsg;
-//!
-//! let cell = |x: f64, y: f64, v: f64| Feature {
-//!     id: Value::Null,
-//!     geometry: geo::Geometry::Polygon(geo::Rect::new((x, y), (x + 250.0, y + 250.0)).to_polygon()),
-//!     values: vec![Value::Real(v)],
-//! };
-//! let layer = Layer {
-//!     name: "cells".into(),
-//!     epsg: Epsg::SWEREF99_TM,
-//!     fields: vec![Field { name: "v".into(), kind: FieldType::Real }],
-//!     // the lower left and the upper right of a 2 × 2 box
-//!     features: vec![cell(500_000.0, 6_500_000.0, 1.0), cell(500_250.0, 6_500_250.0, 2.0)],
-//! };
-//! let mut b = RasterBuilder::new(&layer.schema(), &["v"], -9999.0).unwrap();
-//! for f in &layer.features {
-//!     b.feature(f).unwrap();
-//! }
-//! let r = b.finish().unwrap();
-//! assert_eq!((r.width, r.height, r.cell_size), (2, 2, 250.0));
-//! assert_eq!(r.origin, (500_000.0, 6_500_500.0)); // the upper-left corner
-//! // the top row first
-//! assert_eq!(r.bands[0].1, [-9999.0, 2.0, 1.0, -9999.0]);
-//! ```
+//! (`GeoTiffSink`) is this builder and GDAL.
 
 use crate::layer::{Feature, FieldType, LayerSchema, Raster, Value};
 use geo::BoundingRect;
-use stratmap_core::grid::Epsg;
+use stratmap_core::Epsg;
 
 /// Most pixels a raster may have (two bands of 3.2 GB as f64 in memory);
 /// Sweden at 250 m is about 16 million.
@@ -108,8 +80,35 @@ pub fn raster_bands<'a>(schema: &LayerSchema<'a>) -> Vec<&'a str> {
         .collect()
 }
 
-/// Builds a [`Raster`] from a grid layer's features as they come; see the
-/// [module](self) for an example.
+/// Builds a [`Raster`] from a grid layer's features as they come.
+///
+/// ```
+/// use stratmap_io::{Feature, Field, FieldType, Layer, Value};
+/// use stratmap_io::RasterBuilder;
+/// use stratmap_io::Epsg;
+///
+/// let cell = |x: f64, y: f64, v: f64| Feature {
+///     id: Value::Null,
+///     geometry: geo::Geometry::Polygon(geo::Rect::new((x, y), (x + 250.0, y + 250.0)).to_polygon()),
+///     values: vec![Value::Real(v)],
+/// };
+/// let layer = Layer {
+///     name: "cells".into(),
+///     epsg: Epsg::SWEREF99_TM,
+///     fields: vec![Field { name: "v".into(), kind: FieldType::Real }],
+///     // the lower left and the upper right of a 2 × 2 box
+///     features: vec![cell(500_000.0, 6_500_000.0, 1.0), cell(500_250.0, 6_500_250.0, 2.0)],
+/// };
+/// let mut b = RasterBuilder::new(&layer.schema(), &["v"], -9999.0).unwrap();
+/// for f in &layer.features {
+///     b.feature(f).unwrap();
+/// }
+/// let r = b.finish().unwrap();
+/// assert_eq!((r.width, r.height, r.cell_size), (2, 2, 250.0));
+/// assert_eq!(r.origin, (500_000.0, 6_500_500.0)); // the upper-left corner
+/// // the top row first
+/// assert_eq!(r.bands[0].1, [-9999.0, 2.0, 1.0, -9999.0]);
+/// ```
 pub struct RasterBuilder {
     name: String,
     epsg: Epsg,

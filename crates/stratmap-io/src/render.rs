@@ -270,10 +270,7 @@ pub fn render_png(layers: &[&Layer], title: &str) -> Result<Vec<u8>, Error> {
     if find("living_conditions").is_some() {
         heading(&mut c, &mut y, "Living-conditions index");
         let labels = ["1  best", "2", "3", "4", "5  worst", "no index"];
-        let colors = stratmap_core::index::PALETTE
-            .iter()
-            .copied()
-            .chain(["#d9d9d9"]);
+        let colors = stratmap_core::PALETTE.iter().copied().chain(["#d9d9d9"]);
         for (label, color) in labels.iter().zip(colors) {
             c.rect(px, y - 14.0, 26.0, 18.0, hex(color), Some(hex("#666666")));
             c.text(label, px + 36.0, y, 16.0, [30, 30, 30]);

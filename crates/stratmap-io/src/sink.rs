@@ -11,8 +11,8 @@
 //! `end` leaves nothing.
 //!
 //! ```
-//! use stratmap_io::layer::{Feature, Layer, LayerSchema, Value};
-//! use stratmap_io::sink::{write_layers, LayerSink};
+//! use stratmap_io::{Feature, Layer, LayerSchema, Value};
+//! use stratmap_io::{write_layers, LayerSink};
 //! use stratmap_io::{Epsg, Error};
 //!
 //! /// Counts the features of each layer.
@@ -96,8 +96,8 @@ pub fn write_layers(mut sink: Box<dyn LayerSink + '_>, layers: &[&Layer]) -> Res
 /// keeps the layers as they come and hands them to its writer at `end`.
 ///
 /// ```
-/// use stratmap_io::layer::{Layer, Value};
-/// use stratmap_io::sink::{write_layers, WholeLayers};
+/// use stratmap_io::{Layer, Value};
+/// use stratmap_io::{write_layers, WholeLayers};
 /// use stratmap_io::Epsg;
 ///
 /// let empty = |name: &str| Layer {

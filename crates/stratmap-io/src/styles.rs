@@ -6,15 +6,15 @@
 //! applies when it opens the file.
 //!
 //! ```
-//! use stratmap_io::styles::{qml, sld};
-//! let q = qml("living_conditions").unwrap();
+//! use stratmap_io::{qml_style, sld_style};
+//! let q = qml_style("living_conditions").unwrap();
 //! assert!(q.contains(r#"attr="class""#) && q.contains("215,25,28,255"));
-//! assert!(sld("living_conditions").unwrap().contains("<se:Rule>"));
-//! assert!(qml("no such layer").is_none());
+//! assert!(sld_style("living_conditions").unwrap().contains("<se:Rule>"));
+//! assert!(qml_style("no such layer").is_none());
 //! ```
 
 use std::fmt::Write as _;
-use stratmap_core::index::PALETTE;
+use stratmap_core::PALETTE;
 
 /// How a layer is drawn.
 enum Style {
@@ -199,7 +199,7 @@ fn fill_symbol(name: usize, color: &str, outline: Option<f64>) -> String {
 
 /// The QGIS style (QML) of a layer stratmap makes, by its name; `None` for
 /// another layer.
-pub fn qml(layer: &str) -> Option<String> {
+pub fn qml_style(layer: &str) -> Option<String> {
     let style = style_of(layer)?;
     let mut r = String::new();
     match &style {
@@ -266,7 +266,7 @@ pub fn qml(layer: &str) -> Option<String> {
 
 /// An SLD 1.1 (OGC Symbology Encoding) of a layer stratmap makes, by its
 /// name; `None` for another layer.
-pub fn sld(layer: &str) -> Option<String> {
+pub fn sld_style(layer: &str) -> Option<String> {
     let style = style_of(layer)?;
     let fill = |color: &str, outline: Option<f64>| match outline {
         Some(w) => format!(
@@ -376,8 +376,8 @@ mod tests {
             "change",
             "emerging",
         ] {
-            let q = qml(layer).unwrap();
-            let s = sld(layer).unwrap();
+            let q = qml_style(layer).unwrap();
+            let s = sld_style(layer).unwrap();
             // balanced elements: every opened tag is closed
             for text in [&q, &s] {
                 let opens = text.matches('<').count()
@@ -388,7 +388,7 @@ mod tests {
                 assert_eq!(opens, 0, "{layer}: {text}");
             }
         }
-        assert!(qml("youth_groups")
+        assert!(qml_style("youth_groups")
             .unwrap()
             .contains("RenderMetersInMapUnits"));
     }

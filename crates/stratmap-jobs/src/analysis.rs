@@ -4,27 +4,25 @@ use crate::output::Table;
 use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
-use stratmap_core::assess::{assess, Assessment};
-use stratmap_core::geom::rect_overlap;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::hotspot::HotspotMethod;
-use stratmap_core::hotspot::{gi_bins, gi_star_grid};
-use stratmap_core::index::Variable;
-use stratmap_core::indicators::{
-    areas_of_events, indicators, indicators_by_period, IndicatorInput,
-};
-use stratmap_core::period::{span, By};
-use stratmap_core::trend::mann_kendall;
-use stratmap_io::areas::{read_areas_file_with, AreaTable};
-use stratmap_io::config::Config;
-use stratmap_io::csv_out::write_csv;
-use stratmap_io::events::{read_answers, read_events, Events};
-use stratmap_io::grid_csv::{read_grid, GridTable};
-use stratmap_io::layer::{Layer, Value};
-use stratmap_io::layers::{
+use stratmap_core::mann_kendall;
+use stratmap_core::rect_overlap;
+use stratmap_core::GridSpec;
+use stratmap_core::HotspotMethod;
+use stratmap_core::Variable;
+use stratmap_core::{areas_of_events, indicators, indicators_by_period, IndicatorInput};
+use stratmap_core::{assess, Assessment};
+use stratmap_core::{gi_bins, gi_star_grid};
+use stratmap_core::{span, By};
+use stratmap_io::write_csv;
+use stratmap_io::Config;
+use stratmap_io::{
     assessment_layer, assessment_rows, hotspots_layer, indicator_rows, period_rows, StudyGrid,
     AREA_PERIOD_COLUMNS, AREA_TREND_COLUMNS, ASSESSMENT_COLUMNS, INDICATOR_COLUMNS, PERIOD_COLUMNS,
 };
+use stratmap_io::{read_answers, read_events, Events};
+use stratmap_io::{read_areas_file_with, AreaTable};
+use stratmap_io::{read_grid, GridTable};
+use stratmap_io::{Layer, Value};
 
 /// The working grid of the config: its CRS and cell size (EPSG:3006, 250 m).
 pub fn config_spec(config: &Config) -> Result<GridSpec, Failure> {

@@ -6,22 +6,20 @@ use crate::analysis::config_spec;
 use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
 use rustc_hash::FxHashMap;
 use std::path::Path;
-use stratmap_core::editions::{match_editions, transitions, CellChange, ChangeStatus, EditionCell};
-use stratmap_core::emerging::{emerging_hot_spots, EmergingMethod, Pattern};
-use stratmap_core::geom::PolygonIndex;
-use stratmap_core::grid::GridSpec;
-use stratmap_core::index::{LivingConditionsIndex, Variable};
-use stratmap_core::period::{span, By};
-use stratmap_io::areas::{read_areas_file_with, AreaTable};
-use stratmap_io::config::{parse_by, Config};
-use stratmap_io::csv_out::write_csv;
-use stratmap_io::events::Events;
-use stratmap_io::grid_csv::GridTable;
-use stratmap_io::layer::{Layer, Value};
-use stratmap_io::layers::{
-    change_layer, emerging_layer, transition_rows, StudyGrid, TRANSITION_COLUMNS,
-};
+use stratmap_core::GridSpec;
+use stratmap_core::PolygonIndex;
+use stratmap_core::{emerging_hot_spots, EmergingMethod, Pattern};
+use stratmap_core::{match_editions, transitions, CellChange, ChangeStatus, EditionCell};
+use stratmap_core::{span, By};
+use stratmap_core::{LivingConditionsIndex, Variable};
+use stratmap_io::write_csv;
+use stratmap_io::Events;
+use stratmap_io::GridTable;
 use stratmap_io::Problem;
+use stratmap_io::{change_layer, emerging_layer, transition_rows, StudyGrid, TRANSITION_COLUMNS};
+use stratmap_io::{parse_by, Config};
+use stratmap_io::{read_areas_file_with, AreaTable};
+use stratmap_io::{Layer, Value};
 
 /// The period length: the flag over the config's key; `None` when neither
 /// gives one.

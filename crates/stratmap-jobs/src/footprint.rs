@@ -5,21 +5,19 @@ use crate::pipeline::{counted, read_file, Failure, Notes};
 use chrono_tz::Tz;
 use std::io::Read;
 use std::path::Path;
-use stratmap_core::footprint::{
-    category_numbers, FootprintAreas, FootprintMethod, FootprintReport,
-};
-use stratmap_core::grid::Epsg;
-use stratmap_io::areas::{read_areas_file_with, AreaTable};
-use stratmap_io::config::Config;
-use stratmap_io::connections::{
+use stratmap_core::Epsg;
+use stratmap_core::{category_numbers, FootprintAreas, FootprintMethod, FootprintReport};
+use stratmap_io::write_geojson;
+use stratmap_io::Config;
+use stratmap_io::Problem;
+use stratmap_io::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
+use stratmap_io::{is_parquet, read_parquet_records};
+use stratmap_io::{
     parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
 };
-use stratmap_io::csv_out::{write_csv, write_data_csv};
-use stratmap_io::geojson_out::write_geojson;
-use stratmap_io::layer::{Layer, Value};
-use stratmap_io::layers::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
-use stratmap_io::parquet_records::{is_parquet, read_parquet_records};
-use stratmap_io::Problem;
+use stratmap_io::{read_areas_file_with, AreaTable};
+use stratmap_io::{write_csv, write_data_csv};
+use stratmap_io::{Layer, Value};
 
 /// The method's settings, from the command line over the config over the defaults.
 pub struct FootprintParams {
@@ -38,7 +36,7 @@ pub struct FootprintParams {
     /// Also make the tower → area weight table (`--weights-out`).
     pub weight_table: bool,
     /// The areas' field names and layer (`[areas]`, `--areas-layer`).
-    pub areas: stratmap_io::areas::AreaOptions,
+    pub areas: stratmap_io::AreaOptions,
     /// The towers file's encoding when not UTF-8 (`[inputs] encoding`).
     pub encoding: Option<String>,
 }
@@ -385,7 +383,11 @@ pub struct FootprintFiles<'a> {
 
 /// `stratmap footprint`: reads, computes and writes the footprint layer,
 /// its table and, when asked, the tower → area weight table.
-pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Result<(), Failure> {
+pub fn footprint_command(
+    files: &FootprintFiles,
+    p: &FootprintParams,
+    notes: &Notes,
+) -> Result<(), Failure> {
     if matches!(
         stratmap_io::extension(files.out).as_str(),
         "geojson" | "json" | "csv" | "gpkg"
@@ -398,7 +400,7 @@ pub fn command(files: &FootprintFiles, p: &FootprintParams, notes: &Notes) -> Re
     notes.stage(&format!("reading {}", files.areas.display()));
     let areas = read_areas_file_with(files.areas, p.epsg, p.areas_crs, &p.areas)?;
     note_overlaps(&areas, notes);
-    let towers = stratmap_io::encoding::decode(
+    let towers = stratmap_io::decode_text(
         &files.towers.display().to_string(),
         read_file(files.towers)?,
         p.encoding.as_deref(),

@@ -1,4 +1,4 @@
-#![deny(missing_docs)]
+#![deny(missing_docs, unnameable_types)]
 //! The layers of **stratmap** as library jobs: each reads its input files
 //! through `stratmap-io`, computes with `stratmap-core`, writes its layer
 //! files and says what it did through [`Notes`]. The `stratmap` binary is a
@@ -7,11 +7,11 @@
 //! `stratmap run` cannot drift apart.
 //!
 //! ```no_run
-//! use stratmap_jobs::{pipeline::GridInput, Notes, Silent};
+//! use stratmap_jobs::{GridInput, Notes, Silent};
 //! use std::path::Path;
 //!
 //! let notes = Notes::new(Box::new(Silent));
-//! stratmap_jobs::pipeline::index_command(
+//! stratmap_jobs::index_command(
 //!     &GridInput { grid: Path::new("grid.csv"), config: None, out: Path::new("lc.geojson") },
 //!     &notes,
 //! )
@@ -26,14 +26,28 @@ macro_rules! say {
     };
 }
 
-pub mod analysis;
-pub mod change;
-pub mod footprint;
-pub mod output;
-pub mod pipeline;
-pub mod proposals;
-pub mod run;
-pub mod serve;
-pub mod viewer;
-
-pub use pipeline::{Failure, Notes, Silent, Sink};
+mod analysis;
+pub use analysis::{
+    assess_command, hotspots_command, indicators_command, HotspotArgs, IndicatorArgs,
+};
+mod change;
+pub use change::{change_command, emerging_command, ChangeArgs, EmergingArgs};
+mod footprint;
+pub use footprint::{footprint_command, FootprintFiles, FootprintParams};
+mod output;
+pub use output::{
+    layer_format, run_outputs, OutputFormat, Products, Table, Tiles, Written, ALL as FORMATS,
+    RUN_LAYERS, RUN_TABLES, TILE_LAYERS,
+};
+mod pipeline;
+pub use pipeline::{
+    index_command, load_config, validate_command, youth_command, Failure, GridInput, Notes, Silent,
+    Sink,
+};
+mod proposals;
+pub use proposals::{candidates_command, lisa_command, CandidateArgs, LisaArgs};
+mod run;
+pub use run::{run, run_command, Inputs, Source, DEFAULT_FORMATS};
+mod serve;
+pub use serve::{serve, ServeArgs};
+mod viewer;

@@ -9,13 +9,13 @@
 
 use crate::pipeline::{Failure, Notes};
 use std::path::Path;
-use stratmap_io::atomic::write_atomic;
-use stratmap_io::csv_out::{write_csv, CsvSink};
-use stratmap_io::gdal_out::{write_gpkg, write_mbtiles, GeoTiffSink, GpkgSink, TILE_ZOOMS};
-use stratmap_io::geojson_out::{write_geojson, GeoJsonSink};
-use stratmap_io::layer::{Layer, Value};
-use stratmap_io::render::{png_sink, write_png, MAP_LAYERS};
-use stratmap_io::sink::{write_layers, LayerSink, WholeLayers};
+use stratmap_io::write_atomic;
+use stratmap_io::{png_sink, write_png, MAP_LAYERS};
+use stratmap_io::{write_csv, CsvSink};
+use stratmap_io::{write_geojson, GeoJsonSink};
+use stratmap_io::{write_gpkg, write_mbtiles, GeoTiffSink, GpkgSink, TILE_ZOOMS};
+use stratmap_io::{write_layers, LayerSink, WholeLayers};
+use stratmap_io::{Layer, Value};
 
 /// A table: its file name, its columns and its rows.
 pub type Table = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
@@ -27,7 +27,7 @@ pub struct Products<'a> {
     /// The CSV tables.
     pub tables: &'a [Table],
     /// The working CRS, for the messages.
-    pub epsg: stratmap_core::grid::Epsg,
+    pub epsg: stratmap_core::Epsg,
     /// The viewer's basemap tile URL (`[output] basemap`), if any.
     pub basemap: Option<&'a str>,
 }
@@ -86,7 +86,7 @@ pub fn run_outputs() -> Vec<String> {
 const GPKG_FILE: &str = "stratmap.gpkg";
 /// The index raster of a run.
 const TIF_FILE: &str = "living_conditions.tif";
-/// The class raster beside it ([`stratmap_io::gdal_out::class_path`]).
+/// The class raster beside it ([`stratmap_io::class_path`]).
 const TIF_CLASS_FILE: &str = "living_conditions_class.tif";
 /// The class raster's QGIS style.
 const TIF_CLASS_STYLE: &str = "living_conditions_class.qml";
@@ -113,7 +113,7 @@ fn qml_file(layer: &str) -> String {
 /// Writes the QGIS style of `layer` beside the GeoJSON file at `path`
 /// (`x.geojson` → `x.qml`); whether the layer has one.
 fn write_sidecar_style(layer: &str, path: &Path) -> Result<bool, Failure> {
-    let Some(qml) = stratmap_io::styles::qml(layer) else {
+    let Some(qml) = stratmap_io::qml_style(layer) else {
         return Ok(false);
     };
     write_atomic(&path.with_extension("qml"), |w| w.write_all(qml.as_bytes()))?;
@@ -387,7 +387,7 @@ impl OutputFormat for GeoTiff {
         let Some(layer) = p.layers.iter().find(|l| l.name == TIF_LAYER) else {
             return Ok(Vec::new());
         };
-        let r = stratmap_io::gdal_out::write_layer_geotiff(layer, &dir.join(TIF_FILE))?;
+        let r = stratmap_io::write_layer_geotiff(layer, &dir.join(TIF_FILE))?;
         let mut written = vec![Written {
             file: TIF_FILE.into(),
             content: TIF_LAYER.into(),

@@ -2,15 +2,15 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use stratmap_core::index::{Group, LivingConditionsIndex, Status, Variable};
-use stratmap_core::notice::{Level, Notice};
-use stratmap_core::youth::{youth_groups, YouthCell};
-use stratmap_io::config::Config;
-use stratmap_io::connections::read_towers;
-use stratmap_io::grid_csv::{read_grid, GridTable};
-use stratmap_io::layer::Layer;
-use stratmap_io::layers::{living_conditions_layer, youth_layer};
-use stratmap_io::limited::{read_text_file, TextLimits};
+use stratmap_core::{youth_groups, YouthCell};
+use stratmap_core::{Group, LivingConditionsIndex, Status, Variable};
+use stratmap_core::{Level, Notice};
+use stratmap_io::read_towers;
+use stratmap_io::Config;
+use stratmap_io::Layer;
+use stratmap_io::{living_conditions_layer, youth_layer};
+use stratmap_io::{read_grid, GridTable};
+use stratmap_io::{read_text_file, TextLimits};
 use stratmap_io::{Error, Problem};
 
 /// A failure of a command, with its exit code (SPEC §6).
@@ -179,7 +179,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
 /// `[inputs] encoding` the config declares (Windows-1252, …).
 pub fn read_input(path: &Path, config: &Config) -> Result<Vec<u8>, Error> {
     let bytes = read_file(path)?;
-    Ok(stratmap_io::encoding::decode(
+    Ok(stratmap_io::decode_text(
         &path.display().to_string(),
         bytes,
         config.inputs.encoding.as_deref(),
@@ -392,7 +392,7 @@ pub fn validate_command(
     let (mut total, mut unreadable) = (0, 0);
     let epsg = config
         .working_spec()
-        .map_or(stratmap_io::config::DEFAULT_EPSG, |s| s.epsg);
+        .map_or(stratmap_io::DEFAULT_EPSG, |s| s.epsg);
     for path in files {
         let name = path.display().to_string();
         let ext = stratmap_io::extension(path);
@@ -403,7 +403,7 @@ pub fn validate_command(
             total += 1;
             continue;
         }
-        if stratmap_io::parquet_records::is_parquet(path) {
+        if stratmap_io::is_parquet(path) {
             say!(
                 notes,
                 "{name}: connection records are checked by stratmap footprint, against the towers"
@@ -411,12 +411,7 @@ pub fn validate_command(
             continue;
         }
         if matches!(ext.as_str(), "gpkg" | "shp") {
-            match stratmap_io::areas::read_areas_file_with(
-                path,
-                epsg,
-                None,
-                &config.area_options(None),
-            ) {
+            match stratmap_io::read_areas_file_with(path, epsg, None, &config.area_options(None)) {
                 Ok(a) => say!(notes, "{name}: ok, {}", counted(a.len(), "area")),
                 Err(Error::Input(problems)) => {
                     for p in &problems {
@@ -456,14 +451,8 @@ pub fn validate_command(
                 .any(|h| h.trim().trim_matches('"') == col)
         };
         let result = if matches!(ext.as_str(), "geojson" | "json") {
-            stratmap_io::areas::read_areas_with(
-                &name,
-                &bytes,
-                epsg,
-                None,
-                &config.area_options(None),
-            )
-            .map(|a| format!("{name}: ok, {}", counted(a.len(), "area")))
+            stratmap_io::read_areas_with(&name, &bytes, epsg, None, &config.area_options(None))
+                .map(|a| format!("{name}: ok, {}", counted(a.len(), "area")))
         } else if has("phone_id") {
             say!(
                 notes,
@@ -474,10 +463,10 @@ pub fn validate_command(
             read_towers(&name, &bytes, epsg, epsg)
                 .map(|t| format!("{name}: ok, {}", counted(t.positions.len(), "tower")))
         } else if has("score") && has("domain") {
-            stratmap_io::events::read_answers(&name, &bytes)
+            stratmap_io::read_answers(&name, &bytes)
                 .map(|a| format!("{name}: ok, {}", counted(a.len(), "answer")))
         } else if has("type") {
-            stratmap_io::events::read_events(&name, &bytes, epsg, epsg).map(|e| {
+            stratmap_io::read_events(&name, &bytes, epsg, epsg).map(|e| {
                 format!(
                     "{name}: ok, {} of {}",
                     counted(e.positions.len(), "event"),

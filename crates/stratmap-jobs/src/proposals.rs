@@ -7,18 +7,19 @@ use crate::pipeline::{
     Notes,
 };
 use std::path::{Path, PathBuf};
-use stratmap_core::candidates::{area_overlaps, candidate_areas, CandidateCell, CandidateParams};
-use stratmap_core::concordance::{concordance, ConcordanceCell};
-use stratmap_core::index::{LivingConditionsIndex, Variable};
-use stratmap_core::lisa::{local_moran_grid, LisaMethod, Quadrant};
-use stratmap_core::youth::YouthCell;
-use stratmap_io::areas::{read_areas_file_with, AreaTable};
-use stratmap_io::config::{Config, LisaVariable};
-use stratmap_io::csv_out::write_csv;
-use stratmap_io::events::{read_events, Events};
-use stratmap_io::grid_csv::GridTable;
-use stratmap_io::layer::{Layer, Value};
-use stratmap_io::layers::{candidates_layer, concordance_rows, lisa_layer, CONCORDANCE_COLUMNS};
+use stratmap_core::YouthCell;
+use stratmap_core::{area_overlaps, candidate_areas, CandidateCell, CandidateParams};
+use stratmap_core::{concordance, ConcordanceCell};
+use stratmap_core::{local_moran_grid, LisaMethod, Quadrant};
+use stratmap_core::{LivingConditionsIndex, Variable};
+use stratmap_io::config::LisaVariable;
+use stratmap_io::write_csv;
+use stratmap_io::Config;
+use stratmap_io::GridTable;
+use stratmap_io::{candidates_layer, concordance_rows, lisa_layer, CONCORDANCE_COLUMNS};
+use stratmap_io::{read_areas_file_with, AreaTable};
+use stratmap_io::{read_events, Events};
+use stratmap_io::{Layer, Value};
 
 /// The cells as the candidate rule sees them.
 pub fn candidate_cells(grid: &GridTable, lci: &LivingConditionsIndex) -> Vec<CandidateCell> {
@@ -362,7 +363,7 @@ pub fn lisa_command(a: &LisaArgs, notes: &Notes) -> Result<(), Failure> {
     let grid = if for_index {
         load_grid(&name, &read_input(a.grid, &config)?, &config, true, notes)?
     } else {
-        stratmap_io::grid_csv::read_grid(&name, &read_input(a.grid, &config)?, &config)?
+        stratmap_io::read_grid(&name, &read_input(a.grid, &config)?, &config)?
     };
     let lci = if for_index {
         Some(compute_index(&grid, &config, notes)?.0)

@@ -14,18 +14,19 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use stratmap_core::candidates::Contiguity;
-use stratmap_core::index::{Group, Variable};
-use stratmap_io::areas::{is_geojson, read_areas_gdal_with, read_areas_with};
-use stratmap_io::atomic::write_atomic;
-use stratmap_io::config::{Config, LisaVariable};
-use stratmap_io::events::read_events;
-use stratmap_io::grid_csv::read_grid;
-use stratmap_io::layer::Layer;
-use stratmap_io::layers::{
+use stratmap_core::Contiguity;
+use stratmap_core::{Group, Variable};
+use stratmap_io::config::LisaVariable;
+use stratmap_io::read_events;
+use stratmap_io::read_grid;
+use stratmap_io::write_atomic;
+use stratmap_io::Config;
+use stratmap_io::Layer;
+use stratmap_io::{
     assessment_layer, assessment_rows, living_conditions_layer, ASSESSMENT_COLUMNS,
     CONCORDANCE_COLUMNS, FOOTPRINT_CATEGORY_COLUMNS, INDICATOR_COLUMNS, TRANSITION_COLUMNS,
 };
+use stratmap_io::{is_geojson, read_areas_gdal_with, read_areas_with};
 use stratmap_io::{Error, Problem};
 
 /// Where an input comes from: a file, or text built into the binary.
@@ -68,14 +69,14 @@ impl Source {
         let bytes = self.bytes()?;
         let sha = sha256_hex(&bytes);
         let text =
-            stratmap_io::encoding::decode(&self.name(), bytes, config.inputs.encoding.as_deref())?;
+            stratmap_io::decode_text(&self.name(), bytes, config.inputs.encoding.as_deref())?;
         Ok((text, sha))
     }
 
     /// The whole input; a text input is checked as it is read (no NUL byte,
     /// no CSV line over 1 MiB), a GeoPackage or Shapefile is read as it is.
     fn bytes(&self) -> Result<Vec<u8>, Error> {
-        use stratmap_io::limited::{read_text_file, TextLimits};
+        use stratmap_io::{read_text_file, TextLimits};
         match self {
             Source::File { path, .. } => match stratmap_io::extension(path).as_str() {
                 "geojson" | "json" => read_text_file(path, &self.name(), TextLimits::GEOJSON),
@@ -91,9 +92,7 @@ impl Source {
     /// The path of a Parquet file (by its extension); embedded inputs are CSV.
     fn parquet_path(&self) -> Option<&Path> {
         match self {
-            Source::File { path, .. } if stratmap_io::parquet_records::is_parquet(path) => {
-                Some(path)
-            }
+            Source::File { path, .. } if stratmap_io::is_parquet(path) => Some(path),
             _ => None,
         }
     }
@@ -242,7 +241,7 @@ fn effective_config(config: &Config, formats: &[String], out: &Path) -> Result<J
         "index": {
             "min_population": index.min_population(),
             "weights": Group::ALL.iter().map(|g| (g.weight_key().to_string(), json!(index.weights()[*g as usize]))).collect::<Map<_, _>>(),
-            "classes": match index.classes() { stratmap_core::index::ClassMethod::Quantile => "quantile", stratmap_core::index::ClassMethod::StdDev => "sd" },
+            "classes": match index.classes() { stratmap_core::ClassMethod::Quantile => "quantile", stratmap_core::ClassMethod::StdDev => "sd" },
             "columns": columns,
         },
         "youth": {
@@ -678,7 +677,7 @@ pub fn run(
             // cells by pattern, in the layer's words
             let mut patterns: std::collections::BTreeMap<String, usize> = Default::default();
             for f in &layer.features {
-                if let Some(stratmap_io::layer::Value::Text(p)) = f.values.get(1) {
+                if let Some(stratmap_io::Value::Text(p)) = f.values.get(1) {
                     *patterns.entry(p.clone()).or_default() += 1;
                 }
             }
@@ -805,7 +804,7 @@ pub fn run(
 
 /// `stratmap run CONFIG.toml [--out DIR]`: paths in the config are relative
 /// to it.
-pub fn command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<(), Failure> {
+pub fn run_command(config_path: &Path, out: Option<&Path>, notes: &Notes) -> Result<(), Failure> {
     let config = crate::pipeline::load_config(Some(config_path))?;
     let base = config_path.parent().unwrap_or(Path::new("."));
     let src = |p: &Option<PathBuf>| {

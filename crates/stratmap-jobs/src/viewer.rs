@@ -7,12 +7,12 @@
 
 use crate::pipeline::{Failure, Notes};
 use std::path::Path;
-use stratmap_core::index::PALETTE;
-use stratmap_io::atomic::write_atomic;
-use stratmap_io::geojson_out::geojson_bytes;
-use stratmap_io::layer::Layer;
-use stratmap_io::sink::{LayerSink, WholeLayers};
+use stratmap_core::PALETTE;
+use stratmap_io::geojson_bytes;
+use stratmap_io::write_atomic;
 use stratmap_io::Error;
+use stratmap_io::Layer;
+use stratmap_io::{LayerSink, WholeLayers};
 
 const TEMPLATE: &str = include_str!("viewer.html");
 
@@ -188,12 +188,12 @@ fn html_up_to(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stratmap_io::layer::{Feature, Field, FieldType, Value};
+    use stratmap_io::{Feature, Field, FieldType, Value};
 
     fn layer(name: &str, n: usize) -> Layer {
         Layer {
             name: name.into(),
-            epsg: stratmap_core::grid::Epsg::SWEREF99_TM,
+            epsg: stratmap_core::Epsg::SWEREF99_TM,
             fields: vec![Field {
                 name: "k".into(),
                 kind: FieldType::Text,

@@ -8,10 +8,10 @@
 //! A test checks that `fixtures/sample-town` is what this code makes.
 
 use std::fmt::Write as _;
-use stratmap_io::crs::Transform;
-use stratmap_io::geojson_out::{geojson_bytes, round7};
-use stratmap_io::layer::{Feature, Field, FieldType, Layer, Value};
 use stratmap_io::Error;
+use stratmap_io::Transform;
+use stratmap_io::{geojson_bytes, round7};
+use stratmap_io::{Feature, Field, FieldType, Layer, Value};
 
 /// Lower-left corner of the town's grid, EPSG:3006 metres.
 pub const ORIGIN: (i64, i64) = (590_000, 6_600_000);
@@ -289,7 +289,7 @@ fn areas_geojson(rng: &mut Rng) -> Result<String, Error> {
     features.sort_by(|a, b| format!("{:?}", a.id).cmp(&format!("{:?}", b.id)));
     let layer = Layer {
         name: "areas".into(),
-        epsg: stratmap_io::crs::Epsg::SWEREF99_TM,
+        epsg: stratmap_io::Epsg::SWEREF99_TM,
         fields: vec![
             Field {
                 name: "name".into(),
@@ -307,7 +307,7 @@ fn areas_geojson(rng: &mut Rng) -> Result<String, Error> {
 
 /// Towers on a jittered lattice, given in lon/lat.
 fn towers(rng: &mut Rng) -> Result<(String, Vec<(f64, f64)>), Error> {
-    let to_wgs84 = Transform::to_wgs84(stratmap_io::crs::Epsg::SWEREF99_TM)?;
+    let to_wgs84 = Transform::to_wgs84(stratmap_io::Epsg::SWEREF99_TM)?;
     let mut s = String::from("tower_id,lon,lat\n");
     let mut xy = Vec::new();
     let mut k = 1;

@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
     };
     for (name, text) in files {
         let path = std::path::Path::new(&dir).join(name);
-        if let Err(e) = stratmap_io::atomic::write_atomic(&path, |w| w.write_all(text.as_bytes())) {
+        if let Err(e) = stratmap_io::write_atomic(&path, |w| w.write_all(text.as_bytes())) {
             eprintln!("error: {e}");
             return std::process::ExitCode::from(3);
         }

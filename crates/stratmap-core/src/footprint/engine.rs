@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
-//! use stratmap_core::footprint::{At, FootprintAreas, FootprintEngine, Record};
+//! use stratmap_core::{At, FootprintAreas, FootprintEngine, Record};
 //!
 //! let a = polygon![(x: 0.0, y: -5000.0), (x: 5000.0, y: -5000.0), (x: 5000.0, y: 5000.0), (x: 0.0, y: 5000.0)];
 //! let areas = FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0);
@@ -159,7 +159,7 @@ struct Entry {
 ///
 /// ```
 /// use geo::{polygon, MultiPolygon};
-/// use stratmap_core::footprint::{At, FootprintAreas, FootprintEngine, Prepared};
+/// use stratmap_core::{At, FootprintAreas, FootprintEngine, Prepared};
 ///
 /// let a = polygon![(x: 0.0, y: -5000.0), (x: 5000.0, y: -5000.0), (x: 5000.0, y: 5000.0), (x: 0.0, y: 5000.0)];
 /// let areas = FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0);

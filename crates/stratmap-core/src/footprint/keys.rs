@@ -31,7 +31,7 @@ pub(super) fn packed(key: &[u8]) -> Option<[u64; 2]> {
 /// Numbers by byte-string key; see the module.
 ///
 /// ```
-/// use stratmap_core::footprint::KeyMap;
+/// use stratmap_core::KeyMap;
 /// let mut towers = KeyMap::default();
 /// towers.insert(b"T00017", 0);
 /// towers.insert(b"a-tower-id-longer-than-fifteen-bytes", 1);

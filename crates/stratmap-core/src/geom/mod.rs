@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
-//! use stratmap_core::geom::disc_overlap;
+//! use stratmap_core::disc_overlap;
 //!
 //! // A disc centred on the corner of a large square covers it by a quarter.
 //! let square = polygon![(x: 0.0, y: 0.0), (x: 2000.0, y: 0.0), (x: 2000.0, y: 2000.0), (x: 0.0, y: 2000.0)];

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 ///
 /// ```
 /// use geo::Area;
-/// use stratmap_core::geom::cells_outline;
+/// use stratmap_core::cells_outline;
 ///
 /// // a ring of eight cells around an empty one: one polygon with a hole
 /// let ring: Vec<(i64, i64)> = (0..9).filter(|k| *k != 4).map(|k| (k % 3 * 250, k / 3 * 250)).collect();
