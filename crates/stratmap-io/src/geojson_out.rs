@@ -20,20 +20,48 @@ pub fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
-/// Transforms a geometry to WGS 84, rounds it, and orients its rings as RFC 7946 asks.
-pub fn to_rfc7946(
-    g: &geo::Geometry<f64>,
-    to_wgs84: &Transform,
-) -> Result<geo::Geometry<f64>, Error> {
-    let g = g.try_map_coords(|c| {
-        let (lon, lat) = to_wgs84.point(c.x, c.y)?;
-        Ok::<_, Error>(geo::coord! { x: round7(lon), y: round7(lat) })
-    })?;
-    Ok(match g {
-        geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
-        geo::Geometry::MultiPolygon(p) => geo::Geometry::MultiPolygon(p.orient(Direction::Default)),
-        other => other,
-    })
+/// A transformation to WGS 84 that remembers the points it has transformed:
+/// the cells of a grid layer share their corners (each up to four times,
+/// and a ring's last point is its first), and a PROJ call costs far more
+/// than a lookup. The same point always gives the same result, so the
+/// bytes do not depend on what was remembered.
+struct Wgs84<'a> {
+    to_wgs84: &'a Transform,
+    /// Each point's bits → its rounded lon/lat.
+    seen: std::cell::RefCell<rustc_hash::FxHashMap<(u64, u64), geo::Coord<f64>>>,
+}
+
+impl<'a> Wgs84<'a> {
+    fn new(to_wgs84: &'a Transform) -> Self {
+        Wgs84 {
+            to_wgs84,
+            seen: Default::default(),
+        }
+    }
+
+    fn point(&self, c: geo::Coord<f64>) -> Result<geo::Coord<f64>, Error> {
+        let key = (c.x.to_bits(), c.y.to_bits());
+        if let Some(&done) = self.seen.borrow().get(&key) {
+            return Ok(done);
+        }
+        let (lon, lat) = self.to_wgs84.point(c.x, c.y)?;
+        let done = geo::coord! { x: round7(lon), y: round7(lat) };
+        self.seen.borrow_mut().insert(key, done);
+        Ok(done)
+    }
+
+    /// A geometry transformed to WGS 84, rounded, and its rings oriented as
+    /// RFC 7946 asks.
+    fn rfc7946(&self, g: &geo::Geometry<f64>) -> Result<geo::Geometry<f64>, Error> {
+        let g = g.try_map_coords(|c| self.point(c))?;
+        Ok(match g {
+            geo::Geometry::Polygon(p) => geo::Geometry::Polygon(p.orient(Direction::Default)),
+            geo::Geometry::MultiPolygon(p) => {
+                geo::Geometry::MultiPolygon(p.orient(Direction::Default))
+            }
+            other => other,
+        })
+    }
 }
 
 /// Features are encoded in parallel in chunks of this many, each chunk with
@@ -239,32 +267,41 @@ impl Encoder {
         Error::io(&self.path, e)
     }
 
+    /// Encodes the features block by block, each in parallel chunks, and
+    /// writes each block while the next one is encoded.
     fn features(&mut self, batch: &[Feature], w: &mut dyn Write) -> Result<(), Error> {
-        let (epsg, keys) = (self.epsg, &self.keys);
-        for block in batch.chunks(BLOCK) {
-            let encoded: Vec<Result<Vec<u8>, Error>> = block
-                .par_chunks(CHUNK)
-                .map(|chunk| {
-                    with_wgs84(epsg, |to_wgs84| {
-                        let mut buf = Vec::with_capacity(chunk.len() * 512);
-                        for f in chunk {
-                            if !buf.is_empty() {
-                                buf.extend_from_slice(b",\n");
-                            }
-                            encode_feature(f, keys, to_wgs84, &mut buf)?;
-                        }
-                        Ok(buf)
-                    })
-                })
-                .collect();
-            for chunk in encoded {
-                let chunk = chunk?;
-                if !self.first {
-                    w.write_all(b",\n").map_err(|e| self.io(e))?;
+        let (epsg, keys) = (self.epsg, self.keys.clone());
+        let mut blocks = batch.chunks(BLOCK);
+        let mut done = blocks.next().map(|b| encode_block(b, epsg, &keys));
+        while let Some(encoded) = done.take() {
+            let next = blocks.next();
+            let mut coming = None;
+            let written = rayon::in_place_scope(|scope| {
+                if let Some(block) = next {
+                    let (coming, keys) = (&mut coming, &keys);
+                    scope.spawn(move |_| *coming = Some(encode_block(block, epsg, keys)));
                 }
-                self.first = false;
-                w.write_all(&chunk).map_err(|e| self.io(e))?;
+                self.write_block(encoded, w)
+            });
+            written?;
+            done = coming;
+        }
+        Ok(())
+    }
+
+    /// Writes a block's encoded chunks in order.
+    fn write_block(
+        &mut self,
+        encoded: Vec<Result<Vec<u8>, Error>>,
+        w: &mut dyn Write,
+    ) -> Result<(), Error> {
+        for chunk in encoded {
+            let chunk = chunk?;
+            if !self.first {
+                w.write_all(b",\n").map_err(|e| self.io(e))?;
             }
+            self.first = false;
+            w.write_all(&chunk).map_err(|e| self.io(e))?;
         }
         Ok(())
     }
@@ -274,16 +311,37 @@ impl Encoder {
     }
 }
 
+/// A block of features encoded in parallel chunks of [`CHUNK`], each on a
+/// worker with its own transformation to WGS 84, in order.
+fn encode_block(block: &[Feature], epsg: Epsg, keys: &[String]) -> Vec<Result<Vec<u8>, Error>> {
+    block
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            with_wgs84(epsg, |to_wgs84| {
+                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                let wgs84 = Wgs84::new(to_wgs84);
+                for f in chunk {
+                    if !buf.is_empty() {
+                        buf.extend_from_slice(b",\n");
+                    }
+                    encode_feature(f, keys, &wgs84, &mut buf)?;
+                }
+                Ok(buf)
+            })
+        })
+        .collect()
+}
+
 fn encode_feature(
     f: &Feature,
     keys: &[String],
-    to_wgs84: &Transform,
+    wgs84: &Wgs84,
     buf: &mut Vec<u8>,
 ) -> Result<(), Error> {
     buf.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
     encode_value(&f.id, buf);
     buf.extend_from_slice(b",\"geometry\":");
-    encode_geometry(&to_rfc7946(&f.geometry, to_wgs84)?, buf)?;
+    encode_geometry(&wgs84.rfc7946(&f.geometry)?, buf)?;
     buf.extend_from_slice(b",\"properties\":{");
     for (i, (k, v)) in keys.iter().zip(&f.values).enumerate() {
         if i > 0 {
@@ -495,7 +553,7 @@ mod tests {
             };
             let poly = geo::Polygon::new(ring(r, flip_outer), vec![ring(r / 3.0, flip_hole)]);
             let t = Transform::to_wgs84(Epsg(3006)).unwrap();
-            let out = to_rfc7946(&geo::Geometry::Polygon(poly), &t).unwrap();
+            let out = Wgs84::new(&t).rfc7946(&geo::Geometry::Polygon(poly)).unwrap();
             let geo::Geometry::Polygon(p) = out else { panic!("not a polygon") };
             proptest::prop_assert!(signed_area(p.exterior()) > 0.0);
             proptest::prop_assert!(signed_area(&p.interiors()[0]) < 0.0);
@@ -504,6 +562,33 @@ mod tests {
                 proptest::prop_assert!((10.0..25.0).contains(&c.x) && (54.0..70.0).contains(&c.y));
             }
         }
+    }
+
+    #[test]
+    fn remembered_corners_give_the_points_transformed_afresh() {
+        // a 3 × 3 block of cells: inner corners are shared by four cells
+        let t = Transform::to_wgs84(Epsg(3006)).unwrap();
+        let shared = Wgs84::new(&t);
+        for k in 0..9 {
+            let (x, y) = (
+                674_000.0 + f64::from(k % 3) * 250.0,
+                6_580_000.0 + f64::from(k / 3) * 250.0,
+            );
+            let cell =
+                geo::Geometry::Polygon(geo::Rect::new((x, y), (x + 250.0, y + 250.0)).to_polygon());
+            let afresh = Wgs84::new(&t).rfc7946(&cell).unwrap();
+            assert_eq!(shared.rfc7946(&cell).unwrap(), afresh);
+            let geo::Geometry::Polygon(p) = afresh else {
+                panic!("not a polygon")
+            };
+            let (lon, lat) = t.point(x, y).unwrap();
+            assert!(p
+                .exterior()
+                .coords()
+                .any(|c| *c == geo::coord! { x: round7(lon), y: round7(lat) }));
+        }
+        // 16 distinct corners, each transformed once
+        assert_eq!(shared.seen.borrow().len(), 16);
     }
 
     #[test]
