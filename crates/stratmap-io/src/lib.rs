@@ -1,8 +1,9 @@
 //! File formats and coordinate systems for **stratmap**: reading CSV inputs,
 //! GeoJSON areas, streamed connection records and the TOML config into the
 //! typed tables of `stratmap-core`, transforming
-//! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
-//! and GeoTIFF (through GDAL). Every write is atomic; vector layers are
+//! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, vector
+//! tiles in MBTiles ([`write_mbtiles`]), GeoPackage and GeoTIFF (through
+//! GDAL). Every write is atomic; vector layers are
 //! written through one streaming interface, [`LayerSink`] (begin, features,
 //! end).
 //!
@@ -48,6 +49,7 @@ pub mod problem;
 pub mod render;
 pub mod sink;
 pub mod styles;
+mod tiles;
 pub mod timestamps;
 
 pub use problem::{Error, Problem};
@@ -61,6 +63,7 @@ pub use events::{read_answers, read_events, Events};
 pub use grid_csv::{read_grid, GridTable};
 pub use layer::{Layer, LayerSchema, Raster, Value};
 pub use sink::{write_layers, LayerSink};
+pub use tiles::{write_mbtiles, TILE_ZOOMS};
 
 /// A file's extension in lower case (empty when it has none): formats are
 /// chosen by it.

@@ -11,9 +11,10 @@ use crate::pipeline::{Failure, Notes};
 use std::path::Path;
 use stratmap_io::atomic::write_atomic;
 use stratmap_io::csv_out::write_csv;
-use stratmap_io::gdal_out::{write_geotiff, write_gpkg, write_mbtiles, TILE_ZOOMS};
+use stratmap_io::gdal_out::{write_geotiff, write_gpkg};
 use stratmap_io::geojson_out::write_geojson;
 use stratmap_io::layer::{Layer, Raster, Value};
+use stratmap_io::{write_mbtiles, TILE_ZOOMS};
 
 /// A table: its file name, its columns and its rows.
 pub type Table = (&'static str, &'static [&'static str], Vec<Vec<Value>>);
