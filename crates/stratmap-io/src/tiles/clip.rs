@@ -122,14 +122,23 @@ fn round(p: Units) -> Whole {
 }
 
 /// One polygon (exterior, holes) clipped to the window of `tile` and
-/// rounded. An exterior that rounds to fewer than three distinct points
-/// or to no area (a cell smaller than a unit at a low zoom, a sliver
-/// thinner than one) becomes the box of its rounded points widened to at
-/// least one unit each way, without holes: a feature in the tile is never
-/// left out. A hole that so degenerates is dropped (it is filled).
+/// rounded. An exterior wholly in the window that rounds to fewer than
+/// three distinct points or to no area (a cell smaller than a unit at a
+/// low zoom, a sliver thinner than one) becomes the box of its rounded
+/// points widened to at least one unit each way, without holes: a feature
+/// in the tile is never left out. One that so degenerates only once
+/// clipped is the polygon's edge along the window's, in the buffer (the
+/// tile it lies in has it whole) and is left out. A hole that degenerates
+/// is dropped (it is filled).
 fn polygon_in_window(rings: &[Vec<World>], tile: TileId) -> Option<Vec<Vec<Whole>>> {
     let in_units = |ring: &[World]| -> Vec<Units> { ring.iter().map(|&p| tile.units(p)).collect() };
-    let exterior = clip_ring(&in_units(rings.first()?));
+    let exterior = in_units(rings.first()?);
+    let whole = exterior.iter().all(|&p| inside_window(p));
+    let exterior = if whole {
+        exterior
+    } else {
+        clip_ring(&exterior)
+    };
     if area2(&exterior, |p| p) == 0.0 {
         return None;
     }
@@ -145,7 +154,8 @@ fn polygon_in_window(rings: &[Vec<World>], tile: TileId) -> Option<Vec<Vec<Whole
                 }
             }
         }
-        None => out.push(at_least_one_unit(&exterior)),
+        None if whole => out.push(at_least_one_unit(&exterior)),
+        None => return None,
     }
     Some(out)
 }
@@ -424,6 +434,15 @@ mod tests {
         let sliver = [(10.0, 20.1), (110.0, 20.1), (110.0, 20.3), (10.0, 20.3)];
         let rings = rings_of(shape_in_tile(&polygon(&[&sliver]), WORLD_TILE));
         assert_eq!(rings, [vec![[10, 20], [110, 20], [110, 21], [10, 21]]]);
+        // cut by the window's east side (HI = 4176) 0.3 units in: a sliver
+        // of the buffer, left out (the tile east of it has the square whole)
+        let cut = [
+            (4175.7, 0.0),
+            (4300.0, 0.0),
+            (4300.0, 100.0),
+            (4175.7, 100.0),
+        ];
+        assert_eq!(shape_in_tile(&polygon(&[&cut]), WORLD_TILE), None);
         // a hole smaller than a unit is filled
         let big = [(0.0, 0.0), (50.0, 0.0), (50.0, 50.0), (0.0, 50.0)];
         let rings = rings_of(shape_in_tile(&polygon(&[&big, &tiny]), WORLD_TILE));

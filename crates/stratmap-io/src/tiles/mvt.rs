@@ -65,8 +65,10 @@ pub(crate) fn tile_bytes(
         layers: vec![layer],
     }
     .encode_to_vec();
-    // gzip's header holds no time or name here: the same tile, the same bytes
-    let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::default());
+    // gzip's header holds no time or name here: the same tile, the same
+    // bytes. Level 1: a tile is mostly doubles, and deflate's default level
+    // makes the national file 6 % smaller for twice the time.
+    let mut gz = GzEncoder::new(Vec::with_capacity(raw.len()), Compression::fast());
     gz.write_all(&raw)?;
     gz.finish().map(Some)
 }
