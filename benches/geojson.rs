@@ -9,56 +9,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+use stratmap_benches::cell_layer;
 use stratmap_io::geojson_bytes;
-use stratmap_io::Epsg;
-use stratmap_io::{Feature, Field, FieldType, Layer, Value};
+use stratmap_io::Value;
 
 const CELLS: i64 = 300_000;
 
-fn layer() -> Layer {
-    let side = 550;
-    let features = (0..CELLS)
-        .map(|k| {
-            let (x, y) = (
-                (300_000 + (k % side) * 250) as f64,
-                (6_200_000 + (k / side) * 250) as f64,
-            );
-            let ring = geo::LineString::from(vec![
-                (x, y),
-                (x + 250.0, y),
-                (x + 250.0, y + 250.0),
-                (x, y + 250.0),
-                (x, y),
-            ]);
-            Feature {
-                id: Value::Integer(k),
-                geometry: geo::Geometry::Polygon(geo::Polygon::new(ring, vec![])),
-                values: vec![
-                    Value::Integer(k),
-                    Value::Real(k as f64 * 0.001 - 150.0),
-                    Value::Text(format!("class {}", k % 5 + 1)),
-                ],
-            }
-        })
-        .collect();
-    let field = |name: &str, kind| Field {
-        name: name.into(),
-        kind,
-    };
-    Layer {
-        name: "cells".into(),
-        epsg: Epsg::SWEREF99_TM,
-        fields: vec![
-            field("cell", FieldType::Integer),
-            field("index", FieldType::Real),
-            field("class", FieldType::Text),
-        ],
-        features,
-    }
-}
-
 fn bench(c: &mut Criterion) {
-    let layer = layer();
+    let layer = cell_layer(CELLS);
     let mut g = c.benchmark_group("geojson");
     g.sample_size(10);
     g.bench_function("baseline: property values with serde_json", |b| {

@@ -1,6 +1,7 @@
 //! Criterion benches live beside this crate: `cargo bench -p stratmap-benches`.
 //! This library holds the deterministic generator of the large footprint
-//! benchmark's data, shared by the criterion bench and `make-footprint-data`.
+//! benchmark's data, shared by the criterion bench and `make-footprint-data`,
+//! and the grid layer the writers' benches encode ([`cell_layer`]).
 
 pub mod parquet;
 
@@ -222,5 +223,52 @@ pub fn hotspot_count(c: i64, r: i64) -> i64 {
         base + 5
     } else {
         base
+    }
+}
+
+/// A layer of `cells` grid-cell polygons of 250 m in EPSG:3006, in rows of
+/// 550 from (300 000, 6 200 000), with an integer, a real and a text
+/// property: what the GeoJSON and vector-tile benches encode.
+pub fn cell_layer(cells: i64) -> stratmap_io::Layer {
+    use stratmap_io::Value;
+    use stratmap_io::{Feature, Field, FieldType};
+    let side = 550;
+    let features = (0..cells)
+        .map(|k| {
+            let (x, y) = (
+                (300_000 + (k % side) * 250) as f64,
+                (6_200_000 + (k / side) * 250) as f64,
+            );
+            let ring = geo::LineString::from(vec![
+                (x, y),
+                (x + 250.0, y),
+                (x + 250.0, y + 250.0),
+                (x, y + 250.0),
+                (x, y),
+            ]);
+            Feature {
+                id: Value::Integer(k),
+                geometry: geo::Geometry::Polygon(geo::Polygon::new(ring, vec![])),
+                values: vec![
+                    Value::Integer(k),
+                    Value::Real(k as f64 * 0.001 - 150.0),
+                    Value::Text(format!("class {}", k % 5 + 1)),
+                ],
+            }
+        })
+        .collect();
+    let field = |name: &str, kind| Field {
+        name: name.into(),
+        kind,
+    };
+    stratmap_io::Layer {
+        name: "cells".into(),
+        epsg: stratmap_io::Epsg::SWEREF99_TM,
+        fields: vec![
+            field("cell", FieldType::Integer),
+            field("index", FieldType::Real),
+            field("class", FieldType::Text),
+        ],
+        features,
     }
 }

@@ -171,6 +171,71 @@ impl Write for AtomicFile {
     }
 }
 
+/// A file built by a library that writes files of its own beside it (GDAL,
+/// SQLite: journals, `.aux.xml`) under a temporary directory beside its
+/// path (listed while it lives, so that SIGINT or SIGTERM removes it),
+/// renamed into place by [`Beside::persist`]; dropped before, it leaves
+/// nothing.
+pub(crate) struct Beside {
+    // Fields drop in this order: the directory, then its place on the list.
+    pub(crate) tmp: tempfile::TempDir,
+    /// The file the library writes, in `tmp`.
+    pub(crate) file: PathBuf,
+    /// Where it goes.
+    pub(crate) path: PathBuf,
+    held: LiveTemp,
+}
+
+impl Beside {
+    /// A temporary directory beside `path` (its directory created when
+    /// missing) to build it in.
+    pub(crate) fn new(path: &Path) -> Result<Self, Error> {
+        let dir = parent_dir(path)?;
+        let mut held = LiveTemp::default();
+        let tmp = tempfile::Builder::new()
+            .prefix(".stratmap-")
+            .tempdir_in(dir)
+            .map_err(|e| Error::io(path, e))?;
+        held.hold(tmp.path());
+        let file = tmp
+            .path()
+            .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
+        Ok(Beside {
+            tmp,
+            file,
+            path: path.to_path_buf(),
+            held,
+        })
+    }
+
+    /// Renames the file into place (the library must have closed it).
+    pub(crate) fn persist(self) -> Result<(), Error> {
+        let Beside {
+            tmp,
+            file,
+            path,
+            mut held,
+        } = self;
+        held.finish(|| {
+            // what GDAL keeps beside a file (a raster attribute table goes
+            // into `x.tif.aux.xml`) goes beside it too
+            let aux = |p: &Path| {
+                let mut name = p.as_os_str().to_owned();
+                name.push(".aux.xml");
+                PathBuf::from(name)
+            };
+            if aux(&file).exists() {
+                std::fs::rename(aux(&file), aux(&path))?;
+            }
+            let renamed = std::fs::rename(&file, &path);
+            // the directory goes with the rename, under the same lock
+            let _ = tmp.close();
+            renamed
+        })
+        .map_err(|e| Error::io(&path, e))
+    }
+}
+
 /// The directory `path` will be written in, created when missing.
 pub fn parent_dir(path: &Path) -> Result<&Path, Error> {
     let dir = match path.parent() {

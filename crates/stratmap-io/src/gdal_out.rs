@@ -1,10 +1,10 @@
-//! GeoPackage (every layer, in the grid CRS; streamed through [`GpkgSink`]),
-//! GeoTIFF (a grid layer as a raster, through [`GeoTiffSink`]) and MBTiles vector tiles ([`write_mbtiles`])
-//! through GDAL. Each file is built under a
+//! GeoPackage (every layer, in the grid CRS; streamed through [`GpkgSink`])
+//! and GeoTIFF (a grid layer as a raster, through [`GeoTiffSink`]) through
+//! GDAL. Each file is built under a
 //! temporary name in the destination directory and renamed into place when
 //! GDAL has closed it.
 
-use crate::atomic::{parent_dir, LiveTemp};
+use crate::atomic::Beside;
 use crate::layer::{FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
 use crate::raster::{raster_bands, RasterBuilder, RasterError};
 use crate::sink::{out_of_order, write_layers, LayerSink};
@@ -18,72 +18,13 @@ use gdal::vector::{
 use gdal::{Dataset, DriverManager, Metadata};
 use std::path::{Path, PathBuf};
 
-/// A file built by GDAL under a temporary directory beside its path
-/// (listed while it lives, so that SIGINT or SIGTERM removes it), renamed
-/// into place by [`Beside::persist`]; dropped before, it leaves nothing.
-struct Beside {
-    // Fields drop in this order: the directory, then its place on the list.
-    tmp: tempfile::TempDir,
-    /// The file GDAL writes, in `tmp`.
-    file: PathBuf,
-    /// Where it goes.
-    path: PathBuf,
-    held: LiveTemp,
-}
-
 impl Beside {
-    fn new(path: &Path) -> Result<Self, Error> {
-        let dir = parent_dir(path)?;
-        let mut held = LiveTemp::default();
-        let tmp = tempfile::Builder::new()
-            .prefix(".stratmap-")
-            .tempdir_in(dir)
-            .map_err(|e| Error::io(path, e))?;
-        held.hold(tmp.path());
-        let file = tmp
-            .path()
-            .join(path.file_name().unwrap_or(std::ffi::OsStr::new("out")));
-        Ok(Beside {
-            tmp,
-            file,
-            path: path.to_path_buf(),
-            held,
-        })
-    }
-
     /// GDAL's error, on the file being written.
     fn gdal(&self, e: GdalError) -> Error {
         Error::Gdal {
             path: self.path.clone(),
             message: e.to_string(),
         }
-    }
-
-    /// Renames the file into place (GDAL must have closed it).
-    fn persist(self) -> Result<(), Error> {
-        let Beside {
-            tmp,
-            file,
-            path,
-            mut held,
-        } = self;
-        held.finish(|| {
-            // what GDAL keeps beside a file (a raster attribute table goes
-            // into `x.tif.aux.xml`) goes beside it too
-            let aux = |p: &Path| {
-                let mut name = p.as_os_str().to_owned();
-                name.push(".aux.xml");
-                PathBuf::from(name)
-            };
-            if aux(&file).exists() {
-                std::fs::rename(aux(&file), aux(&path))?;
-            }
-            let renamed = std::fs::rename(&file, &path);
-            // the directory goes with the rename, under the same lock
-            let _ = tmp.close();
-            renamed
-        })
-        .map_err(|e| Error::io(&path, e))
     }
 }
 
@@ -415,94 +356,6 @@ fn transaction(ds: &Dataset, what: Transaction) -> gdal::errors::Result<()> {
     Ok(())
 }
 
-/// The zoom levels of [`write_mbtiles`]: 8 (a 250 m cell about a pixel
-/// at 60° N: a county in one tile) to 14 (a cell about 50 pixels wide); a
-/// viewer zooms in further on the level-14 tiles.
-pub const TILE_ZOOMS: (u8, u8) = (8, 14);
-
-/// Writes one layer as Mapbox vector tiles (MVT, EPSG:3857, zoom levels
-/// [`TILE_ZOOMS`]) into an MBTiles file through GDAL's MBTiles driver: one
-/// tile layer named as the layer, every property kept (integers, reals,
-/// text, booleans), tiles gzip-compressed as the MBTiles specification
-/// has them. Built beside `path` and renamed into place. GDAL's own threads
-/// are held to one while it tiles, so the same layer gives the same bytes
-/// (GDAL writes no date into the metadata table).
-pub fn write_mbtiles(layer: &Layer, path: &Path) -> Result<(), Error> {
-    let (min, max) = TILE_ZOOMS;
-    atomically(path, |file| {
-        gdal::config::set_thread_local_config_option("GDAL_NUM_THREADS", "1")?;
-        let driver = DriverManager::get_driver_by_name("MBTiles")?;
-        let options: RasterCreationOptions = [
-            format!("NAME={}", layer.name),
-            format!("DESCRIPTION=stratmap {}", layer.name),
-            "TYPE=overlay".to_string(),
-            format!("MINZOOM={min}"),
-            format!("MAXZOOM={max}"),
-        ]
-        .into_iter()
-        .collect();
-        let mut ds = create_vector_with_options(&driver, file, &options)?;
-        let srs = SpatialRef::from_epsg(layer.epsg.code())?;
-        let layer_options = [format!("MINZOOM={min}"), format!("MAXZOOM={max}")];
-        let layer_options: Vec<&str> = layer_options.iter().map(String::as_str).collect();
-        let out = ds.create_layer(LayerOptions {
-            name: &layer.name,
-            srs: Some(&srs),
-            ty: geometry_type(layer.schema().geometry),
-            options: Some(&layer_options),
-        })?;
-        add_fields(&out, &layer.fields)?;
-        for f in &layer.features {
-            let mut feature = Feature::new(out.defn())?;
-            set_values(&mut feature, &f.values)?;
-            feature.set_geometry(f.geometry.to_gdal()?)?;
-            feature.create(&out)?;
-        }
-        // the tiles are made when GDAL closes the file
-        let closed = ds.close();
-        gdal::config::clear_thread_local_config_option("GDAL_NUM_THREADS")?;
-        closed
-    })
-}
-
-/// A new vector dataset at `file` made with creation options (the `gdal`
-/// crate's `create_vector_only` takes none; a raster type would make GDAL
-/// ask the MBTiles driver for a raster).
-fn create_vector_with_options(
-    driver: &gdal::Driver,
-    file: &Path,
-    options: &RasterCreationOptions,
-) -> gdal::errors::Result<Dataset> {
-    let name = std::ffi::CString::new(file.to_string_lossy().as_bytes())?;
-    // SAFETY: the driver handle is valid for the borrow; the name and the
-    // option list outlive the call, which copies them; a non-null handle is
-    // a new dataset that `Dataset` then owns.
-    unsafe {
-        let c = gdal_sys::GDALCreate(
-            driver.c_driver(),
-            name.as_ptr(),
-            0,
-            0,
-            0,
-            gdal_sys::GDALDataType::GDT_Unknown,
-            options.as_ptr(),
-        );
-        if c.is_null() {
-            let msg = gdal_sys::CPLGetLastErrorMsg();
-            let msg = if msg.is_null() {
-                String::new()
-            } else {
-                std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
-            };
-            return Err(GdalError::NullPointer {
-                method_name: "GDALCreate",
-                msg,
-            });
-        }
-        Ok(Dataset::from_c_dataset(c))
-    }
-}
-
 /// Sets a feature's fields from `values`, in the layer's field order.
 fn set_values(feature: &mut Feature, values: &[Value]) -> gdal::errors::Result<()> {
     for (i, v) in values.iter().enumerate() {
@@ -788,41 +641,6 @@ mod tests {
         assert!(!streamed.exists());
         sink.end().unwrap();
         assert!(std::fs::read(&whole).unwrap() == std::fs::read(&streamed).unwrap());
-    }
-
-    #[test]
-    fn vector_tiles_keep_the_properties_and_the_bytes() {
-        let l = layer("a", 5);
-        let dir = tempfile::tempdir().unwrap();
-        let (one, two) = (
-            dir.path().join("one.mbtiles"),
-            dir.path().join("two.mbtiles"),
-        );
-        write_mbtiles(&l, &one).unwrap();
-        write_mbtiles(&l, &two).unwrap();
-        assert!(std::fs::read(&one).unwrap() == std::fs::read(&two).unwrap());
-        // only the two files: GDAL's temporary database went with its folder
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-        let ds = Dataset::open(&one).unwrap();
-        assert_eq!(ds.metadata_item("minzoom", ""), Some("8".into()));
-        assert_eq!(ds.metadata_item("maxzoom", ""), Some("14".into()));
-        let mut tiles = ds.layer_by_name("a").unwrap();
-        let names: Vec<String> = tiles.defn().fields().map(|f| f.name()).collect();
-        for f in ["n", "name", "kept"] {
-            assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
-        }
-        // the five points, each with its properties (possibly in more than one tile)
-        let mut seen: Vec<String> = tiles
-            .features()
-            .filter_map(|f| {
-                f.field_as_string(f.field_index("name").ok()?)
-                    .ok()
-                    .flatten()
-            })
-            .collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen, ["p0", "p1", "p2", "p3", "p4"]);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! File formats and coordinate systems for **stratmap**: reading CSV inputs,
 //! GeoJSON areas, streamed connection records and the TOML config into the
 //! typed tables of `stratmap-core`, transforming
-//! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, GeoPackage
-//! and GeoTIFF (through GDAL). Every write is atomic; vector layers are
+//! coordinates through PROJ, and writing layers as RFC 7946 GeoJSON, vector
+//! tiles in MBTiles ([`write_mbtiles`]), GeoPackage and GeoTIFF (through
+//! GDAL). Every write is atomic; vector layers are
 //! written through one streaming interface, [`LayerSink`] (begin, features,
 //! end).
 //!
@@ -55,8 +56,8 @@ mod gdal_out;
 pub use areas::{read_areas_gdal, read_areas_gdal_with};
 #[cfg(feature = "gdal")]
 pub use gdal_out::{
-    class_path, write_geotiff, write_gpkg, write_gpkg_layer, write_layer_geotiff, write_mbtiles,
-    GeoTiffSink, GpkgSink, TILE_ZOOMS,
+    class_path, write_geotiff, write_gpkg, write_gpkg_layer, write_layer_geotiff, GeoTiffSink,
+    GpkgSink,
 };
 mod geojson_out;
 pub use geojson_out::{geojson_bytes, round7, write_geojson, GeoJsonSink};
@@ -94,6 +95,8 @@ mod sink;
 pub use sink::{write_layers, LayerSink, WholeLayers};
 mod styles;
 pub use styles::{class_colors, class_raster_qml, qml_style, sld_style};
+mod tiles;
+pub use tiles::{write_mbtiles, TILE_ZOOMS};
 mod timestamps;
 pub use timestamps::{local_day, parse_timestamp, DayReader, TimeUnit, TimestampError};
 
