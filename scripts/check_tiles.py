@@ -4,6 +4,8 @@ checks the five grid layers' MBTiles (zoom levels, gzip tiles, the same
 bytes twice), starts `stratmap serve` on a free port, opens the page over
 http://127.0.0.1 in headless Chromium and checks that tiles were requested
 and drawn (the viewer writes what the tiles drew into body[data-tiles]),
+that a click on a cell drawn from the tiles opens its popup from the tile's
+properties (index.html#tileselftest writes it into body[data-tile-popup]),
 no console error, no request off 127.0.0.1 (Chromium's net log, every
 other host made unresolvable), and that serve refuses a non-loopback
 address; stops the server. Exits 1 on any failure.
@@ -99,7 +101,7 @@ try:
             "--virtual-time-budget=8000", "--enable-logging=stderr", "--v=0", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--log-net-log={netlog}",
-            "--dump-dom", base]
+            "--dump-dom", base + "#tileselftest"]
     page = subprocess.run(args, capture_output=True, text=True, timeout=120)
     dom = page.stdout
     errors = [l for l in page.stderr.splitlines() if "CONSOLE" in l and re.search(r"error|uncaught|exception", l, re.I)]
@@ -113,6 +115,13 @@ try:
     elif not (drawn.get("living_conditions", 0) >= 496 and loaded.get("living_conditions", 0) > 0):
         failures.append(f"living_conditions from tiles: {drawn.get('living_conditions')} features in "
                         f"{loaded.get('living_conditions')} tiles, expected ≥ 496 features")
+    # a click on a cell drawn from the tiles: the popup lists it, from the tiles
+    m = re.search(r'data-tile-popup="([^"]*)"', dom)
+    tile_popup = json.loads(unescape(m.group(1))) if m else None
+    if not tile_popup:
+        failures.append("the served page's tile self-test wrote no body[data-tile-popup]")
+    elif [tile_popup["want"], "tiles"] not in [[c, src] for (l, c, src) in tile_popup["got"] if l == "living_conditions"]:
+        failures.append(f"a click on cell {tile_popup['want']} drawn from tiles: the popup lists {tile_popup['got']}")
     log = json.loads(netlog.read_text(encoding="utf-8"))
     start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     urls = {e["params"]["url"] for e in log["events"]
@@ -139,4 +148,5 @@ if failures:
     sys.exit(1)
 print(f"check_tiles: ok: 5 MBTiles (zoom 8–14, same bytes twice); served on 127.0.0.1:{port}, "
       f"{len(tile_urls)} living_conditions tiles requested, {loaded['living_conditions']} loaded, "
-      f"{drawn['living_conditions']} tile features drawn; no console error, no request off 127.0.0.1")
+      f"{drawn['living_conditions']} tile features drawn; a click on cell {tile_popup['want']} gives its popup "
+      f"from the tiles; no console error, no request off 127.0.0.1")
