@@ -29,10 +29,10 @@ test:
 	  $(CARGO) clippy --locked --workspace --all-targets -- -D warnings; \
 	else echo "cargo clippy is not installed: lint skipped"; fi
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --workspace -q
-	@# stratmap-io without its default features must build and link no GDAL or tiny-skia
+	@# stratmap-io without its default features must build and link no GDAL, tiny-skia or SQLite
 	$(CARGO) build --locked -q -p stratmap-io --no-default-features
-	@if $(CARGO) tree --locked -p stratmap-io --no-default-features -e normal | grep -iE 'gdal|tiny-skia|ab_glyph'; then \
-	  echo "stratmap-io --no-default-features still depends on GDAL or tiny-skia (above)"; exit 1; fi
+	@if $(CARGO) tree --locked -p stratmap-io --no-default-features -e normal | grep -iE 'gdal|tiny-skia|ab_glyph|sqlite'; then \
+	  echo "stratmap-io --no-default-features still depends on GDAL, tiny-skia or SQLite (above)"; exit 1; fi
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet index --grid fixtures/sample-town/grid.csv --out target/crosscheck/living_conditions.geojson
 	python3 scripts/crosscheck_index.py fixtures/sample-town/grid.csv target/crosscheck/living_conditions.geojson
 	$(CARGO) run --locked -q -p stratmap-cli -- --quiet youth --grid fixtures/sample-town/grid.csv --out target/crosscheck/youth_groups.geojson

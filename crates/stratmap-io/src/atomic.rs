@@ -176,6 +176,7 @@ impl Write for AtomicFile {
 /// path (listed while it lives, so that SIGINT or SIGTERM removes it),
 /// renamed into place by [`Beside::persist`]; dropped before, it leaves
 /// nothing.
+#[cfg_attr(not(any(feature = "gdal", feature = "tiles")), allow(dead_code))]
 pub(crate) struct Beside {
     // Fields drop in this order: the directory, then its place on the list.
     pub(crate) tmp: tempfile::TempDir,
@@ -186,6 +187,7 @@ pub(crate) struct Beside {
     held: LiveTemp,
 }
 
+#[cfg_attr(not(any(feature = "gdal", feature = "tiles")), allow(dead_code))]
 impl Beside {
     /// A temporary directory beside `path` (its directory created when
     /// missing) to build it in.

@@ -194,7 +194,12 @@ impl GpkgSink {
 
     /// Deletes the dataset's layer named `name`, if it has one.
     fn delete_layer(&self, name: &str) -> gdal::errors::Result<()> {
-        let Some(k) = self.ds.layers().position(|l| l.name() == name) else {
+        // SQLite's table names, and so GeoPackage layers, ignore case
+        let Some(k) = self
+            .ds
+            .layers()
+            .position(|l| l.name().eq_ignore_ascii_case(name))
+        else {
             return Ok(());
         };
         // SAFETY: the handle is valid while `ds` lives; the index is one of its layers.
@@ -292,6 +297,16 @@ impl GpkgSink {
 
 impl LayerSink for GpkgSink {
     fn begin(&mut self, schema: &LayerSchema<'_>) -> Result<(), Error> {
+        if self
+            .names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(schema.name))
+        {
+            return Err(out_of_order(
+                &self.beside.path,
+                "a GeoPackage layer given twice (names ignore case)",
+            ));
+        }
         self.begin_layer(schema).map_err(|e| self.beside.gdal(e))
     }
 
@@ -623,6 +638,28 @@ fn set_class_rat(band: &gdal::raster::RasterBand) -> gdal::errors::Result<()> {
 mod tests {
     use super::*;
     use crate::layer::test_points as layer;
+
+    #[test]
+    fn a_layer_written_again_replaces_its_namesake_whatever_the_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gpkg");
+        write_gpkg(&[&layer("Towers", 3), &layer("other", 1)], &path).unwrap();
+        write_gpkg_layer(&layer("towers", 5), &path).unwrap();
+        let ds = gdal::Dataset::open(&path).unwrap();
+        let mut names: Vec<(String, u64)> = ds
+            .layers()
+            .map(|mut l| (l.name(), l.feature_count()))
+            .collect();
+        names.sort();
+        assert_eq!(names, [("other".to_string(), 1), ("towers".to_string(), 5)]);
+        // one sink given one name twice refuses the second
+        let e = write_gpkg(
+            &[&layer("a", 1), &layer("A", 1)],
+            &dir.path().join("y.gpkg"),
+        );
+        assert!(e.is_err());
+        assert!(!dir.path().join("y.gpkg").exists());
+    }
 
     #[test]
     fn streamed_features_make_the_same_geopackage() {

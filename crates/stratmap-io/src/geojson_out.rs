@@ -67,7 +67,8 @@ impl<'a> Wgs84<'a> {
 /// Features are encoded in parallel in chunks of this many, each chunk with
 /// its own PROJ transformation (PROJ objects are not shared across threads).
 const CHUNK: usize = 4096;
-/// At most this many features are held encoded in memory at once.
+/// Features are encoded in blocks of this many; at most two blocks are
+/// held encoded at once (one being written while the next is encoded).
 const BLOCK: usize = 64 * CHUNK;
 /// Features given one at a time to a [`GeoJsonSink`] are kept (copied)
 /// until there are this many, then encoded in parallel as one batch.

@@ -7,12 +7,13 @@
 //! written through one streaming interface, [`LayerSink`] (begin, features,
 //! end).
 //!
-//! Two cargo features, both on by default, bring in the heavy native
-//! backends: `gdal` (the `gdal_out` writers and GeoPackage / Shapefile
-//! areas) and `render` (the PNG map in `render`). With
-//! `--no-default-features` the crate links PROJ but neither GDAL nor
-//! tiny-skia; GeoPackage or Shapefile areas are then refused with a message
-//! saying so.
+//! Four cargo features, all on by default, bring in the heavy backends:
+//! `gdal` (GeoPackage and GeoTIFF writers, GeoPackage / Shapefile areas),
+//! `render` (the PNG map, tiny-skia), `parquet` (Parquet records, arrow)
+//! and `tiles` (MBTiles vector tiles: SQLite, MVT, gzip). With
+//! `--no-default-features` the crate links PROJ but none of GDAL,
+//! tiny-skia, arrow or SQLite; GeoPackage or Shapefile areas are then
+//! refused with a message saying so.
 //!
 //! ```no_run
 //! use stratmap_io::{Config, read_grid};
@@ -86,7 +87,9 @@ mod points;
 mod problem;
 pub use problem::{Error, Problem};
 mod raster;
-pub use raster::{raster_bands, RasterBuilder, RasterError};
+pub use raster::{
+    check_raster, raster_bands, RasterBuilder, RasterError, MAX_RASTER_PIXELS, MAX_RASTER_VALUES,
+};
 #[cfg(feature = "render")]
 mod render;
 #[cfg(feature = "render")]
@@ -95,10 +98,12 @@ mod sink;
 pub use sink::{write_layers, LayerSink, WholeLayers};
 mod styles;
 pub use styles::{class_colors, class_raster_qml, qml_style, sld_style};
+#[cfg(feature = "tiles")]
 mod tiles;
+#[cfg(feature = "tiles")]
 pub use tiles::{write_mbtiles, TILE_ZOOMS};
 mod timestamps;
-pub use timestamps::{local_day, parse_timestamp, DayReader, TimeUnit, TimestampError};
+pub use timestamps::{local_day, parse_timestamp, TimeUnit, TimestampError};
 
 /// A file's extension in lower case (empty when it has none): formats are
 /// chosen by it.

@@ -6,17 +6,21 @@
 //! up over the cells' bounding box. The GeoTIFF writer
 //! (`GeoTiffSink`) is this builder and GDAL.
 
-use crate::layer::{Feature, FieldType, LayerSchema, Raster, Value};
+use crate::layer::{Feature, FieldType, Layer, LayerSchema, Raster, Value};
 use geo::BoundingRect;
 use stratmap_core::Epsg;
 
-/// Most pixels a raster may have (two bands of 3.2 GB as f64 in memory);
-/// Sweden at 250 m is about 16 million.
+/// Most pixels a two-band raster may have (3.2 GB a band as f64 in memory);
+/// Sweden at 250 m is about 16 million. A raster of more bands may have
+/// proportionally fewer: at most [`MAX_RASTER_VALUES`] values in all.
 pub const MAX_RASTER_PIXELS: u64 = 400_000_000;
+
+/// Most values (pixels × bands) a raster may hold.
+pub const MAX_RASTER_VALUES: u64 = 2 * MAX_RASTER_PIXELS;
 
 /// Why a layer cannot be a raster. The messages name no value of the
 /// layer's, only the layer, a feature's number and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RasterError {
     /// The layer has no features.
     #[error("the {layer} layer has no cells: a raster needs at least one")]
@@ -25,14 +29,22 @@ pub enum RasterError {
         layer: String,
     },
     /// The cells' bounding box is too large for one file.
-    #[error("the {layer} layer's cells span a raster of {width} × {height} pixels, more than {MAX_RASTER_PIXELS}: write it as .gpkg or .geojson instead")]
+    #[error("the {layer} layer's cells span a raster of {width} × {height} pixels and {bands} bands, more than {MAX_RASTER_VALUES} values: write it as .gpkg or .geojson instead")]
     TooLarge {
         /// The layer's name.
         layer: String,
         /// Pixels per row.
-        width: i128,
+        width: f64,
         /// Rows.
-        height: i128,
+        height: f64,
+        /// Bands.
+        bands: usize,
+    },
+    /// No band was asked for.
+    #[error("the {layer} layer has no numeric field for a raster band")]
+    NoBands {
+        /// The layer's name.
+        layer: String,
     },
     /// A band names no field of the layer, or a field that is not a number.
     #[error("the {layer} layer has no numeric field {band} for a raster band")]
@@ -78,6 +90,23 @@ pub fn raster_bands<'a>(schema: &LayerSchema<'a>) -> Vec<&'a str> {
         .filter(|f| matches!(f.kind, FieldType::Real | FieldType::Integer))
         .map(|f| f.name.as_str())
         .collect()
+}
+
+/// Equal to within rounding (a relative 1e-9).
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+/// Whether `layer` can be written as a raster of its [`raster_bands`]:
+/// every feature a square on one grid, not too many pixels. What the
+/// GeoTIFF writer would refuse, found before anything is written.
+pub fn check_raster(layer: &Layer) -> Result<(), RasterError> {
+    let schema = layer.schema();
+    let mut b = RasterBuilder::new(&schema, &raster_bands(&schema), crate::layers::INDEX_NODATA)?;
+    for f in &layer.features {
+        b.feature(f)?;
+    }
+    b.check()
 }
 
 /// Builds a [`Raster`] from a grid layer's features as they come.
@@ -143,7 +172,12 @@ impl RasterBuilder {
                         band: band.to_string(),
                     })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        if bands.is_empty() {
+            return Err(RasterError::NoBands {
+                layer: schema.name.to_string(),
+            });
+        }
         Ok(RasterBuilder {
             name: schema.name.to_string(),
             epsg: schema.epsg,
@@ -175,18 +209,23 @@ impl RasterBuilder {
         let (min, max) = (rect.min(), rect.max());
         let corner =
             |c: &geo::Coord| (c.x == min.x || c.x == max.x) && (c.y == min.y || c.y == max.y);
+        let ring: Vec<geo::Coord> = p.exterior().coords().copied().collect();
+        // four distinct corners in turn, each step along one side, closed
+        let square_ring = ring.len() == 5
+            && ring[4] == ring[0]
+            && ring[..4].iter().all(corner)
+            && (0..4).all(|k| {
+                let (a, b) = (ring[k], ring[k + 1]);
+                (a.x == b.x) != (a.y == b.y)
+            })
+            && (0..4).all(|k| (k + 1..4).all(|j| ring[k] != ring[j]));
         let (w, h) = (rect.width(), rect.height());
-        if !p.interiors().is_empty()
-            || !p.exterior().coords().all(corner)
-            || p.exterior().coords().count() != 5
-            || w <= 0.0
-            || w != h
-        {
+        if !(p.interiors().is_empty() && square_ring && w > 0.0 && w.is_finite() && close(w, h)) {
             return Err(self.not_a_cell("an axis-aligned square"));
         }
         match self.size {
             None => self.size = Some(w),
-            Some(s) if s == w => {}
+            Some(s) if close(s, w) => {}
             Some(_) => return Err(self.not_a_cell("a square of the first feature's size")),
         }
         self.corners.push((min.x, min.y));
@@ -200,53 +239,72 @@ impl RasterBuilder {
         Ok(())
     }
 
-    /// The raster: north up over the cells' bounding box, one pixel per
-    /// cell, `nodata` where there is none.
-    pub fn finish(self) -> Result<Raster, RasterError> {
+    /// Checks that the cells make a raster that is not too large, without
+    /// making it: what [`finish`](Self::finish) would refuse.
+    pub fn check(&self) -> Result<(), RasterError> {
+        self.layout().map(|_| ())
+    }
+
+    /// The upper-left corner, the cell size, the size in pixels and each
+    /// cell's column and row.
+    #[allow(clippy::type_complexity)]
+    fn layout(&self) -> Result<((f64, f64), f64, usize, usize, Vec<(usize, usize)>), RasterError> {
         let (Some(s), Some(&first)) = (self.size, self.corners.first()) else {
-            return Err(RasterError::NoCells { layer: self.name });
+            return Err(RasterError::NoCells {
+                layer: self.name.clone(),
+            });
         };
         let (mut xmin, mut ymax) = first;
+        let (mut xmax, mut ymin) = first;
         for &(x, y) in &self.corners {
             xmin = xmin.min(x);
             ymax = ymax.max(y);
+            xmax = xmax.max(x);
+            ymin = ymin.min(y);
         }
+        let (width, height) = (
+            ((xmax - xmin) / s).round() + 1.0,
+            ((ymax - ymin) / s).round() + 1.0,
+        );
+        let bands = self.bands.len();
+        let values = width * height * bands as f64;
+        if values.is_nan() || values > MAX_RASTER_VALUES as f64 {
+            return Err(RasterError::TooLarge {
+                layer: self.name.clone(),
+                width,
+                height,
+                bands,
+            });
+        }
+        let (width, height) = (width as usize, height as usize);
         // each cell's column and row, checked to be whole: one grid
         let mut at = Vec::with_capacity(self.corners.len());
-        let (mut width, mut height) = (0i128, 0i128);
         for (k, &(x, y)) in self.corners.iter().enumerate() {
             let (col, row) = ((x - xmin) / s, (ymax - y) / s);
             let whole = |v: f64| (v - v.round()).abs() <= 1e-9 * v.abs().max(1.0);
             if !whole(col) || !whole(row) {
                 return Err(RasterError::NotACell {
-                    layer: self.name,
+                    layer: self.name.clone(),
                     feature: k + 1,
                     expected: "a square on the first feature's grid",
                 });
             }
-            let (col, row) = (col.round() as i128, row.round() as i128);
-            width = width.max(col + 1);
-            height = height.max(row + 1);
-            at.push((col, row));
+            at.push((col.round() as usize, row.round() as usize));
         }
-        if width * height > i128::from(MAX_RASTER_PIXELS) {
-            return Err(RasterError::TooLarge {
-                layer: self.name,
-                width,
-                height,
-            });
-        }
-        let (width, height) = (width as usize, height as usize);
+        Ok(((xmin, ymax + s), s, width, height, at))
+    }
+
+    /// The raster: north up over the cells' bounding box, one pixel per
+    /// cell, `nodata` where there is none.
+    pub fn finish(self) -> Result<Raster, RasterError> {
+        let (origin, s, width, height, at) = self.layout()?;
         let n = self.bands.len();
         let mut bands: Vec<(String, Vec<f64>)> = self
             .bands
             .into_iter()
             .map(|(name, _)| (name, vec![self.nodata; width * height]))
             .collect();
-        let pixels: Vec<usize> = at
-            .iter()
-            .map(|&(col, row)| row as usize * width + col as usize)
-            .collect();
+        let pixels: Vec<usize> = at.iter().map(|&(col, row)| row * width + col).collect();
         // a repeated cell: the first two features on one pixel
         let mut order: Vec<usize> = (0..pixels.len()).collect();
         order.sort_unstable_by_key(|&k| (pixels[k], k));
@@ -265,7 +323,7 @@ impl RasterBuilder {
         Ok(Raster {
             name: self.name,
             epsg: self.epsg,
-            origin: (xmin, ymax + s),
+            origin,
             cell_size: s,
             width,
             height,
@@ -388,6 +446,43 @@ mod tests {
             err(vec![diamond], &["a"]),
             RasterError::NotACell { .. }
         ));
+        // rings on the box's corners that are no square: back and forth, a bow tie
+        let ring = |pts: Vec<(f64, f64)>| {
+            geo::Geometry::Polygon(geo::Polygon::new(geo::LineString::from(pts), vec![]))
+        };
+        let back = ring(vec![
+            (0.0, 0.0),
+            (250.0, 0.0),
+            (250.0, 250.0),
+            (250.0, 0.0),
+            (0.0, 0.0),
+        ]);
+        let bow = ring(vec![
+            (0.0, 0.0),
+            (250.0, 250.0),
+            (250.0, 0.0),
+            (0.0, 250.0),
+            (0.0, 0.0),
+        ]);
+        for g in [back, bow] {
+            assert!(matches!(
+                err(vec![g], &["a"]),
+                RasterError::NotACell { feature: 1, .. }
+            ));
+        }
+        // the same square the other way round is one
+        let cw = ring(vec![
+            (0.0, 0.0),
+            (0.0, 250.0),
+            (250.0, 250.0),
+            (250.0, 0.0),
+            (0.0, 0.0),
+        ]);
+        assert!(build(&layer(vec![cw, s(250.0, 0.0)]), &["a"]).is_ok());
+        assert!(matches!(
+            err(vec![s(0.0, 0.0)], &[]),
+            RasterError::NoBands { .. }
+        ));
         assert!(matches!(
             err(vec![s(0.0, 0.0), square(250.0, 0.0, 100.0)], &["a"]),
             RasterError::NotACell { feature: 2, .. }
@@ -410,8 +505,9 @@ mod tests {
             far,
             RasterError::TooLarge {
                 layer: "cells".into(),
-                width: 1_000_001,
-                height: 1_000_001
+                width: 1_000_001.0,
+                height: 1_000_001.0,
+                bands: 1
             }
         );
         assert!(

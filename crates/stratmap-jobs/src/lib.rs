@@ -37,7 +37,7 @@ pub use footprint::{footprint_command, FootprintFiles, FootprintParams};
 mod output;
 pub use output::{
     layer_format, run_outputs, OutputFormat, Products, Table, Tiles, Written, ALL as FORMATS,
-    RUN_LAYERS, RUN_TABLES, TILE_LAYERS,
+    GRID_LAYERS, RUN_LAYERS, RUN_TABLES, TILE_LAYERS,
 };
 mod pipeline;
 pub use pipeline::{

@@ -1,6 +1,6 @@
 //! The output formats, chosen in one place: each is an [`OutputFormat`]
-//! that writes what it can of a run's [`Products`] (layers, tables, the
-//! index raster) into a folder, named as SPEC §5 names the files, and tells
+//! that writes what it can of a run's [`Products`] (layers and tables)
+//! into a folder, named as SPEC §5 names the files, and tells
 //! what it wrote. `stratmap run` asks every format its `[output] formats`
 //! list; a single command writes its one layer through the format its
 //! `--out` extension names ([`layer_format`]). Each format also names the
@@ -176,11 +176,13 @@ fn one_layer<'a>(
 
 /// RFC 7946 GeoJSON: one file per layer (`<layer>.geojson`).
 pub struct GeoJson;
-/// CSV: one file per table.
+/// CSV: one file per table in a run; a single command's layer as its
+/// table with WKT geometries.
 pub struct Csv;
 /// GeoPackage: every layer in `stratmap.gpkg`, in EPSG of the working CRS.
 pub struct GeoPackage;
-/// GeoTIFF: the index raster as `living_conditions.tif`.
+/// GeoTIFF: in a run the index raster, `living_conditions.tif`; a single
+/// command's grid layer as a raster of its numeric fields.
 pub struct GeoTiff;
 /// The offline map viewer, `index.html`.
 pub struct Html;
@@ -195,7 +197,11 @@ pub struct Tiles;
 pub const ALL: [&dyn OutputFormat; 7] =
     [&GeoJson, &Csv, &GeoPackage, &GeoTiff, &Html, &Png, &Tiles];
 
-/// The grid layers, of 250 m cells, that [`Tiles`] writes as vector tiles.
+/// The grid layers, of equal cells, that a GeoTIFF can hold.
+pub const GRID_LAYERS: [&str; 5] = TILE_LAYERS;
+
+/// The grid layers, of 250 m cells, that [`Tiles`] writes as vector tiles
+/// in a run.
 pub const TILE_LAYERS: [&str; 5] = [
     "living_conditions",
     "hotspots",
@@ -222,13 +228,13 @@ fn when_any_layer(layers: &[&str], file: &str) -> Vec<String> {
 /// The format a single command's `--out` names by its extension, for a
 /// layer of that name: any layer as GeoJSON, GeoPackage, CSV (its table
 /// with WKT geometries) or the viewer; a grid layer of cells
-/// ([`TILE_LAYERS`]) also as a GeoTIFF; the layers the static map draws
+/// ([`GRID_LAYERS`]) also as a GeoTIFF; the layers the static map draws
 /// ([`MAP_LAYERS`]) also as PNG; and any as vector tiles.
 pub fn layer_format(path: &Path, layer: &str) -> Result<&'static dyn OutputFormat, Failure> {
     if stratmap_io::is_stdio(path) {
         return Ok(&GeoJson); // `--out -`: GeoJSON on standard output
     }
-    let grid = TILE_LAYERS.contains(&layer);
+    let grid = GRID_LAYERS.contains(&layer);
     let map = MAP_LAYERS.contains(&layer);
     match stratmap_io::extension(path).as_str() {
         "geojson" | "json" => Ok(&GeoJson),
@@ -515,6 +521,11 @@ impl OutputFormat for Tiles {
 
     fn sink<'a>(&self, path: &'a Path, _: &'a Notes) -> Result<Box<dyn LayerSink + 'a>, Failure> {
         Ok(one_layer(path, "MBTiles", write_mbtiles))
+    }
+
+    fn write_layer(&self, layer: &Layer, path: &Path, _: &Notes) -> Result<(), Failure> {
+        // the sink would copy the layer to have it whole
+        Ok(write_mbtiles(layer, path)?)
     }
 
     fn write_into(&self, p: &Products, dir: &Path, _: &Notes) -> Result<Vec<Written>, Failure> {

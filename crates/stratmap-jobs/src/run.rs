@@ -700,6 +700,17 @@ pub fn run(
     for layer in &layers {
         rec.layers.push(layer.name.clone());
     }
+    // a raster that cannot be made is refused before any file is written
+    if wants("tif") {
+        if let Some(l) = layers.iter().find(|l| l.name == "living_conditions") {
+            stratmap_io::check_raster(l).map_err(|e| {
+                Problem::file(
+                    &inputs.grid.as_ref().map(Source::name).unwrap_or_default(),
+                    e.to_string(),
+                )
+            })?;
+        }
+    }
     let products = Products {
         layers: &layers,
         tables: &tables,

@@ -77,9 +77,20 @@ fn write_viewer(
     notes: &Notes,
 ) -> Result<(), Error> {
     let (page, omitted) = html_up_to(layers, basemap, MAX_VIEWER_FEATURES)?;
+    if !layers.is_empty() && omitted.len() == layers.len() {
+        // a page that would show nothing is no viewer
+        return Err(stratmap_io::Problem::file(
+            &path.display().to_string(),
+            format!(
+                "{} has more than {MAX_VIEWER_FEATURES} features for a browser: write it as .gpkg for QGIS, or as .mbtiles for `stratmap serve`",
+                omitted.join(", ")
+            ),
+        )
+        .into());
+    }
     for name in omitted {
         notes.warn(&format!(
-            "{} leaves out {name}: more than {MAX_VIEWER_FEATURES} features for a browser; open it from the GeoPackage in QGIS",
+            "{} leaves out {name}: more than {MAX_VIEWER_FEATURES} features for a browser; open it in QGIS from the GeoPackage or GeoJSON",
             path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned()),
         ));
     }
@@ -206,6 +217,26 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_page_that_would_show_nothing_is_refused_and_nothing_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.html");
+        let notes = Notes::new(Box::new(crate::Silent));
+        let big = layer("hotspots", MAX_VIEWER_FEATURES + 1);
+        let e = write_viewer(&[&big], None, &path, &notes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("hotspots has more than 200000 features") && e.contains(".mbtiles"),
+            "{e}"
+        );
+        assert!(!path.exists());
+        // with a layer it can show, the big one is left out with a warning
+        write_viewer(&[&big, &layer("small", 1)], None, &path, &notes).unwrap();
+        assert!(path.exists());
+        assert_eq!(notes.warnings().len(), 1, "{:?}", notes.warnings());
     }
 
     #[test]

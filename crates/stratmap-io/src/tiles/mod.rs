@@ -9,8 +9,10 @@
 //! rounded to 4096 units a tile; [`mvt`]: encoded and gzip-compressed),
 //! then inserted into the file in one fixed order ([`mbtiles`]), so the
 //! same layer gives the same bytes on any number of threads. No feature
-//! is simplified away or dropped: one smaller than a tile unit at a low
-//! zoom is drawn as a one-unit square.
+//! is simplified away: one wholly inside a tile but smaller than a tile
+//! unit at a low zoom is drawn as a one-unit square. A part thinner than
+//! a unit that only crosses a tile (a long thin area at zoom 8) can round
+//! to nothing there and is then left out of that tile.
 
 mod clip;
 mod mbtiles;
