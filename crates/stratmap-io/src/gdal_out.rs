@@ -648,7 +648,7 @@ mod tests {
         let ds = gdal::Dataset::open(&path).unwrap();
         let mut names: Vec<(String, u64)> = ds
             .layers()
-            .map(|mut l| (l.name(), l.feature_count()))
+            .map(|l| (l.name(), l.feature_count()))
             .collect();
         names.sort();
         assert_eq!(names, [("other".to_string(), 1), ("towers".to_string(), 5)]);
