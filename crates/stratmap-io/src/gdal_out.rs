@@ -646,10 +646,8 @@ mod tests {
         write_gpkg(&[&layer("Towers", 3), &layer("other", 1)], &path).unwrap();
         write_gpkg_layer(&layer("towers", 5), &path).unwrap();
         let ds = gdal::Dataset::open(&path).unwrap();
-        let mut names: Vec<(String, u64)> = ds
-            .layers()
-            .map(|l| (l.name(), l.feature_count()))
-            .collect();
+        let mut names: Vec<(String, u64)> =
+            ds.layers().map(|l| (l.name(), l.feature_count())).collect();
         names.sort();
         assert_eq!(names, [("other".to_string(), 1), ("towers".to_string(), 5)]);
         // one sink given one name twice refuses the second
