@@ -196,20 +196,8 @@ fn world_shape(t: &Transform, f: &Feature, path: &Path) -> Result<(WorldShape, [
             ))
         }
     };
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let mut widen = |p: &World| {
-        b = [
-            b[0].min(p[0]),
-            b[1].min(p[1]),
-            b[2].max(p[0]),
-            b[3].max(p[1]),
-        ];
-    };
+    let mut b = NO_BOX;
+    let mut widen = |p: &World| b = union(b, [p[0], p[1], p[0], p[1]]);
     match &shape {
         WorldShape::Points(points) => points.iter().for_each(&mut widen),
         WorldShape::Polygons(polygons) => polygons
@@ -219,6 +207,24 @@ fn world_shape(t: &Transform, f: &Feature, path: &Path) -> Result<(WorldShape, [
             .for_each(&mut widen),
     }
     Ok((shape, b))
+}
+
+/// The box of nothing: `[xmin, ymin, xmax, ymax]` that any box widens.
+const NO_BOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NEG_INFINITY,
+];
+
+/// The smallest box holding both `[xmin, ymin, xmax, ymax]` boxes.
+fn union(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[2].max(b[2]),
+        a[3].max(b[3]),
+    ]
 }
 
 fn geometry_name(g: &geo::Geometry) -> &'static str {
@@ -235,22 +241,7 @@ fn geometry_name(g: &geo::Geometry) -> &'static str {
 /// feature count as tilestats).
 fn metadata(layer: &Layer, boxes: &[[f64; 4]]) -> Vec<(&'static str, String)> {
     let (min, max) = TILE_ZOOMS;
-    let world = boxes.iter().fold(
-        [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ],
-        |a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        },
-    );
+    let world = boxes.iter().fold(NO_BOX, |a, b| union(a, *b));
     let [w, n, e, s] = if world[0] <= world[2] {
         let lon = |x: f64| x.clamp(0.0, 1.0) * 360.0 - 180.0;
         let lat = |y: f64| {
