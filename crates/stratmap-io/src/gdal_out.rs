@@ -408,12 +408,27 @@ impl GeoTiffSink {
         }
     }
 
-    fn refused(&self, e: RasterError) -> Error {
-        Error::Input(vec![Problem::file(
-            &self.path.display().to_string(),
-            e.to_string(),
-        )])
+    /// Lays out the cells and writes the file: what `end` does, giving the
+    /// raster written.
+    fn write(mut self) -> Result<Raster, Error> {
+        let Some(builder) = self.builder.take() else {
+            return Err(out_of_order(
+                &self.path,
+                "a GeoTIFF file ended before its layer began",
+            ));
+        };
+        let raster = builder.finish().map_err(|e| refused(&self.path, e))?;
+        write_geotiff(&raster, &self.path)?;
+        Ok(raster)
     }
+}
+
+/// A layer the GeoTIFF at `path` cannot hold: an input error naming the file.
+fn refused(path: &Path, e: RasterError) -> Error {
+    Error::Input(vec![Problem::file(
+        &path.display().to_string(),
+        e.to_string(),
+    )])
 }
 
 impl LayerSink for GeoTiffSink {
@@ -423,7 +438,7 @@ impl LayerSink for GeoTiffSink {
         }
         let bands = raster_bands(schema);
         let builder = RasterBuilder::new(schema, &bands, crate::layers::INDEX_NODATA)
-            .map_err(|e| self.refused(e))?;
+            .map_err(|e| refused(&self.path, e))?;
         self.builder = Some(builder);
         Ok(())
     }
@@ -435,30 +450,11 @@ impl LayerSink for GeoTiffSink {
                 "a GeoTIFF cell before its layer began",
             ));
         };
-        match builder.feature(feature) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.refused(e)),
-        }
+        builder.feature(feature).map_err(|e| refused(&self.path, e))
     }
 
     fn end(self: Box<Self>) -> Result<(), Error> {
         self.write().map(|_| ())
-    }
-}
-
-impl GeoTiffSink {
-    /// Lays out the cells and writes the file: what `end` does, giving the
-    /// raster written.
-    fn write(mut self) -> Result<Raster, Error> {
-        let Some(builder) = self.builder.take() else {
-            return Err(out_of_order(
-                &self.path,
-                "a GeoTIFF file ended before its layer began",
-            ));
-        };
-        let raster = builder.finish().map_err(|e| self.refused(e))?;
-        write_geotiff(&raster, &self.path)?;
-        Ok(raster)
     }
 }
 
