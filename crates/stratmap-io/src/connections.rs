@@ -234,6 +234,23 @@ pub struct RecordFootprint<'a> {
     pub notes: Vec<Notice>,
 }
 
+impl<'a> RecordFootprint<'a> {
+    /// The records `read` sums into a new engine over `ctx`'s areas and
+    /// tower weights: what the CSV and Parquet readers give.
+    pub(crate) fn read(
+        ctx: &RecordContext<'a>,
+        read: impl FnOnce(&mut FootprintEngine<'a>) -> Result<(RecordStats, Vec<Notice>), Error>,
+    ) -> Result<Self, Error> {
+        let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
+        let (stats, notes) = read(&mut engine)?;
+        Ok(RecordFootprint {
+            engine,
+            stats,
+            notes,
+        })
+    }
+}
+
 impl RecordFootprint<'_> {
     /// Distinct phone-days.
     pub fn phone_days(&self) -> usize {
@@ -318,12 +335,8 @@ pub fn read_records<'a, R: Read + Send>(
     ctx: &RecordContext<'a>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RecordFootprint<'a>, Error> {
-    let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
-    let (stats, notes) = read_records_into(file, input, ctx, &mut engine, progress)?;
-    Ok(RecordFootprint {
-        engine,
-        stats,
-        notes,
+    RecordFootprint::read(ctx, |engine| {
+        read_records_into(file, input, ctx, engine, progress)
     })
 }
 

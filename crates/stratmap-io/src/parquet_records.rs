@@ -80,12 +80,8 @@ pub fn read_parquet_records<'a>(
     ctx: &RecordContext<'a>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<RecordFootprint<'a>, Error> {
-    let mut engine = FootprintEngine::with_weights(ctx.areas, ctx.tower_weights);
-    let (stats, notes) = read_parquet_records_into(file, path, ctx, &mut engine, progress)?;
-    Ok(RecordFootprint {
-        engine,
-        stats,
-        notes,
+    RecordFootprint::read(ctx, |engine| {
+        read_parquet_records_into(file, path, ctx, engine, progress)
     })
 }
 

@@ -234,6 +234,7 @@ impl DayReader {
     /// The local day of the instant `utc` seconds after 1970-01-01 UTC (a
     /// typed timestamp with a zone, as Parquet has them), as
     /// `DateTime::with_timezone` gives it.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub fn instant_day(&mut self, utc: i64) -> Result<i32, TimestampError> {
         self.day_of_instant(utc).ok_or(TimestampError::OutOfRange)
     }
@@ -242,6 +243,7 @@ impl DayReader {
     /// 00:00 (a typed timestamp without a zone), refused when the zone
     /// skips it. A fraction of a second changes neither: the zone's changes
     /// fall on whole seconds.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub fn naive_day(&mut self, local: i64) -> Result<i32, TimestampError> {
         match self.exists(local) {
             None => Err(TimestampError::OutOfRange),
