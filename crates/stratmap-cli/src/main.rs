@@ -418,6 +418,11 @@ fn clean_up_on_signals() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            // The other threads run on until the exit: a library writing a
+            // file just removed (GDAL) would report it on stderr, after or
+            // before the line below. So stderr goes to /dev/null first and
+            // the line to a copy of it.
+            let said = quiet_stderr();
             // held locked until the exit: no write renames into place now
             let _list = stratmap_io::remove_live_temps();
             let name = match signal {
@@ -425,10 +430,40 @@ fn clean_up_on_signals() {
                 SIGTERM => "SIGTERM",
                 _ => "SIGHUP",
             };
-            eprintln!("stratmap: stopped by {name}; no partial output left");
+            let line = format!("stratmap: stopped by {name}; no partial output left\n");
+            match said {
+                Some(mut err) => {
+                    use std::io::Write as _;
+                    let _ = err.write_all(line.as_bytes());
+                }
+                None => eprint!("{line}"),
+            }
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// Points file descriptor 2 at `/dev/null` and gives the stderr it had, or
+/// `None` (stderr unchanged) when that cannot be done.
+fn quiet_stderr() -> Option<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let null = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .ok()?;
+    // SAFETY: dup and dup2 take and return plain descriptors; the copy is
+    // a new descriptor that the File below owns alone.
+    unsafe {
+        let copy = libc::dup(2);
+        if copy < 0 {
+            return None;
+        }
+        if libc::dup2(null.as_raw_fd(), 2) < 0 {
+            libc::close(copy);
+            return None;
+        }
+        Some(std::fs::File::from_raw_fd(copy))
+    }
 }
 
 /// The config with `--areas-layer`, when given, over its `[areas] layer`.
