@@ -20,10 +20,50 @@ pub struct CsvTable {
     pub records: Vec<(u64, csv::StringRecord)>,
     /// The separator, `b','` or `b';'`.
     pub delimiter: u8,
+    /// Where the records begin in the file's bytes.
+    body: usize,
+    /// Where each line ends in the file's bytes.
+    newlines: Vec<usize>,
 }
 
 /// The hint for text that is not UTF-8.
 pub const NOT_UTF8_HINT: &str = "expected UTF-8 text: if the file was saved by Excel or another Windows program (Windows-1252, Latin-1), set encoding = \"windows-1252\" in the config's [inputs], or save it as \"CSV UTF-8\"";
+
+/// Bytes of the records a worker reads at a time (the file is cut at the
+/// first line end after each multiple).
+const PIECE: usize = 1 << 20;
+
+/// What one piece of a file could not read.
+#[derive(Default)]
+struct PieceProblems {
+    problems: Vec<Problem>,
+    /// The first line that is not UTF-8, and how many are not.
+    not_utf8: Option<u64>,
+    bad_lines: usize,
+}
+
+/// Where the pieces of the records from `body` on begin and end: every
+/// `piece` bytes, at the next line end; one piece when the records hold a
+/// quote anywhere, since a quoted field may hold a line end (grid and event
+/// files seldom quote anything).
+fn cut(data: &[u8], body: usize, piece: usize) -> Vec<usize> {
+    let piece = piece.max(1);
+    let mut at = vec![body];
+    if memchr::memchr(b'"', &data[body..]).is_none() {
+        let mut next = body.saturating_add(piece);
+        while next < data.len() {
+            match memchr::memchr(b'\n', &data[next..]) {
+                Some(k) if next + k + 1 < data.len() => {
+                    at.push(next + k + 1);
+                    next = (next + k + 1).saturating_add(piece);
+                }
+                _ => break,
+            }
+        }
+    }
+    at.push(data.len());
+    at
+}
 
 /// The separator of a CSV file: `;` when the header line holds more `;` than `,`.
 pub fn detect_delimiter(data: &[u8]) -> u8 {
@@ -62,6 +102,17 @@ impl CsvTable {
     /// number of fields) is a problem; reading goes on so that every problem
     /// can be listed.
     pub fn read(file: &str, data: &[u8]) -> Result<(CsvTable, Vec<Problem>), Problem> {
+        let mut table = Self::head(file, data)?;
+        let (pieces, problems) = table.read_body(data, Vec::new, |_, acc, line, r| {
+            acc.push((line, r.clone()))
+        });
+        table.records = pieces.into_iter().flatten().collect();
+        Ok((table, problems))
+    }
+
+    /// Reads and checks the header row of `data`: the table without
+    /// records, ready to read them ([`CsvTable::read_body`]).
+    pub fn head(file: &str, data: &[u8]) -> Result<CsvTable, Problem> {
         let delimiter = detect_delimiter(data);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -113,34 +164,150 @@ impl CsvTable {
                 .at_line(1));
             }
         }
-        // The csv crate's own line count skips blank lines; count from byte offsets.
-        let newlines: Vec<u64> = data
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i as u64)
+        let body = usize::try_from(reader.position().byte())
+            .unwrap_or(data.len())
+            .min(data.len());
+        Ok(CsvTable {
+            file: file.to_string(),
+            headers,
+            records: Vec::new(),
+            delimiter,
+            body,
+            // line numbers from byte offsets (the csv crate's own count
+            // skips blank lines)
+            newlines: memchr::memchr_iter(b'\n', data).collect(),
+        })
+    }
+
+    /// Reads the records of `data` (the file [`CsvTable::head`] read),
+    /// each handed with its line to `row` together with the accumulator of
+    /// its piece of the file (made by `start`). Records without a quote are
+    /// cut into pieces at line ends and the pieces read in parallel; records
+    /// with one are read as one piece (a quoted field may hold a line end).
+    /// The accumulators come back in file order, with the problems of lines
+    /// that cannot be read, as [`CsvTable::read`] gives them.
+    pub fn read_body<A: Send>(
+        &self,
+        data: &[u8],
+        start: impl Fn() -> A + Sync,
+        row: impl Fn(&CsvTable, &mut A, u64, &csv::StringRecord) + Sync,
+    ) -> (Vec<A>, Vec<Problem>) {
+        self.read_in(data, PIECE, start, row)
+    }
+
+    /// [`CsvTable::read_body`] in pieces of `piece` bytes or more.
+    fn read_in<A: Send>(
+        &self,
+        data: &[u8],
+        piece: usize,
+        start: impl Fn() -> A + Sync,
+        row: impl Fn(&CsvTable, &mut A, u64, &csv::StringRecord) + Sync,
+    ) -> (Vec<A>, Vec<Problem>) {
+        use rayon::prelude::*;
+        let pieces = cut(data, self.body, piece);
+        let read: Vec<(A, PieceProblems)> = pieces
+            .par_windows(2)
+            .map(|w| {
+                let mut acc = start();
+                let problems = self.read_piece(data, w[0]..w[1], |line, r| {
+                    row(self, &mut acc, line, r);
+                    true
+                });
+                (acc, problems)
+            })
             .collect();
+        let mut problems = Vec::new();
+        let (mut not_utf8, mut bad_lines) = (None::<u64>, 0usize);
+        let mut accs = Vec::with_capacity(read.len());
+        for (acc, p) in read {
+            accs.push(acc);
+            problems.extend(p.problems);
+            if let Some(line) = p.not_utf8 {
+                not_utf8.get_or_insert(line);
+            }
+            bad_lines += p.bad_lines;
+        }
+        if let Some(line) = not_utf8 {
+            let more = match bad_lines {
+                1 => String::new(),
+                n => format!(" ({n} lines are not UTF-8)"),
+            };
+            problems.insert(
+                0,
+                Problem::file(&self.file, format!("{NOT_UTF8_HINT}{more}")).at_line(line),
+            );
+        }
+        (accs, problems)
+    }
+
+    /// Whether the file has a record after its header (a line that cannot
+    /// be read counts: it is a problem of the file, not an empty file).
+    pub fn has_rows(&self, data: &[u8]) -> bool {
+        let mut any = false;
+        let p = self.read_piece(data, self.body..data.len(), |_, _| {
+            any = true;
+            false
+        });
+        any || !p.problems.is_empty() || p.not_utf8.is_some()
+    }
+
+    /// The first record of `data` (the file [`CsvTable::head`] read) for
+    /// which `f` gives something, with its line, read in order; lines that
+    /// cannot be read are passed over ([`CsvTable::read_body`] reports them).
+    pub fn find_first<T>(
+        &self,
+        data: &[u8],
+        mut f: impl FnMut(&csv::StringRecord) -> Option<T>,
+    ) -> Option<(u64, T)> {
+        let mut found = None;
+        self.read_piece(data, self.body..data.len(), |line, r| {
+            found = f(r).map(|t| (line, t));
+            found.is_none()
+        });
+        found
+    }
+
+    /// Reads the records of `range` (cut at a line end outside any quote),
+    /// handing each to `row` while it says go on; the lines that cannot be
+    /// read.
+    fn read_piece(
+        &self,
+        data: &[u8],
+        range: std::ops::Range<usize>,
+        mut row: impl FnMut(u64, &csv::StringRecord) -> bool,
+    ) -> PieceProblems {
+        let newlines = &self.newlines;
+        let offset = range.start;
+        let piece = &data[range];
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .trim(csv::Trim::All)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(piece);
         let line_of = |pos: Option<&csv::Position>| {
             pos.map_or(0, |p| {
+                let at = (p.byte() as usize).min(piece.len());
                 // A record's position can point at blank lines skipped before it.
-                let start = data[p.byte() as usize..]
+                let start = piece[at..]
                     .iter()
                     .position(|b| *b != b'\n' && *b != b'\r')
-                    .map_or(p.byte(), |k| p.byte() + k as u64);
-                newlines.partition_point(|&nl| nl < start) as u64 + 1
+                    .map_or(at, |k| at + k);
+                newlines.partition_point(|&nl| nl < offset + start) as u64 + 1
             })
         };
-        let mut records = Vec::new();
-        let mut problems = Vec::new();
-        let (mut not_utf8, mut bad_lines) = (None, 0usize);
-        for rec in reader.records() {
-            match rec {
-                Ok(r) => {
+        let mut out = PieceProblems::default();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let r = &record;
                     let line = line_of(r.position());
                     if r.len() == 1 && r.get(0) == Some("") {
                         continue; // a blank line
                     }
-                    if r.len() != headers.len() {
+                    if r.len() != self.headers.len() {
                         // a quote left open swallows the lines after it into one field
                         let spans = r.iter().map(|f| f.matches('\n').count()).sum::<usize>();
                         let quote = if spans > 0 {
@@ -151,54 +318,40 @@ impl CsvTable {
                         } else {
                             String::new()
                         };
-                        problems.push(
+                        out.problems.push(
                             Problem::file(
-                                file,
+                                &self.file,
                                 format!(
                                     "expected {} fields as in the header, found {} (separator {:?}){quote}",
-                                    headers.len(),
+                                    self.headers.len(),
                                     r.len(),
-                                    delimiter as char
+                                    self.delimiter as char
                                 ),
                             )
                             .at_line(line),
                         );
                         continue;
                     }
-                    records.push((line, r));
+                    if !row(line, r) {
+                        break;
+                    }
                 }
                 Err(e) => {
                     let line = line_of(e.position());
                     match e.kind() {
                         // one problem for the file, not one a line
                         csv::ErrorKind::Utf8 { .. } => {
-                            not_utf8.get_or_insert(line);
-                            bad_lines += 1;
+                            out.not_utf8.get_or_insert(line);
+                            out.bad_lines += 1;
                         }
-                        _ => problems.push(Problem::file(file, e.to_string()).at_line(line)),
+                        _ => out
+                            .problems
+                            .push(Problem::file(&self.file, e.to_string()).at_line(line)),
                     }
                 }
             }
         }
-        if let Some(line) = not_utf8 {
-            let more = match bad_lines {
-                1 => String::new(),
-                n => format!(" ({n} lines are not UTF-8)"),
-            };
-            problems.insert(
-                0,
-                Problem::file(file, format!("{NOT_UTF8_HINT}{more}")).at_line(line),
-            );
-        }
-        Ok((
-            CsvTable {
-                file: file.to_string(),
-                headers,
-                records,
-                delimiter,
-            },
-            problems,
-        ))
+        out
     }
 
     /// The position of a column, matching the header case-insensitively
@@ -346,5 +499,47 @@ mod tests {
         assert_eq!(t.records[1].0, 5);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].line, Some(3));
+    }
+
+    /// Everything a read gives, as text to compare.
+    fn read_as_text(data: &[u8], piece: usize) -> String {
+        match CsvTable::head("f.csv", data).map(|t| {
+            let (pieces, p) = t.read_in(data, piece, Vec::new, |_, acc, line, r| {
+                acc.push((line, r.clone()))
+            });
+            (t, pieces, p)
+        }) {
+            Err(p) => format!("{p:?}"),
+            Ok((t, pieces, p)) => format!(
+                "{:?} {:?} {:?}",
+                t.headers,
+                pieces.into_iter().flatten().collect::<Vec<_>>(),
+                p
+            ),
+        }
+    }
+
+    #[test]
+    fn pieces_cut_at_line_ends_and_number_lines_as_one_read() {
+        let data = b"a,b\n1,2\n\n3,4\r\n5\n6,7\n\n\n8,9";
+        assert_eq!(cut(data, 4, 3), vec![4, 8, 14, 20, 25]);
+        // a quote anywhere in the records: one piece
+        assert_eq!(cut(b"a,b\n1,\"2\n3\",4\n", 4, 1), vec![4, 14]);
+        let one = read_as_text(data, usize::MAX);
+        for piece in 1..data.len() {
+            assert_eq!(read_as_text(data, piece), one, "pieces of {piece} bytes");
+        }
+        assert!(one.contains("(9, StringRecord([\"8\", \"9\"]))"), "{one}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_pieces_read_as_one(body in "[0-9a\u{e4},;\r\n\" ]{0,200}", piece in 1usize..40) {
+            let data = format!("a,b,c\n{body}");
+            proptest::prop_assert_eq!(read_as_text(data.as_bytes(), piece), read_as_text(data.as_bytes(), usize::MAX));
+            let mut bytes = data.into_bytes();
+            bytes.push(0xe4); // not UTF-8 at the end
+            proptest::prop_assert_eq!(read_as_text(&bytes, piece), read_as_text(&bytes, usize::MAX));
+        }
     }
 }

@@ -5,8 +5,7 @@ use crate::config::Config;
 use crate::crs::{area_of_use, Extent};
 use crate::csv_table::CsvTable;
 use crate::{Error, Problem};
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use rayon::prelude::*;
 use stratmap_core::Epsg;
 use stratmap_core::{CellId, GridSpec, IdStyle};
 use stratmap_core::{GridCell, Group, Unit, Variable};
@@ -99,11 +98,39 @@ enum Location {
     Xy(usize, usize),
 }
 
+/// What one piece of a grid file gave: the cells of its rows without a
+/// problem, every cell on the grid with its line (to find cells on two
+/// rows), and its problems (any problem refuses the file).
+#[derive(Default)]
+struct Piece {
+    cells: Vec<(i64, i64)>,
+    stats: Vec<GridCell>,
+    placed: Vec<((i64, i64), u64)>,
+    problems: Vec<Problem>,
+}
+
+/// What every row is checked against: the columns, the grid and the first
+/// cell id (which sets the grid when ids are read).
+struct Rows<'a> {
+    location: Location,
+    pop_col: Option<usize>,
+    var_cols: Vec<(Variable, usize, bool)>,
+    spec: GridSpec,
+    style: Option<IdStyle>,
+    /// The first id's line, and its CRS and cell size as it names them.
+    first: Option<(u64, (Epsg, Option<u32>))>,
+    cfg_epsg: Option<Epsg>,
+    cfg_size: Option<u32>,
+    extent: Option<&'a Extent>,
+}
+
 /// Reads a grid statistics CSV. Every problem in the file is collected and
-/// returned together; nothing is returned when there is one.
+/// returned together; nothing is returned when there is one. The rows are
+/// read and checked in parallel pieces (see [`CsvTable::read_body`]); the
+/// result and the problems do not depend on the pieces.
 pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, Error> {
-    let (table, mut problems) = CsvTable::read(file, data)?;
-    if table.records.is_empty() && problems.is_empty() {
+    let table = CsvTable::head(file, data)?;
+    if !table.has_rows(data) {
         return Err(Problem::file(
             file,
             "the file has a header but no rows: expected one row per cell",
@@ -168,86 +195,157 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
     let mut spec = config
         .working_spec()
         .map_err(|m| Problem::file(file, m.to_string()))?;
-    let mut style: Option<IdStyle> = None;
-    let mut from_id: Option<(Epsg, Option<u32>)> = None;
+    let (mut style, mut first) = (None, None);
+    // The first id that can be read sets the grid (a later id of another
+    // kind is a problem of its own line).
+    if let Location::Id(c) = location {
+        let found = table.find_first(data, |rec| {
+            (rec.len() == table.headers.len())
+                .then(|| rec.get(c).unwrap_or("").parse::<CellId>().ok())
+                .flatten()
+        });
+        if let Some((line, id)) = found {
+            let refused = |why: String| table.problem(line, c, why);
+            match crate::crs::is_metric(id.epsg) {
+                None => {
+                    return Err(refused(format!(
+                        "the cell id names EPSG:{}: {}",
+                        id.epsg,
+                        crate::crs::UNKNOWN_CRS
+                    ))
+                    .into())
+                }
+                Some(false) => {
+                    return Err(refused(format!(
+                        "the cell id names EPSG:{}, which is not a projected CRS in metres: expected a grid in metres such as EPSG:3006 or EPSG:3035",
+                        id.epsg
+                    ))
+                    .into())
+                }
+                Some(true) => {}
+            }
+            spec.epsg = id.epsg;
+            spec.cell_size = id.cell_size.or(cfg_size).unwrap_or(DEFAULT_CELL_SIZE);
+            first = Some((line, (id.epsg, id.cell_size)));
+            style = Some(id.style);
+        }
+    }
+    let extent = area_of_use(spec.epsg);
+    let rows = Rows {
+        location,
+        pop_col,
+        var_cols,
+        spec,
+        style,
+        first,
+        cfg_epsg,
+        cfg_size,
+        extent: extent.as_ref(),
+    };
+    let (pieces, mut problems) =
+        table.read_body(data, Piece::default, |table, piece, line, rec| {
+            rows.check(table, piece, line, rec)
+        });
+    let Rows {
+        location,
+        spec,
+        style,
+        var_cols,
+        ..
+    } = rows;
+    let style = style.unwrap_or(spec.default_style());
 
-    let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
-    let mut extent: Option<(Epsg, Option<Extent>)> = None;
-    let mut cells = Vec::with_capacity(table.records.len());
-    let mut stats = Vec::with_capacity(table.records.len());
+    // the pieces' cells in file order, and their rows on the grid by cell
+    let mut cells = Vec::new();
+    let mut stats = Vec::new();
+    let mut placed = Vec::new();
+    for mut p in pieces {
+        placed.append(&mut p.placed);
+        cells.append(&mut p.cells);
+        stats.append(&mut p.stats);
+        problems.append(&mut p.problems);
+    }
+    // A cell on two rows: the later rows are problems, named by the first.
+    placed.par_sort_unstable();
+    let column = match location {
+        Location::Id(c) | Location::Xy(c, _) => c,
+    };
+    for same in placed.chunk_by(|a, b| a.0 == b.0) {
+        let first_line = same[0].1;
+        for &((x, y), line) in &same[1..] {
+            let id = spec.format_id(&style, x, y);
+            problems.push(table.problem(
+                line,
+                column,
+                format!("duplicate cell {id}: the same cell is on line {first_line}"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Err(Error::Input(problems));
+    }
+    let mut has_variable = [false; 8];
+    for (v, _, _) in &var_cols {
+        has_variable[v.position()] = true;
+    }
+    // Sort by cell id so that output does not depend on input order.
+    let mut order: Vec<(String, usize)> = cells
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(x, y))| (spec.format_id(&style, x, y), i))
+        .collect();
+    order.par_sort_unstable();
+    Ok(GridTable {
+        spec,
+        style,
+        cells: order.iter().map(|&(_, i)| cells[i]).collect(),
+        stats: order.iter().map(|&(_, i)| stats[i]).collect(),
+        has_population: pop_col.is_some(),
+        has_variable,
+    })
+}
 
-    for (line, rec) in &table.records {
-        let line = *line;
-        let mut row_ok = true;
-        let mut note = |p: Problem, problems: &mut Vec<Problem>| {
-            row_ok = false;
-            problems.push(p);
-        };
+impl Rows<'_> {
+    /// Checks one row: its cell and statistics into `piece`, or its problems.
+    fn check(&self, table: &CsvTable, piece: &mut Piece, line: u64, rec: &csv::StringRecord) {
+        let spec = &self.spec;
+        let problems_before = piece.problems.len();
+        let problems = &mut piece.problems;
 
         // Where the cell is.
-        let corner = match location {
+        let corner = match self.location {
             Location::Id(c) => match rec.get(c).unwrap_or("").parse::<CellId>() {
                 Err(e) => {
-                    note(table.problem(line, c, e.to_string()), &mut problems);
+                    problems.push(table.problem(line, c, e.to_string()));
                     None
                 }
                 Ok(id) => {
                     let named = (id.epsg, id.cell_size);
-                    match from_id {
-                        None => {
-                            if let Some(msg) = id_conflicts_config(&id, cfg_epsg, cfg_size) {
-                                note(table.problem(line, c, msg), &mut problems);
+                    match self.first {
+                        Some((first_line, _)) if first_line == line => {
+                            if let Some(msg) =
+                                id_conflicts_config(&id, self.cfg_epsg, self.cfg_size)
+                            {
+                                problems.push(table.problem(line, c, msg));
                             }
-                            match crate::crs::is_metric(id.epsg) {
-                                None => {
-                                    return Err(table
-                                        .problem(
-                                            line,
-                                            c,
-                                            format!(
-                                                "the cell id names EPSG:{}: {}",
-                                                id.epsg,
-                                                crate::crs::UNKNOWN_CRS
-                                            ),
-                                        )
-                                        .into())
-                                }
-                                Some(false) => {
-                                    return Err(table
-                                        .problem(
-                                            line,
-                                            c,
-                                            format!(
-                                                "the cell id names EPSG:{}, which is not a projected CRS in metres: expected a grid in metres such as EPSG:3006 or EPSG:3035",
-                                                id.epsg
-                                            ),
-                                        )
-                                        .into())
-                                }
-                                Some(true) => {}
-                            }
-                            spec.epsg = id.epsg;
-                            spec.cell_size = id.cell_size.or(cfg_size).unwrap_or(DEFAULT_CELL_SIZE);
-                            from_id = Some(named);
-                            style = Some(id.style.clone());
                         }
-                        Some(first) if first != named || style.as_ref() != Some(&id.style) => {
-                            note(
-                                table.problem(
-                                    line,
-                                    c,
-                                    format!(
-                                        "cell id {:?} is of another kind than the file's first id: expected every id to name EPSG:{} and the same cell size and style",
-                                        rec.get(c).unwrap_or(""),
-                                        spec.epsg
-                                    ),
+                        Some((_, first))
+                            if first != named || self.style.as_ref() != Some(&id.style) =>
+                        {
+                            problems.push(table.problem(
+                                line,
+                                c,
+                                format!(
+                                    "cell id {:?} is of another kind than the file's first id: expected every id to name EPSG:{} and the same cell size and style",
+                                    rec.get(c).unwrap_or(""),
+                                    spec.epsg
                                 ),
-                                &mut problems,
-                            );
+                            ));
                         }
-                        Some(_) => {}
+                        _ => {}
                     }
-                    Some((id.x, id.y, c, c))
+                    Some((id.x, id.y, c))
                 }
             },
             Location::Xy(cx, cy) => {
@@ -256,46 +354,34 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
                 match (x, y) {
                     (Ok(Some(x)), Ok(Some(y))) => {
                         if x.abs() <= 180.0 && y.abs() <= 90.0 {
-                            note(
-                                table.problem(
-                                    line,
-                                    cx,
-                                    format!(
-                                        "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{} (the lower-left corner of the cell)",
-                                        spec.epsg
-                                    ),
+                            problems.push(table.problem(
+                                line,
+                                cx,
+                                format!(
+                                    "x = {x}, y = {y} look like longitude/latitude in degrees: expected metres in EPSG:{} (the lower-left corner of the cell)",
+                                    spec.epsg
                                 ),
-                                &mut problems,
-                            );
+                            ));
                             None
                         } else if x.abs() > MAX_COORDINATE || y.abs() > MAX_COORDINATE {
-                            note(
-                                table.problem(line, cx, format!("x = {x}, y = {y}: expected coordinates in metres, within ±{MAX_COORDINATE:e}")),
-                                &mut problems,
-                            );
+                            problems.push(table.problem(line, cx, format!("x = {x}, y = {y}: expected coordinates in metres, within ±{MAX_COORDINATE:e}")));
                             None
                         } else if x.fract() != 0.0 || y.fract() != 0.0 {
-                            note(
-                                table.problem(line, cx, format!("x = {x}, y = {y} is not a corner of the {} m grid: expected whole metres, multiples of {}", spec.cell_size, spec.cell_size)),
-                                &mut problems,
-                            );
+                            problems.push(table.problem(line, cx, format!("x = {x}, y = {y} is not a corner of the {} m grid: expected whole metres, multiples of {}", spec.cell_size, spec.cell_size)));
                             None
                         } else {
-                            Some((x as i64, y as i64, cx, cy))
+                            Some((x as i64, y as i64, cx))
                         }
                     }
                     (x, y) => {
                         for (r, c) in [(x, cx), (y, cy)] {
                             match r {
-                                Err(p) => note(p, &mut problems),
-                                Ok(None) => note(
-                                    table.problem(
-                                        line,
-                                        c,
-                                        "expected a coordinate in metres, found an empty field",
-                                    ),
-                                    &mut problems,
-                                ),
+                                Err(p) => problems.push(p),
+                                Ok(None) => problems.push(table.problem(
+                                    line,
+                                    c,
+                                    "expected a coordinate in metres, found an empty field",
+                                )),
                                 Ok(Some(_)) => {}
                             }
                         }
@@ -307,117 +393,61 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
 
         // The statistics.
         let mut cell = GridCell::default();
-        if let Some(c) = pop_col {
+        if let Some(c) = self.pop_col {
             match table.number(line, rec, c) {
-                Ok(Some(v)) if v < 0.0 => note(
-                    table.problem(
-                        line,
-                        c,
-                        format!("expected a count of residents ≥ 0, found {v}"),
-                    ),
-                    &mut problems,
-                ),
+                Ok(Some(v)) if v < 0.0 => problems.push(table.problem(
+                    line,
+                    c,
+                    format!("expected a count of residents ≥ 0, found {v}"),
+                )),
                 Ok(v) => cell.population = v,
-                Err(p) => note(p, &mut problems),
+                Err(p) => problems.push(p),
             }
         }
-        for &(v, c, percent) in &var_cols {
+        for &(v, c, percent) in &self.var_cols {
             match table.number(line, rec, c) {
                 Ok(Some(x)) => match check_value(v, x, percent) {
                     Ok(x) => cell.values[v.position()] = Some(x),
-                    Err(m) => note(table.problem(line, c, m), &mut problems),
+                    Err(m) => problems.push(table.problem(line, c, m)),
                 },
                 Ok(None) => {}
-                Err(p) => note(p, &mut problems),
+                Err(p) => problems.push(p),
             }
         }
 
-        let Some((x, y, cx, _)) = corner else {
-            continue;
+        let Some((x, y, cx)) = corner else {
+            return;
         };
         if !spec.is_aligned(x, y) {
-            note(
-                table.problem(
+            problems.push(table.problem(
+                line,
+                cx,
+                format!(
+                    "cell at x = {x}, y = {y} is off the grid: expected a lower-left corner at a multiple of {} m",
+                    spec.cell_size
+                ),
+            ));
+            return;
+        }
+        if let Some(e) = self.extent {
+            if !e.contains(x as f64, y as f64) {
+                problems.push(table.problem(
                     line,
                     cx,
                     format!(
-                        "cell at x = {x}, y = {y} is off the grid: expected a lower-left corner at a multiple of {} m",
-                        spec.cell_size
+                        "cell at x = {x}, y = {y} lies outside the area of use of EPSG:{} ({}): expected x between {:.0} and {:.0} and y between {:.0} and {:.0}; are x and y swapped, or is the data in another CRS?",
+                        spec.epsg, e.name, e.xmin, e.xmax, e.ymin, e.ymax
                     ),
-                ),
-                &mut problems,
-            );
-            continue;
-        }
-        if extent.as_ref().is_none_or(|(epsg, _)| *epsg != spec.epsg) {
-            extent = Some((spec.epsg, area_of_use(spec.epsg)));
-        }
-        if let Some((_, Some(e))) = &extent {
-            if !e.contains(x as f64, y as f64) {
-                note(
-                    table.problem(
-                        line,
-                        cx,
-                        format!(
-                            "cell at x = {x}, y = {y} lies outside the area of use of EPSG:{} ({}): expected x between {:.0} and {:.0} and y between {:.0} and {:.0}; are x and y swapped, or is the data in another CRS?",
-                            spec.epsg, e.name, e.xmin, e.xmax, e.ymin, e.ymax
-                        ),
-                    ),
-                    &mut problems,
-                );
-                continue;
+                ));
+                return;
             }
         }
-        match seen.entry((x, y)) {
-            Entry::Occupied(first) => {
-                let id = spec.format_id(style.as_ref().unwrap_or(&spec.default_style()), x, y);
-                note(
-                    table.problem(
-                        line,
-                        cx,
-                        format!(
-                            "duplicate cell {id}: the same cell is on line {}",
-                            first.get()
-                        ),
-                    ),
-                    &mut problems,
-                );
-                continue;
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(line);
-            }
+        if piece.problems.len() == problems_before {
+            piece.cells.push((x, y));
+            piece.stats.push(cell);
         }
-        if row_ok {
-            cells.push((x, y));
-            stats.push(cell);
-        }
+        piece.placed.push(((x, y), line));
     }
-
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.line);
-        return Err(Error::Input(problems));
-    }
-    let style = style.unwrap_or(spec.default_style());
-    let mut has_variable = [false; 8];
-    for (v, _, _) in &var_cols {
-        has_variable[v.position()] = true;
-    }
-    // Sort by cell id so that output does not depend on input order.
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    let ids: Vec<String> = cells
-        .iter()
-        .map(|&(x, y)| spec.format_id(&style, x, y))
-        .collect();
-    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-    Ok(GridTable {
-        spec,
-        style,
-        cells: order.iter().map(|&i| cells[i]).collect(),
-        stats: order.iter().map(|&i| stats[i]).collect(),
-        has_population: pop_col.is_some(),
-        has_variable,
-    })
 }
 
 /// A message when the CRS or cell size an id names disagrees with `[grid]`.
@@ -650,6 +680,51 @@ mod tests {
         fn any_xy_rows_are_read_or_refused(x in proptest::prelude::any::<f64>(), y in proptest::prelude::any::<f64>()) {
             let data = format!("x,y,population\n{x},{y},40\n");
             let _ = read_grid("g.csv", data.as_bytes(), &Config::default());
+        }
+    }
+
+    /// A file of several read pieces (over 1 MiB): problems in different
+    /// pieces, a cell on rows of two pieces, named in line order as one
+    /// read would; the valid file reads the same cells in any row order.
+    #[test]
+    fn problems_across_pieces_are_named_as_in_one_read() {
+        let rows: Vec<String> = (0..40_000)
+            .map(|i| {
+                let (x, y) = (500_000 + (i % 200) * 250, 6_500_000 + (i / 200) * 250);
+                format!("{x}{y},{},250000,0.1,0.8,0.3,0.05,0.1,20,8", 10 + i % 7)
+            })
+            .collect();
+        let body = rows.join("\n");
+        assert!(
+            body.len() > 1 << 20,
+            "{} bytes: not several pieces",
+            body.len()
+        );
+        let whole = read(&body).unwrap();
+        assert_eq!(whole.cells.len(), 40_000);
+        let mut reversed = rows.clone();
+        reversed.reverse();
+        let other = read(&reversed.join("\n")).unwrap();
+        assert_eq!((&other.cells, &other.stats), (&whole.cells, &whole.stats));
+
+        let mut bad = rows.clone();
+        bad[0] = "not-an-id,1,2,0.1,0.8,0.3,0.05,0.1,20,8".into(); // line 2
+        bad[20_000] = bad[20_000].replace(",0.1,0.8,", ",7,0.8,"); // line 20 002
+        bad[30_000] = "5000006500000,1".into(); // line 30 002: too few fields
+        bad[39_999] = rows[1].clone(); // line 40 001: the cell of line 3
+        let text: Vec<String> = problems(read(&bad.join("\n")))
+            .iter()
+            .map(Problem::to_string)
+            .collect();
+        let want = [
+            "grid.csv, line 2, column 1 (cell_id): expected a 13-digit",
+            "grid.csv, line 20002, column 4 (low_education): expected a share between 0 and 1, found 7",
+            "grid.csv, line 30002:",
+            &format!("grid.csv, line 40001, column 1 (cell_id): duplicate cell {}: the same cell is on line 3", &rows[1][..13]),
+        ];
+        assert_eq!(text.len(), want.len(), "{text:#?}");
+        for (t, w) in text.iter().zip(want) {
+            assert!(t.starts_with(w), "{t}\n  does not start with\n{w}");
         }
     }
 

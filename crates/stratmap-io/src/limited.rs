@@ -126,10 +126,10 @@ impl<R: Read> CheckedText<R> {
                 "the file is UTF-16 text: expected UTF-8 (save it as UTF-8)".into(),
             ));
         }
-        if let Some(at) = chunk.iter().position(|&b| b == 0) {
+        if let Some(at) = memchr::memchr(0, chunk) {
             let before = &chunk[..at];
-            let newlines = before.iter().filter(|&&b| b == b'\n').count();
-            let column = match before.iter().rposition(|&b| b == b'\n') {
+            let newlines = memchr::memchr_iter(b'\n', before).count();
+            let column = match memchr::memrchr(b'\n', before) {
                 Some(nl) => at - nl,
                 None => self.line_len + at + 1,
             };
@@ -157,7 +157,7 @@ impl<R: Read> CheckedText<R> {
             return Ok(());
         };
         let mut start = 0;
-        for (i, _) in chunk.iter().enumerate().filter(|(_, &b)| b == b'\n') {
+        for i in memchr::memchr_iter(b'\n', chunk) {
             self.line_len += i - start;
             if self.line_len > max {
                 break;
