@@ -10,6 +10,7 @@ use crate::layer::{Feature, Layer, LayerSchema, Value};
 use crate::sink::{out_of_order, write_layers, LayerSink};
 use crate::Error;
 use geo::orient::{Direction, Orient};
+use geo::winding_order::{Winding, WindingOrder};
 use geo::MapCoords;
 use rayon::prelude::*;
 use std::io::Write;
@@ -29,6 +30,8 @@ struct Wgs84<'a> {
     to_wgs84: &'a Transform,
     /// Each point's bits → its rounded lon/lat.
     seen: std::cell::RefCell<rustc_hash::FxHashMap<(u64, u64), geo::Coord<f64>>>,
+    /// A ring being encoded (reused from feature to feature).
+    ring: std::cell::RefCell<geo::LineString<f64>>,
 }
 
 impl<'a> Wgs84<'a> {
@@ -36,6 +39,7 @@ impl<'a> Wgs84<'a> {
         Wgs84 {
             to_wgs84,
             seen: Default::default(),
+            ring: std::cell::RefCell::new(geo::LineString::new(Vec::new())),
         }
     }
 
@@ -48,6 +52,36 @@ impl<'a> Wgs84<'a> {
         let done = geo::coord! { x: round7(lon), y: round7(lat) };
         self.seen.borrow_mut().insert(key, done);
         Ok(done)
+    }
+
+    /// A polygon's rings transformed and rounded as [`Wgs84::rfc7946`] does,
+    /// each oriented as RFC 7946 asks (exterior counter-clockwise, holes
+    /// clockwise, as `geo`'s `orient` decides it) and encoded.
+    fn encode_polygon(&self, p: &geo::Polygon<f64>, buf: &mut Vec<u8>) -> Result<(), Error> {
+        let mut ring = self.ring.borrow_mut();
+        buf.push(b'[');
+        for (i, r) in std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .enumerate()
+        {
+            ring.0.clear();
+            for &c in &r.0 {
+                ring.0.push(self.point(c)?);
+            }
+            let wrong = if i == 0 {
+                WindingOrder::Clockwise
+            } else {
+                buf.push(b',');
+                WindingOrder::CounterClockwise
+            };
+            if ring.winding_order() == Some(wrong) {
+                encode_positions(ring.0.iter().rev(), buf);
+            } else {
+                encode_positions(ring.0.iter(), buf);
+            }
+        }
+        buf.push(b']');
+        Ok(())
     }
 
     /// A geometry transformed to WGS 84, rounded, and its rings oriented as
@@ -342,7 +376,26 @@ fn encode_feature(
     buf.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
     encode_value(&f.id, buf);
     buf.extend_from_slice(b",\"geometry\":");
-    encode_geometry(&wgs84.rfc7946(&f.geometry)?, buf)?;
+    match &f.geometry {
+        // the common shapes written as they are transformed, into one ring
+        // buffer: the bytes of `rfc7946` then `encode_geometry`
+        geo::Geometry::Polygon(p) => {
+            buf.extend_from_slice(b"{\"type\":\"Polygon\",\"coordinates\":");
+            wgs84.encode_polygon(p, buf)?;
+            buf.push(b'}');
+        }
+        geo::Geometry::MultiPolygon(m) => {
+            buf.extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+            for (i, p) in m.0.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                wgs84.encode_polygon(p, buf)?;
+            }
+            buf.extend_from_slice(b"]}");
+        }
+        g => encode_geometry(&wgs84.rfc7946(g)?, buf)?,
+    }
     buf.extend_from_slice(b",\"properties\":{");
     for (i, (k, v)) in keys.iter().zip(&f.values).enumerate() {
         if i > 0 {
@@ -364,7 +417,9 @@ fn encode_number(x: f64, buf: &mut Vec<u8>) {
 fn encode_value(v: &Value, buf: &mut Vec<u8>) {
     match v {
         Value::Null => buf.extend_from_slice(b"null"),
-        Value::Integer(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Value::Integer(i) => {
+            let _ = serde_json::to_writer(&mut *buf, i);
+        }
         // + 0.0 turns −0 (an empty sum, a rounding) into 0: no "-0" in a table
         Value::Real(x) => encode_number(*x + 0.0, buf),
         Value::Text(s) => {
@@ -464,6 +519,52 @@ mod tests {
             ring.reverse();
         }
         geo::Geometry::Polygon(geo::Polygon::new(ring.into(), vec![]))
+    }
+
+    /// The polygon fast path writes the bytes of the general one (transform,
+    /// `orient`, encode) for rings of either direction, with holes, and in
+    /// multipolygons.
+    #[test]
+    fn polygons_written_as_they_are_transformed_match_the_general_path() {
+        let ring = |x: f64, y: f64, s: f64, cw: bool| {
+            let mut r = vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)];
+            if cw {
+                r.reverse();
+            }
+            geo::LineString::from(r)
+        };
+        let mut shapes = Vec::new();
+        for outer_cw in [false, true] {
+            for hole_cw in [false, true] {
+                let p = geo::Polygon::new(
+                    ring(674_000.0, 6_580_000.0, 1000.0, outer_cw),
+                    vec![ring(674_250.0, 6_580_250.0, 250.0, hole_cw)],
+                );
+                let q = geo::Polygon::new(ring(676_000.0, 6_580_000.0, 250.0, !outer_cw), vec![]);
+                shapes.push(geo::Geometry::Polygon(p.clone()));
+                shapes.push(geo::Geometry::MultiPolygon(geo::MultiPolygon::new(vec![
+                    p, q,
+                ])));
+            }
+        }
+        with_wgs84(Epsg(3006), |t| {
+            for g in &shapes {
+                let (fast, general) = (Wgs84::new(t), Wgs84::new(t));
+                let f = Feature {
+                    id: Value::Integer(1),
+                    geometry: g.clone(),
+                    values: vec![],
+                };
+                let mut a = Vec::new();
+                encode_feature(&f, &[], &fast, &mut a)?;
+                let mut b = Vec::new();
+                encode_geometry(&general.rfc7946(g)?, &mut b)?;
+                let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+                assert!(a.contains(&format!("\"geometry\":{b},")), "{a}\n{b}");
+            }
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]

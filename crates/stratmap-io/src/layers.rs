@@ -5,6 +5,7 @@
 use crate::areas::AreaTable;
 use crate::grid_csv::GridTable;
 use crate::layer::{Feature, Field, FieldType, Layer, Value};
+use rayon::prelude::*;
 use stratmap_core::Assessment;
 use stratmap_core::ConcordanceRow;
 use stratmap_core::EmergingCell;
@@ -101,6 +102,7 @@ pub fn living_conditions_layer(grid: &GridTable, lci: &LivingConditionsIndex) ->
     ]);
 
     let features = (0..grid.cells.len())
+        .into_par_iter()
         .map(|i| {
             let stats = &grid.stats[i];
             let r = &lci.cells[i];
@@ -291,7 +293,7 @@ pub fn hotspots_layer(grid: &StudyGrid, counts: &[u64], gi: &[GiStar], bins: &[i
     ];
     let features = grid
         .cells
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, &(x, y))| {
             let id = grid.spec.format_id(&grid.style, x, y);
@@ -395,7 +397,7 @@ pub fn lisa_layer(grid: &GridTable, cells: &[usize], lisa: &Lisa) -> Layer {
         field("quadrant", FieldType::Text),
     ];
     let features = cells
-        .iter()
+        .par_iter()
         .zip(&lisa.cells)
         .map(|(&i, m)| {
             let id = grid.id(i);
@@ -441,7 +443,7 @@ pub fn emerging_layer(grid: &StudyGrid, periods: usize, cells: &[EmergingCell]) 
     ];
     let features = grid
         .cells
-        .iter()
+        .par_iter()
         .zip(cells)
         .map(|(&(x, y), c)| {
             let id = grid.spec.format_id(&grid.style, x, y);
@@ -486,7 +488,7 @@ pub fn change_layer(spec: GridSpec, style: &IdStyle, changes: &[CellChange]) -> 
     ];
     let class = |c: Option<u8>| c.map_or(Value::Null, |c| Value::Integer(i64::from(c)));
     let mut features: Vec<Feature> = changes
-        .iter()
+        .par_iter()
         .map(|c| {
             let id = spec.format_id(style, c.x, c.y);
             Feature {
