@@ -22,8 +22,6 @@ Writes WORK/results.md and prints it.
 usage: national_bench.py [WORK]
 """
 import os
-import random
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -37,16 +35,11 @@ work.mkdir(parents=True, exist_ok=True)
 RECORDS = int(os.environ.get("RECORDS", 50_000_000))
 SLICE = 1_000_000
 
-subprocess.run(["cargo", "build", "--locked", "-q", "--release", "-p", "stratmap-cli", "-p", "stratmap-benches",
-                "--bin", "stratmap", "--bin", "make-footprint-data"], cwd=root, check=True)
-bin_ = root / "target/release/stratmap"
+bin_ = measuring.footprint_tools(root) / "stratmap"
 
 # --- data ----------------------------------------------------------------------
-grid = work / "grid.csv"
-if not grid.exists():
-    subprocess.run([sys.executable, root / "benches/national_grid.py", grid, "500000"], check=True)
-if not (work / "records.csv").exists():
-    subprocess.run([root / "target/release/make-footprint-data", work, str(RECORDS), "6000", "20000", "200000"], check=True)
+data = measuring.national_data(root, work, RECORDS)
+grid, events = data["grid"], data["events"]
 
 
 def head(n, name):
@@ -55,17 +48,6 @@ def head(n, name):
 
 slice_ = head(SLICE, "records-1m.csv")
 tenth = head(RECORDS // 5, "records-10m.csv")
-events = work / "events.csv"
-if not events.exists():
-    rng = random.Random(7)
-    cells = [line.split(",", 1)[0] for line in open(grid)][1:]
-    types = ["shooting", "hr_prio12", "narcotics", "weapons", "vehicle_fire", "threat", "witness_intimidation"]
-    with open(events, "w") as f:
-        f.write("type,x,y\n")
-        for k in range(200_000):
-            cid = rng.choice(cells)
-            x, y = int(cid[:6]) + rng.uniform(0, 250), int(cid[6:]) + rng.uniform(0, 250)
-            f.write(f"{rng.choice(types)},{x:.1f},{y:.1f}\n")
 
 
 def peer(name, code):

@@ -9,6 +9,7 @@ use crate::analysis::{
 use crate::footprint::{FootprintInputs, FootprintParams, RecordsInput};
 use crate::output::{Products, Table, Written};
 use crate::pipeline::{compute_index, counted, youth_layer_of, Failure, Notes};
+use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -208,6 +209,52 @@ impl Record {
         let secs = (since.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         self.timings.insert(step.into(), json!(secs));
     }
+}
+
+/// Writes the products in each format, in the order given; each format's
+/// files and seconds, or nothing for a format not begun. The GeoPackage
+/// (SQLite inserts on one thread) is written on a thread of its own beside
+/// the formats after it, whose writers use the pool; their files are those
+/// of writing one at a time. A failure stops the formats not yet begun.
+#[allow(clippy::type_complexity)]
+fn write_formats(
+    formats: &[&dyn crate::output::OutputFormat],
+    products: &Products,
+    out: &Path,
+    notes: &Notes,
+) -> Vec<Option<(Result<Vec<Written>, Failure>, f64)>> {
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let write = |f: &dyn crate::output::OutputFormat| {
+        let t = Instant::now();
+        let files = f.write_into(products, out, notes);
+        if files.is_err() {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        (files, (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0)
+    };
+    let mut done: Vec<Option<_>> = formats.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut side = None;
+        for (k, f) in formats.iter().enumerate() {
+            if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            if f.name() == "gpkg" {
+                let write = &write;
+                side = Some((k, scope.spawn(move || write(*f))));
+            } else {
+                done[k] = Some(write(*f));
+            }
+        }
+        if let Some((k, thread)) = side {
+            done[k] = Some(
+                thread
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+    });
+    done
 }
 
 /// The effective settings of a run, defaults filled in.
@@ -737,10 +784,15 @@ pub fn run(
             out.display()
         ));
     }
-    for format in crate::output::ALL {
-        if wants(format.name()) || (format.name() == "tiles" && tiles) {
-            written.extend(format.write_into(&products, out, notes)?);
-        }
+    let chosen: Vec<&dyn crate::output::OutputFormat> = crate::output::ALL
+        .into_iter()
+        .filter(|f| wants(f.name()) || (f.name() == "tiles" && tiles))
+        .collect();
+    let done = write_formats(&chosen, &products, out, notes);
+    for (format, (files, t)) in chosen.iter().zip(done).filter_map(|(f, d)| Some((f, d?))) {
+        written.extend(files?);
+        rec.timings
+            .insert(format!("writing_{}", format.name()), json!(t));
     }
     for w in &written {
         if let Some(said) = &w.said {
@@ -760,17 +812,34 @@ pub fn run(
             ));
         }
     }
-    for Written {
-        file,
-        content: what,
-        count: n,
-        unit,
-        ..
-    } in &written
+    // each output's size and SHA-256, files read in pieces, in parallel
+    let t = Instant::now();
+    let hashed: Vec<(u64, String)> = written
+        .par_iter()
+        .map(|w| {
+            let path = out.join(&w.file);
+            let bytes = std::fs::metadata(&path)
+                .map_err(|e| Error::io(&path, e))?
+                .len();
+            Ok((bytes, sha256_file(&path)?))
+        })
+        .collect::<Result<_, Error>>()?;
+    rec.time("hashing_outputs", t);
+    for (
+        Written {
+            file,
+            content: what,
+            count: n,
+            unit,
+            ..
+        },
+        (bytes, sha),
+    ) in written.iter().zip(hashed)
     {
         let path = out.join(file);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        rec.outputs.push(json!({ "file": file, "content": what, *unit: n, "bytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
+        rec.outputs.push(
+            json!({ "file": file, "content": what, *unit: n, "bytes": bytes, "sha256": sha }),
+        );
         let said = rec
             .said
             .get(file)
