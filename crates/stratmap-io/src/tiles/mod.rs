@@ -90,8 +90,9 @@ pub fn write_mbtiles(layer: &Layer, path: &Path) -> Result<(), Error> {
     for z in TILE_ZOOMS.0..=TILE_ZOOMS.1 {
         let members = members(&boxes, z);
         let tiles: Vec<&[(u64, u32)]> = members.chunk_by(|a, b| a.0 == b.0).collect();
-        for batch in tiles.chunks(TILES_AT_ONCE) {
-            let made = batch
+        // each batch is inserted while the next one is made
+        let make = |batch: &[&[(u64, u32)]]| {
+            batch
                 .par_iter()
                 .map(|m| {
                     let id = TileId {
@@ -102,15 +103,33 @@ pub fn write_mbtiles(layer: &Layer, path: &Path) -> Result<(), Error> {
                     tile_bytes(source, m.iter().map(|&(_, i)| i as usize), id).map(|b| (id, b))
                 })
                 .collect::<std::io::Result<Vec<_>>>()
-                .map_err(|e| Error::io(path, e))?;
-            for (id, bytes) in made {
-                if let Some(bytes) = bytes {
-                    file.tile(id.z, id.x, id.y, &bytes)?;
+        };
+        let mut batches = tiles.chunks(TILES_AT_ONCE);
+        let mut done = batches.next().map(make);
+        while let Some(made) = done.take() {
+            let next = batches.next();
+            let mut coming = None;
+            rayon::in_place_scope(|scope| {
+                if let Some(batch) = next {
+                    let coming = &mut coming;
+                    scope.spawn(move |_| *coming = Some(make(batch)));
                 }
-            }
+                insert(&file, made.map_err(|e| Error::io(path, e))?)
+            })?;
+            done = coming;
         }
     }
     file.finish()
+}
+
+/// Inserts made tiles, in order (a tile with nothing in it is left out).
+fn insert(file: &MbtilesFile, made: Vec<(TileId, Option<Vec<u8>>)>) -> Result<(), Error> {
+    for (id, bytes) in made {
+        if let Some(bytes) = bytes {
+            file.tile(id.z, id.x, id.y, &bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// Every (tile, feature) of zoom `z` where the feature's box reaches the
