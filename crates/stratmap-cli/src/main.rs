@@ -71,6 +71,11 @@ struct FootprintArgs {
     /// Stop on any unknown tower, bad timestamp or bad row instead of leaving it out.
     #[arg(long)]
     strict: bool,
+    /// The records come in time order: finish and free each local day as soon as a
+    /// later one begins (memory holds one day's phone-days); a record of an earlier
+    /// day than one before it is an error.
+    #[arg(long)]
+    sorted_by_time: bool,
     /// The working CRS, and the CRS of x,y columns [default: EPSG:3006].
     #[arg(long)]
     crs: Option<String>,
@@ -106,6 +111,7 @@ impl FootprintArgs {
             self.min_phones,
         )?;
         p.strict = self.strict;
+        p.sorted_by_time |= self.sorted_by_time;
         p.weight_table = self.weights_out.is_some();
         let epsg = |flag: &str, v: &str| {
             stratmap_io::parse_epsg(v)

@@ -1061,6 +1061,112 @@ fn footprint_does_not_depend_on_order_threads_or_timestamp_style() {
     );
 }
 
+/// The sample town's records sorted by time (naive local times sort as
+/// text), the bad rows among them: an unknown tower inside a day, an
+/// impossible date at the end.
+fn sample_records_by_time() -> Vec<String> {
+    let csv = std::fs::read_to_string(root().join("fixtures/sample-town/records.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().skip(1).map(String::from).collect();
+    lines.sort_by_key(|l| l.split(',').nth(1).unwrap_or("").to_string());
+    lines
+}
+
+/// `--sorted-by-time`: the sample town's records in time order give the
+/// bytes and the messages of holding every day to the end (and the bytes
+/// of the records in their own order), on any thread count. A record of
+/// an earlier day than one before it stops the run with its line and
+/// column and the line the later day began on, quoting no field, and
+/// nothing is written.
+#[test]
+fn sorted_by_time_gives_the_same_bytes_and_names_a_step_back() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let lines = sample_records_by_time();
+    let sorted = dir.path().join("sorted.csv");
+    std::fs::write(
+        &sorted,
+        format!("phone_id,timestamp,tower_id\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    let footprint = |records: &Path, out: &str, threads: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let (areas, towers) = (town.join("areas.geojson"), town.join("towers.csv"));
+        let mut args = vec![
+            "footprint",
+            "--areas",
+            s(&areas),
+            "--towers",
+            s(&towers),
+            "--records",
+            s(records),
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        (stratmap_threads(threads, &args), out)
+    };
+    let (base, base_out) = footprint(&town.join("records.csv"), "base", "2", &[]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    let (whole, _) = footprint(&sorted, "whole", "2", &[]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    for threads in ["1", "2", "3"] {
+        let (o, out) = footprint(
+            &sorted,
+            &format!("by-day-{threads}"),
+            threads,
+            &["--sorted-by-time"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        for f in ["footprint.geojson", "footprint_by_category.csv"] {
+            assert!(
+                std::fs::read(out.join(f)).unwrap() == std::fs::read(base_out.join(f)).unwrap(),
+                "{threads} threads: {f}"
+            );
+        }
+        assert_eq!(stderr(&o), stderr(&whole));
+        assert!(
+            stderr(&o).contains("1 record left out (unknown tower)"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // a record of the first day moved to the end
+    let mut moved = lines.clone();
+    let first = moved.remove(0);
+    let day = |l: &str| l.split(',').nth(1).unwrap_or("")[..10].to_string();
+    let last_day = day(&lines[lines.len() - 2]); // the last is the impossible date
+    let began = 2 + moved
+        .iter()
+        .position(|l| day(l) == last_day && !l.ends_with("T99"))
+        .unwrap();
+    moved.push(first);
+    let bad = dir.path().join("records.csv");
+    std::fs::write(
+        &bad,
+        format!("phone_id,timestamp,tower_id\n{}\n", moved.join("\n")),
+    )
+    .unwrap();
+    let (o, out) = footprint(&bad, "bad", "2", &["--sorted-by-time"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "records.csv, line {}, column 2 (timestamp): the timestamp falls on a day before that of line {began}: --sorted-by-time expects records in time order",
+            moved.len() + 1
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("phone-") && !err.contains("2026-10"), "{err}");
+    assert!(!out.exists());
+    // without the flag the order does not matter
+    let (o, out) = footprint(&bad, "bad-whole", "2", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(out.join("footprint.geojson")).unwrap()
+            == std::fs::read(base_out.join("footprint.geojson")).unwrap()
+    );
+}
+
 /// Unix seconds of a local time in Europe/Stockholm in October 2026 (before
 /// 03:00 on the 25th it is summer time, UTC+2; after, UTC+1).
 fn chrono_like_unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {

@@ -231,6 +231,10 @@ pub struct FootprintConfig {
     pub tz: Option<String>,
     /// Areas touched by fewer distinct phones are blanked (default 3; 0 turns it off).
     pub min_phones: Option<u32>,
+    /// The records come in time order: each local day is finished and
+    /// freed as soon as a later day begins (default false; see
+    /// `--sorted-by-time`).
+    pub sorted_by_time: Option<bool>,
 }
 
 /// `[hotspots]`: the Gi* settings.

@@ -13,7 +13,8 @@ use stratmap_io::Problem;
 use stratmap_io::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
 use stratmap_io::{is_parquet, read_parquet_records};
 use stratmap_io::{
-    parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
+    parse_tz, read_records, read_towers, tower_weights, Categories, RecordContext, RecordStats,
+    Towers,
 };
 use stratmap_io::{read_areas_file_with, AreaTable};
 use stratmap_io::{write_csv, write_data_csv};
@@ -39,6 +40,10 @@ pub struct FootprintParams {
     pub areas: stratmap_io::AreaOptions,
     /// The towers file's encoding when not UTF-8 (`[inputs] encoding`).
     pub encoding: Option<String>,
+    /// The records come in time order (`--sorted-by-time`, `[footprint]
+    /// sorted_by_time`): each day is finished as soon as a later one
+    /// begins, so memory holds one day's phone-days.
+    pub sorted_by_time: bool,
 }
 
 impl FootprintParams {
@@ -73,6 +78,7 @@ impl FootprintParams {
             weight_table: false,
             areas: config.area_options(None),
             encoding: config.inputs.encoding.clone(),
+            sorted_by_time: f.sorted_by_time.unwrap_or(false),
         })
     }
 }
@@ -142,6 +148,7 @@ pub fn compute<R: Read + Send>(
     } else {
         Vec::new()
     };
+    let (cat, names) = category_numbers(&areas.categories());
     let ctx = RecordContext {
         areas: &fa,
         towers: &towers,
@@ -149,6 +156,10 @@ pub fn compute<R: Read + Send>(
         tz: p.tz,
         xy_epsg: p.epsg,
         working: p.epsg,
+        sorted_by_time: p.sorted_by_time.then_some(Categories {
+            of_area: &cat,
+            count: names.len(),
+        }),
     };
     let (rname, reader) = input.records;
     let size = input.records_size;
@@ -173,7 +184,6 @@ pub fn compute<R: Read + Send>(
     }
     report_skipped(rname, &fp.stats, place, p.strict, notes)?;
     notes.stage("summing per area");
-    let (cat, names) = category_numbers(&areas.categories());
     let totals = fp.totals(&cat, names.len());
     if std::env::var_os("STRATMAP_ENGINE_STATS").is_some() {
         // for the benchmarks (docs/benchmarks.md): the engine's memory and

@@ -12,6 +12,11 @@
 //! Records with their own positions (not a tower of the list) have a disc
 //! of their own: their weights are summed as they come into a
 //! [`DailyFootprint`], and the two are joined, day by day, at the end.
+//!
+//! Days can be finished early (records in time order): their phone-days
+//! are tallied as at the end and freed, and the (phone, area) and (phone,
+//! category) pairs they counted are kept, so that a phone's later days do
+//! not count it again in `unique_phones` or `category_phones`.
 
 use super::table::Table;
 use super::{AreaSum, DailyFootprint, DiscWeights, FootprintTotals, PhoneDay};
@@ -78,6 +83,22 @@ pub(super) struct PhoneDays {
     more: Nodes,
     /// Days with records at their own positions, summed as they come.
     own: DailyFootprint,
+    /// Once days are finished early ([`PhoneDays::finish_before`]): the
+    /// (phone, area) and (phone, category) pairs already counted in
+    /// `unique_phones` and `category_phones` (see [`pair`]), so that a
+    /// phone seen again on a later day is not counted again.
+    counted: Table<u64, ()>,
+}
+
+/// The key of a phone's area (or, with this bit, category) in
+/// `PhoneDays::counted`: the phone in the high half.
+const CATEGORY: u32 = 1 << 31;
+
+/// A (phone, area or category) pair: never the table's empty key, as phone
+/// numbers stay below `u32::MAX`.
+#[inline]
+fn pair(phone: u32, of: u32) -> u64 {
+    (u64::from(phone) << 32) | u64::from(of)
 }
 
 impl PhoneDays {
@@ -143,6 +164,7 @@ impl PhoneDays {
         let table = |cap: usize, entry: usize| cap * (entry + 1);
         self.days.bytes()
             + self.more.bytes()
+            + self.counted.bytes()
             + table(
                 self.own.days.capacity(),
                 std::mem::size_of::<((u32, i32), PhoneDay)>(),
@@ -157,7 +179,8 @@ impl PhoneDays {
 
     /// The totals per area (see [`DailyFootprint::totals`]): each phone-day's
     /// sums are made from its towers' weights, then shared out as records
-    /// summed one by one would be.
+    /// summed one by one would be. A phone counted already in days
+    /// finished early is not counted again.
     pub(super) fn totals(
         &self,
         phones: u32,
@@ -173,38 +196,104 @@ impl PhoneDays {
             .map(|(&(p, d), pd)| (day_key(p, d), pd))
             .collect();
         own.sort_unstable_by_key(|(key, _)| *key);
-        let mut t = Tally::new(category, categories);
-        let (mut i, mut j) = (0, 0);
-        // the two sorted lists, joined by (phone, day)
-        while i < days.len() || j < own.len() {
-            let key = match (days.get(i), own.get(j)) {
-                (Some(a), Some(b)) => a.0.min(b.0),
-                (Some(a), None) => a.0,
-                (None, Some(b)) => b.0,
-                (None, None) => break,
-            };
-            let mut n = 0u64;
-            if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
-                n += u64::from(slot.n);
-                let mut first = slot.n;
-                let mut at = slot.next;
-                while at != NONE {
-                    let node = *self.more.get(at);
-                    t.add_disc(&towers[node.tower as usize], u128::from(node.count));
-                    first = first.saturating_sub(node.count);
-                    at = node.next;
-                }
-                t.add_disc(&towers[slot.tower as usize], u128::from(first));
-                i += 1;
-            }
-            if let Some((_, pd)) = own.get(j).filter(|(k, _)| *k == key) {
-                n += u64::from(pd.n);
-                t.add_sums(pd);
-                j += 1;
-            }
-            t.close_day((key >> 32) as u32, n);
-        }
+        let counted = if self.counted.len() == 0 {
+            Counted::Nothing
+        } else {
+            Counted::Ask(&self.counted)
+        };
+        let mut t = Tally::new(category, categories).with(counted);
+        tally_days(&days, &own, &self.more, towers, &mut t);
         t.totals
+    }
+
+    /// Finishes the phone-days of the days before `day`: their totals (as
+    /// [`PhoneDays::totals`] would count them, phones counted in earlier
+    /// finished days not counted again), and they are freed. The phones'
+    /// areas and categories are kept, for the days to come.
+    pub(super) fn finish_before(
+        &mut self,
+        day: i32,
+        towers: &[DiscWeights],
+        category: &[u32],
+        categories: usize,
+    ) -> FootprintTotals {
+        let mut days = self.days.take_where(|key| day_of(key) < day);
+        days.sort_unstable_by_key(|(key, _)| *key);
+        let mut own_days: Vec<(u64, PhoneDay)> = Vec::new();
+        self.own.days.retain(|&(p, d), pd| {
+            let keep = d >= day;
+            if !keep {
+                own_days.push((day_key(p, d), std::mem::take(pd)));
+            }
+            keep
+        });
+        own_days.sort_unstable_by_key(|(key, _)| *key);
+        let own: Vec<(u64, &PhoneDay)> = own_days.iter().map(|(k, pd)| (*k, pd)).collect();
+        let mut t = Tally::new(category, categories).with(Counted::Record(&mut self.counted));
+        tally_days(&days, &own, &self.more, towers, &mut t);
+        let totals = t.totals;
+        self.compact_nodes();
+        totals
+    }
+
+    /// Copies the nodes of the phone-days held into a new arena, freeing
+    /// those of finished days.
+    fn compact_nodes(&mut self) {
+        if self.more.0.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.more);
+        let more = &mut self.more;
+        self.days.update_values(|_, mut slot| {
+            let (mut at, mut head) = (slot.next, NONE);
+            while at != NONE {
+                let node = *old.get(at);
+                head = more.push(Node { next: head, ..node });
+                at = node.next;
+            }
+            slot.next = head;
+            slot
+        });
+    }
+}
+
+/// Sums phone-days into `t`: the tower phone-days `days` and the own-position
+/// ones `own`, both sorted by key, joined by (phone, day).
+fn tally_days(
+    days: &[(u64, Slot)],
+    own: &[(u64, &PhoneDay)],
+    more: &Nodes,
+    towers: &[DiscWeights],
+    t: &mut Tally,
+) {
+    let (mut i, mut j) = (0, 0);
+    while i < days.len() || j < own.len() {
+        let key = match (days.get(i), own.get(j)) {
+            (Some(a), Some(b)) => a.0.min(b.0),
+            (Some(a), None) => a.0,
+            (None, Some(b)) => b.0,
+            (None, None) => break,
+        };
+        let mut n = 0u64;
+        if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
+            n += u64::from(slot.n);
+            let mut first = slot.n;
+            let mut at = slot.next;
+            while at != NONE {
+                let node = *more.get(at);
+                t.add_disc(&towers[node.tower as usize], u128::from(node.count));
+                first = first.saturating_sub(node.count);
+                at = node.next;
+            }
+            t.add_disc(&towers[slot.tower as usize], u128::from(first));
+            i += 1;
+        }
+        if let Some((_, pd)) = own.get(j).filter(|(k, _)| *k == key) {
+            n += u64::from(pd.n);
+            t.add_sums(pd);
+            j += 1;
+        }
+        t.close_day((key >> 32) as u32, n);
     }
 }
 
@@ -244,6 +333,39 @@ fn day_key(phone: u32, day: i32) -> u64 {
     (u64::from(phone) << 32) | u64::from(day as u32)
 }
 
+/// The day of a phone-day's key.
+#[inline]
+fn day_of(key: u64) -> i32 {
+    key as u32 as i32
+}
+
+/// Which phones' areas and categories were counted before the phone-days
+/// being tallied (in days finished early).
+pub(super) enum Counted<'a> {
+    /// None: every phone is new.
+    Nothing,
+    /// These pairs (see [`pair`]) were counted.
+    Ask(&'a Table<u64, ()>),
+    /// These were, and the pairs counted now are added.
+    Record(&'a mut Table<u64, ()>),
+}
+
+impl Counted<'_> {
+    /// Whether the pair is counted for the first time (and now recorded).
+    #[inline]
+    fn first_time(&mut self, key: u64) -> bool {
+        match self {
+            Counted::Nothing => true,
+            Counted::Ask(t) => t.get(key).is_none(),
+            Counted::Record(t) => {
+                let mut new = false;
+                t.update(key, |old| new = old.is_none());
+                new
+            }
+        }
+    }
+}
+
 /// The totals being made, and the sums of the phone-day at hand.
 pub(super) struct Tally<'a> {
     pub(super) totals: FootprintTotals,
@@ -255,6 +377,7 @@ pub(super) struct Tally<'a> {
     outside: u128,
     seen_area: Vec<u32>,
     seen_cat: Vec<u32>,
+    counted: Counted<'a>,
 }
 
 impl<'a> Tally<'a> {
@@ -269,7 +392,13 @@ impl<'a> Tally<'a> {
             outside: 0,
             seen_area: vec![u32::MAX; n_areas],
             seen_cat: vec![u32::MAX; categories],
+            counted: Counted::Nothing,
         }
+    }
+
+    /// The tally with the pairs counted before it.
+    fn with(self, counted: Counted<'a>) -> Self {
+        Tally { counted, ..self }
     }
 
     fn add(&mut self, a: u32, q: u128) {
@@ -306,6 +435,7 @@ impl<'a> Tally<'a> {
     /// Shares the day's sums over its `n` records, for `phone`.
     pub(super) fn close_day(&mut self, phone: u32, n: u64) {
         let t = &mut self.totals;
+        let counted = &mut self.counted;
         let n = n.max(1);
         // DISC_ONE = DAY_ONE: the day's share is the mean of its weights,
         // rounded; in 64 bits when it fits (a day of one or two records)
@@ -322,14 +452,20 @@ impl<'a> Tally<'a> {
             t.footprint[a] += share(self.sum[a]);
             self.sum[a] = 0;
             t.phone_days[a] += 1;
+            // a phone's days come together: it is new to the area at its
+            // first day there, unless counted in days finished before
             if self.seen_area[a] != phone {
                 self.seen_area[a] = phone;
-                t.unique_phones[a] += 1;
+                if counted.first_time(pair(phone, a as u32)) {
+                    t.unique_phones[a] += 1;
+                }
             }
             let c = self.category[a] as usize;
             if c < self.categories && self.seen_cat[c] != phone {
                 self.seen_cat[c] = phone;
-                t.category_phones[c] += 1;
+                if counted.first_time(pair(phone, CATEGORY | c as u32)) {
+                    t.category_phones[c] += 1;
+                }
             }
         }
         self.touched.clear();
