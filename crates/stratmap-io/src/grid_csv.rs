@@ -126,7 +126,7 @@ struct Rows<'a> {
 
 /// Reads a grid statistics CSV. Every problem in the file is collected and
 /// returned together; nothing is returned when there is one. The rows are
-/// read and checked in parallel pieces (see [`CsvTable::read_body`]); the
+/// read and checked in parallel pieces (see `CsvTable::read_body`); the
 /// result and the problems do not depend on the pieces.
 pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, Error> {
     let table = CsvTable::head(file, data)?;
