@@ -187,6 +187,7 @@ impl NationalRecords {
             xy_epsg: stratmap_io::Epsg::SWEREF99_TM,
             working: stratmap_io::Epsg::SWEREF99_TM,
             sorted_by_time: None,
+            memory: Default::default(),
         }
     }
 

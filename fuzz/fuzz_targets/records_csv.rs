@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         xy_epsg: Epsg(3006),
         working: Epsg(3006),
         sorted_by_time: None,
+        memory: Default::default(),
     };
     if let Ok(fp) = read_records("fuzz.csv", data, &ctx, &|_, _| {}) {
         assert_eq!(fp.stats.read, fp.stats.used + fp.stats.skipped());

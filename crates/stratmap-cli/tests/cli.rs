@@ -1061,6 +1061,24 @@ fn footprint_does_not_depend_on_order_threads_or_timestamp_style() {
     );
 }
 
+/// `stratmap footprint` on the sample town's areas and towers and these
+/// records, with `extra` flags, ready to run.
+fn town_footprint(records: &Path, out: &Path, extra: &[&str]) -> Command {
+    let town = root().join("fixtures/sample-town");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stratmap"));
+    c.arg("footprint")
+        .arg("--areas")
+        .arg(town.join("areas.geojson"))
+        .arg("--towers")
+        .arg(town.join("towers.csv"))
+        .arg("--records")
+        .arg(records)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    c
+}
+
 /// The sample town's records sorted by time (naive local times sort as
 /// text), the bad rows among them: an unknown tower inside a day, an
 /// impossible date at the end.
@@ -1090,20 +1108,11 @@ fn sorted_by_time_gives_the_same_bytes_and_names_a_step_back() {
     .unwrap();
     let footprint = |records: &Path, out: &str, threads: &str, extra: &[&str]| {
         let out = dir.path().join(out);
-        let (areas, towers) = (town.join("areas.geojson"), town.join("towers.csv"));
-        let mut args = vec![
-            "footprint",
-            "--areas",
-            s(&areas),
-            "--towers",
-            s(&towers),
-            "--records",
-            s(records),
-            "--out",
-            s(&out),
-        ];
-        args.extend_from_slice(extra);
-        (stratmap_threads(threads, &args), out)
+        let o = town_footprint(records, &out, extra)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        (o, out)
     };
     let (base, base_out) = footprint(&town.join("records.csv"), "base", "2", &[]);
     assert!(base.status.success(), "{}", stderr(&base));
@@ -1164,6 +1173,73 @@ fn sorted_by_time_gives_the_same_bytes_and_names_a_step_back() {
     assert!(
         std::fs::read(out.join("footprint.geojson")).unwrap()
             == std::fs::read(base_out.join("footprint.geojson")).unwrap()
+    );
+}
+
+/// `--memory`: a budget too small for the sample town's phone-days makes
+/// the run read the records again a share of the phones at a time (up to
+/// 64 shares here), with the bytes of one reading, from CSV and from the
+/// config; nothing is written beside the outputs (no spill files: the
+/// records are read again, not copied). Standard input cannot be read
+/// again, and a size must be one.
+#[test]
+fn memory_budget_reads_again_with_the_same_bytes() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let config = dir.path().join("memory.toml");
+    std::fs::write(&config, "[footprint]\nmemory = \"200K\"\n").unwrap();
+    let footprint = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let o = town_footprint(&town.join("records.csv"), &out, extra)
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        (o, out)
+    };
+    let (o, base) = footprint("base", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (out, extra) in [
+        ("tiny", &["--memory", "1K"][..]),
+        ("small", &["--memory", "0.3M"][..]),
+        ("config", &["--config", s(&config)][..]),
+        ("ample", &["--memory", "2G"][..]),
+    ] {
+        let (o, dir_out) = footprint(out, extra);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        for f in ["footprint.geojson", "footprint_by_category.csv"] {
+            assert!(
+                std::fs::read(dir_out.join(f)).unwrap() == std::fs::read(base.join(f)).unwrap(),
+                "{out}: {f}"
+            );
+        }
+        let read_again = stderr(&o).contains("the records are read again for");
+        assert_eq!(read_again, out != "ample", "{out}: {}", stderr(&o));
+        let mut left: Vec<String> = std::fs::read_dir(&dir_out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["footprint.geojson", "footprint_by_category.csv"]);
+    }
+    assert!(stderr(&footprint("tiny2", &["--memory", "1K"]).0).contains("for 64 shares"));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    let o = town_footprint(
+        Path::new("-"),
+        &dir.path().join("stdin"),
+        &["--memory", "1G"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not standard input"), "{}", stderr(&o));
+    let (o, _) = footprint("bad", &["--memory", "lots"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--memory \"lots\": expected a size in bytes, such as 512M or 2G"),
+        "{}",
+        stderr(&o)
     );
 }
 

@@ -255,14 +255,21 @@ fn csv_report_as_rows(report: &str) -> Vec<(String, u64, String)> {
     shown
 }
 
+/// `rows` as `dir/records.csv`, and the footprint of that file in
+/// `dir/csv` (which must succeed): the bytes the Parquet runs must give.
+fn csv_footprint(dir: &Path, rows: &[Row]) -> Output {
+    let csv = dir.join("records.csv");
+    std::fs::write(&csv, csv_of(rows)).unwrap();
+    let o = footprint(dir, &csv, "csv");
+    assert!(o.status.success(), "{}", text(&o));
+    o
+}
+
 #[test]
 fn parquet_records_give_the_csv_bytes_in_every_style() {
     let dir = tempfile::tempdir().unwrap();
     let rows = records();
-    let csv = dir.path().join("records.csv");
-    std::fs::write(&csv, csv_of(&rows)).unwrap();
-    let o = footprint(dir.path(), &csv, "csv");
-    assert!(o.status.success(), "{}", text(&o));
+    let o = csv_footprint(dir.path(), &rows);
     let expected = csv_report_as_rows(&text(&o));
     assert_eq!(expected.len(), 7, "{expected:?}");
     for (k, style) in [
@@ -424,10 +431,8 @@ fn sorted_by_time_from_parquet_and_the_config() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows = records();
     rows.sort_by(|a, b| a.1.cmp(&b.1));
+    csv_footprint(dir.path(), &rows);
     let csv = dir.path().join("records.csv");
-    std::fs::write(&csv, csv_of(&rows)).unwrap();
-    let o = footprint(dir.path(), &csv, "csv");
-    assert!(o.status.success(), "{}", text(&o));
     for (k, style) in [Style::UtcMillis, Style::Text].into_iter().enumerate() {
         let path = dir.path().join(format!("sorted{k}.parquet"));
         write_parquet(&path, &rows, style, [700, 3000][k]);
@@ -494,5 +499,30 @@ fn sorted_by_time_from_parquet_and_the_config() {
         };
         assert!(!x.is_null(), "{key}");
         assert_eq!(x, y, "{key}");
+    }
+}
+
+/// `--memory` on Parquet: a budget too small for the phone-days reads the
+/// file again a share of the phones at a time, with the CSV's bytes.
+#[test]
+fn memory_budget_on_parquet_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = records();
+    csv_footprint(dir.path(), &rows);
+    let path = dir.path().join("records.parquet");
+    write_parquet(&path, &rows, Style::NaiveSeconds, 1000);
+    let o = footprint_with(dir.path(), &path, "pq", &["--memory", "100K"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("the records are read again for"),
+        "{}",
+        text(&o)
+    );
+    for f in OUTPUTS {
+        assert_eq!(
+            std::fs::read(dir.path().join("csv").join(f)).unwrap(),
+            std::fs::read(dir.path().join("pq").join(f)).unwrap(),
+            "{f}"
+        );
     }
 }

@@ -210,6 +210,40 @@ pub struct RecordContext<'a> {
     /// and a record of an earlier day than one before it is an error. The
     /// areas' categories are what the engine needs to finish days.
     pub sorted_by_time: Option<Categories<'a>>,
+    /// Which phones to sum, and how much memory their phone-days may take
+    /// (`--memory`).
+    pub memory: MemoryPlan,
+}
+
+/// Which phones a reading sums and how much memory the engine's state may
+/// take: past the budget the reading stops with [`Error::OverBudget`], and
+/// the caller reads the records again a share of the phones at a time
+/// (each phone is in one share, so the shares' totals add up to the whole).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryPlan {
+    /// Bytes the engine's state may take ([`FootprintEngine::state_bytes`]).
+    pub budget: Option<usize>,
+    /// Sum only share `.0` of `.1` of the phones (see
+    /// [`Prepared::keep_share`]).
+    pub share: Option<(usize, usize)>,
+}
+
+impl MemoryPlan {
+    /// The records of the phones of this plan's share.
+    pub(crate) fn keep(&self, records: &mut Prepared) {
+        if let Some((share, shares)) = self.share {
+            records.keep_share(share, shares);
+        }
+    }
+
+    /// `Err` when the engine's state has passed the budget, `read` bytes
+    /// of the input read.
+    pub(crate) fn check(&self, engine: &FootprintEngine, read: u64) -> Result<(), Error> {
+        match self.budget {
+            Some(b) if engine.state_bytes() > b => Err(Error::OverBudget { read }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The areas' category numbers, as the totals will be asked for with them
@@ -501,6 +535,7 @@ pub fn read_records_into<R: Read + Send>(
                 .into(),
         })?;
         bytes += chunk.text.len() as u64;
+        ctx.memory.check(engine, bytes)?;
         progress(stats.read, bytes);
         current = next.map_err(|e| e.at(file))?;
     }
@@ -803,7 +838,9 @@ fn sum_chunk(
             *n += m;
         }
         line += p.lines;
-        parts.push(p.records);
+        let mut records = p.records;
+        ctx.memory.keep(&mut records);
+        parts.push(records);
     }
     engine.add_prepared(parts);
     finish_days(engine, ctx, order);
@@ -1164,6 +1201,7 @@ mod tests {
             xy_epsg: Epsg(3006),
             working: Epsg(3006),
             sorted_by_time: None,
+            memory: MemoryPlan::default(),
         }
     }
 

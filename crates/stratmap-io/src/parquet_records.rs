@@ -340,6 +340,7 @@ fn read_into(
             0 => size,
             t => (size as f64 * row.min(t) as f64 / t as f64) as u64,
         };
+        ctx.memory.check(engine, bytes)?;
         progress(state.stats.read, bytes);
         current = next?;
     }
@@ -910,7 +911,9 @@ impl State {
                 *n += m;
             }
             stats.used += c.records.len() as u64;
-            parts.push(c.records);
+            let mut records = c.records;
+            ctx.memory.keep(&mut records);
+            parts.push(records);
         }
         engine.add_prepared(parts);
         finish_days(engine, ctx, &self.order);
@@ -1070,6 +1073,7 @@ mod tests {
             xy_epsg: Epsg(3006),
             working: Epsg(3006),
             sorted_by_time: None,
+            memory: Default::default(),
         }
     }
 

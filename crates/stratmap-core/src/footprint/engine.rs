@@ -62,6 +62,9 @@ pub struct Record<'a> {
 /// Phones are spread over this many shards by a hash of their key.
 const SHARDS: usize = 64;
 
+/// The most shares the phones can be split into ([`Prepared::keep_share`]).
+pub const PHONE_SHARES: usize = SHARDS;
+
 /// The phones whose hash falls in one shard, numbered in order of
 /// appearance, and their phone-days.
 #[derive(Default)]
@@ -206,6 +209,44 @@ impl<'a> Prepared<'a> {
     /// Whether the batch has no record.
     pub fn is_empty(&self) -> bool {
         self.records == 0
+    }
+
+    /// Keeps the records of one share of the phones only: share `share` of
+    /// `shares` (1 to [`PHONE_SHARES`]). The shares split the phones by the
+    /// same hash as the engine's shards, so every phone is in exactly one,
+    /// and the totals of engines that each summed one share
+    /// ([`FootprintTotals::merge`]) are those of summing all: phones whose
+    /// phone-days do not fit in memory together can be summed a share at a
+    /// time, from the records read again.
+    ///
+    /// ```
+    /// use stratmap_core::{At, Prepared};
+    /// let keys: Vec<String> = (0..100).map(|p| format!("phone-{p}")).collect();
+    /// let batch = |share: usize| {
+    ///     let mut b = Prepared::new(&[]);
+    ///     for k in &keys {
+    ///         b.push(k.as_bytes(), 20_000, At::Tower(0));
+    ///     }
+    ///     b.keep_share(share, 3);
+    ///     b.len()
+    /// };
+    /// assert_eq!(batch(0) + batch(1) + batch(2), 100);
+    /// ```
+    ///
+    /// # Panics
+    /// When `shares` is 0 or more than [`PHONE_SHARES`], or `share` is not
+    /// below it.
+    pub fn keep_share(&mut self, share: usize, shares: usize) {
+        assert!(
+            (1..=PHONE_SHARES).contains(&shares) && share < shares,
+            "share {share} of {shares}: expected 1 to {PHONE_SHARES} shares"
+        );
+        for (s, entries) in self.shards.iter_mut().enumerate() {
+            if s % shares != share {
+                self.records -= entries.len();
+                *entries = Vec::new();
+            }
+        }
     }
 
     /// A record whose phone key is `text[range]`.
@@ -700,6 +741,46 @@ mod tests {
             proptest::prop_assert_eq!(engine.totals(&cat, 2), want.clone());
             proptest::prop_assert_eq!(engine.records(), records.len() as u64);
             proptest::prop_assert_eq!(engine.phone_days() as u64, want.total_phone_days);
+        }
+
+        /// The phones in any number of shares, each summed by an engine of
+        /// its own (towers, own positions, long keys): merged, the totals
+        /// of one engine over all.
+        #[test]
+        fn shares_of_the_phones_add_up_to_the_whole(
+            picks in proptest::collection::vec((0usize..40, 0i32..4, 0u32..24, proptest::bool::weighted(0.15)), 1..800),
+            shares in 1usize..=PHONE_SHARES,
+        ) {
+            let a = areas();
+            let towers = row_of_towers();
+            let keys: Vec<Vec<u8>> = (0..40u32)
+                .map(|p| match p % 2 {
+                    0 => format!("p{p}").into_bytes(),
+                    _ => format!("phone-number-{p:06}-long").into_bytes(),
+                })
+                .collect();
+            let prepared = || {
+                let mut b = Prepared::new(&[]);
+                for &(p, day, t, own) in &picks {
+                    b.push(&keys[p], day, at_pick(t, own));
+                }
+                b
+            };
+            let cat = [0, 1];
+            let mut whole = FootprintEngine::new(&a, &towers);
+            whole.add_prepared(vec![prepared()]);
+            let mut sum = FootprintTotals::new(2, 2);
+            let mut records = 0;
+            for share in 0..shares {
+                let mut b = prepared();
+                b.keep_share(share, shares);
+                records += b.len();
+                let mut e = FootprintEngine::new(&a, &towers);
+                e.add_prepared(vec![b]);
+                sum.merge(&e.totals(&cat, 2));
+            }
+            proptest::prop_assert_eq!(records, picks.len());
+            proptest::prop_assert_eq!(whole.totals(&cat, 2), sum);
         }
 
         /// Records in day order, in batches of any size, their days
