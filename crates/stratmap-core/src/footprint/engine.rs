@@ -472,7 +472,7 @@ impl<'a> FootprintEngine<'a> {
     /// share of each area is summed into totals kept in the engine, exactly
     /// as [`FootprintEngine::totals`] would sum it (the same integers, so
     /// the final totals are the same to the last bit), and the phones are
-    /// kept with the areas and categories they were counted in, so that a
+    /// kept with the areas they were counted in, so that a
     /// phone seen again later is not counted twice in `unique_phones`.
     /// Records in time order can so be summed holding one day's
     /// phone-days, whatever the period.

@@ -15,7 +15,8 @@
 //!
 //! Days can be finished early (records in time order): their phone-days
 //! are tallied as at the end and freed, and the (phone, area) and (phone,
-//! category) pairs they counted are kept, so that a phone's later days do
+//! category) pairs they counted are kept (as each phone's list of areas,
+//! its categories found from them), so that a phone's later days do
 //! not count it again in `unique_phones` or `category_phones`.
 
 use super::table::Table;
@@ -43,15 +44,23 @@ struct Node {
 
 /// Nodes in blocks of [`BLOCK`]: the arena grows a block at a time, never
 /// by copying itself into one twice its size.
-#[derive(Default)]
-struct Nodes(Vec<Vec<Node>>);
+struct Blocks<T>(Vec<Vec<T>>);
+
+/// The further towers of phone-days.
+type Nodes = Blocks<Node>;
+
+impl<T> Default for Blocks<T> {
+    fn default() -> Self {
+        Blocks(Vec::new())
+    }
+}
 
 /// Nodes in a block (a power of two).
 const BLOCK: usize = 1 << 14;
 
-impl Nodes {
+impl<T> Blocks<T> {
     /// Adds a node; its number.
-    fn push(&mut self, node: Node) -> u32 {
+    fn push(&mut self, node: T) -> u32 {
         if self.0.last().is_none_or(|b| b.len() == BLOCK) {
             self.0.push(Vec::with_capacity(BLOCK));
         }
@@ -61,18 +70,57 @@ impl Nodes {
         ((blocks - 1) * BLOCK + last.len() - 1) as u32
     }
 
-    fn get(&self, k: u32) -> &Node {
+    fn get(&self, k: u32) -> &T {
         let k = k as usize;
         &self.0[k / BLOCK][k % BLOCK]
     }
 
-    fn get_mut(&mut self, k: u32) -> &mut Node {
+    fn get_mut(&mut self, k: u32) -> &mut T {
         let k = k as usize;
         &mut self.0[k / BLOCK][k % BLOCK]
     }
 
     fn bytes(&self) -> usize {
-        self.0.len() * BLOCK * std::mem::size_of::<Node>()
+        self.0.len() * BLOCK * std::mem::size_of::<T>()
+    }
+}
+
+/// The areas each phone has been counted in, in days finished early:
+/// per phone (by number) a list of (area, next) in blocks. A phone visits
+/// few areas, so the lists are short; a phone's categories are those of
+/// its areas.
+#[derive(Default)]
+pub(super) struct PhoneAreas {
+    head: Vec<u32>,
+    nodes: Blocks<[u32; 2]>,
+}
+
+impl PhoneAreas {
+    fn areas(&self, phone: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.head.get(phone as usize).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let [area, next] = *self.nodes.get(at);
+                at = next;
+                area
+            })
+        })
+    }
+
+    fn add(&mut self, phone: u32, area: u32) {
+        let p = phone as usize;
+        if p >= self.head.len() {
+            self.head.resize(p + 1, NONE);
+        }
+        self.head[p] = self.nodes.push([area, self.head[p]]);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_empty()
+    }
+
+    fn bytes(&self) -> usize {
+        self.head.capacity() * 4 + self.nodes.bytes()
     }
 }
 
@@ -84,21 +132,10 @@ pub(super) struct PhoneDays {
     /// Days with records at their own positions, summed as they come.
     own: DailyFootprint,
     /// Once days are finished early ([`PhoneDays::finish_before`]): the
-    /// (phone, area) and (phone, category) pairs already counted in
-    /// `unique_phones` and `category_phones` (see [`pair`]), so that a
-    /// phone seen again on a later day is not counted again.
-    counted: Table<u64, ()>,
-}
-
-/// The key of a phone's area (or, with this bit, category) in
-/// `PhoneDays::counted`: the phone in the high half.
-const CATEGORY: u32 = 1 << 31;
-
-/// A (phone, area or category) pair: never the table's empty key, as phone
-/// numbers stay below `u32::MAX`.
-#[inline]
-fn pair(phone: u32, of: u32) -> u64 {
-    (u64::from(phone) << 32) | u64::from(of)
+    /// areas each phone was counted in (`unique_phones`, and through their
+    /// categories `category_phones`), so that a phone seen again on a later
+    /// day is not counted again.
+    counted: PhoneAreas,
 }
 
 impl PhoneDays {
@@ -196,7 +233,7 @@ impl PhoneDays {
             .map(|(&(p, d), pd)| (day_key(p, d), pd))
             .collect();
         own.sort_unstable_by_key(|(key, _)| *key);
-        let counted = if self.counted.len() == 0 {
+        let counted = if self.counted.is_empty() {
             Counted::Nothing
         } else {
             Counted::Ask(&self.counted)
@@ -209,7 +246,7 @@ impl PhoneDays {
     /// Finishes the phone-days of the days before `day`: their totals (as
     /// [`PhoneDays::totals`] would count them, phones counted in earlier
     /// finished days not counted again), and they are freed. The phones'
-    /// areas and categories are kept, for the days to come.
+    /// areas are kept, for the days to come.
     pub(super) fn finish_before(
         &mut self,
         day: i32,
@@ -339,29 +376,48 @@ fn day_of(key: u64) -> i32 {
     key as u32 as i32
 }
 
-/// Which phones' areas and categories were counted before the phone-days
-/// being tallied (in days finished early).
+/// Which phones' areas (and so categories) were counted before the
+/// phone-days being tallied (in days finished early).
 pub(super) enum Counted<'a> {
     /// None: every phone is new.
     Nothing,
-    /// These pairs (see [`pair`]) were counted.
-    Ask(&'a Table<u64, ()>),
-    /// These were, and the pairs counted now are added.
-    Record(&'a mut Table<u64, ()>),
+    /// These were counted.
+    Ask(&'a PhoneAreas),
+    /// These were, and the areas counted now are added.
+    Record(&'a mut PhoneAreas),
 }
 
 impl Counted<'_> {
-    /// Whether the pair is counted for the first time (and now recorded).
-    #[inline]
-    fn first_time(&mut self, key: u64) -> bool {
+    fn before(&self) -> Option<&PhoneAreas> {
         match self {
-            Counted::Nothing => true,
-            Counted::Ask(t) => t.get(key).is_none(),
-            Counted::Record(t) => {
-                let mut new = false;
-                t.update(key, |old| new = old.is_none());
-                new
+            Counted::Nothing => None,
+            Counted::Ask(p) => Some(p),
+            Counted::Record(p) => Some(p),
+        }
+    }
+
+    /// Whether `phone` was counted before in area `a`, and in an area of
+    /// category `c`: one walk of its areas.
+    #[inline]
+    fn had(&self, phone: u32, a: u32, c: u32, category: &[u32]) -> (bool, bool) {
+        let Some(p) = self.before() else {
+            return (false, false);
+        };
+        let (mut area, mut cat) = (false, false);
+        for x in p.areas(phone) {
+            area |= x == a;
+            cat |= category.get(x as usize) == Some(&c);
+            if area && cat {
+                break;
             }
+        }
+        (area, cat)
+    }
+
+    /// `phone` is counted in area `a` now.
+    fn add(&mut self, phone: u32, a: u32) {
+        if let Counted::Record(p) = self {
+            p.add(phone, a);
         }
     }
 }
@@ -452,19 +508,25 @@ impl<'a> Tally<'a> {
             t.footprint[a] += share(self.sum[a]);
             self.sum[a] = 0;
             t.phone_days[a] += 1;
-            // a phone's days come together: it is new to the area at its
-            // first day there, unless counted in days finished before
-            if self.seen_area[a] != phone {
-                self.seen_area[a] = phone;
-                if counted.first_time(pair(phone, a as u32)) {
-                    t.unique_phones[a] += 1;
-                }
-            }
+            // a phone's days come together: it is new to the area (and
+            // the category) at its first day there, unless counted in days
+            // finished before
             let c = self.category[a] as usize;
-            if c < self.categories && self.seen_cat[c] != phone {
+            let new_cat = c < self.categories && self.seen_cat[c] != phone;
+            let new_area = self.seen_area[a] != phone;
+            if !(new_cat || new_area) {
+                continue;
+            }
+            let (had_area, had_cat) = counted.had(phone, a as u32, c as u32, self.category);
+            if new_cat {
                 self.seen_cat[c] = phone;
-                if counted.first_time(pair(phone, CATEGORY | c as u32)) {
-                    t.category_phones[c] += 1;
+                t.category_phones[c] += u64::from(!had_cat);
+            }
+            if new_area {
+                self.seen_area[a] = phone;
+                if !had_area {
+                    t.unique_phones[a] += 1;
+                    counted.add(phone, a as u32);
                 }
             }
         }
