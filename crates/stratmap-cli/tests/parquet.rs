@@ -476,10 +476,26 @@ fn sorted_by_time_from_parquet_and_the_config() {
     let streamed = config.replace("[footprint]\n", "[footprint]\nsorted_by_time = true\n");
     assert_ne!(config, streamed);
     std::fs::write(dir.path().join("streamed.toml"), streamed).unwrap();
+    // and with a budget too small: the file read again by shares of the phones
+    let budget = config.replace("[footprint]\n", "[footprint]\nmemory = \"1K\"\n");
+    std::fs::write(dir.path().join("budget.toml"), budget).unwrap();
     let (a, b) = (
         run_config(dir.path(), "config.toml", "a").1,
         run_config(dir.path(), "streamed.toml", "b").1,
     );
+    let (o, c) = run_config(dir.path(), "budget.toml", "c");
+    assert!(
+        text(&o).contains("read again for 64 shares"),
+        "{}",
+        text(&o)
+    );
+    for f in OUTPUTS {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(c.join(f)).unwrap(),
+            "{f}"
+        );
+    }
     let summary = |d: &Path| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(d.join("summary.json")).unwrap()).unwrap()
     };
@@ -491,6 +507,9 @@ fn sorted_by_time_from_parquet_and_the_config() {
         );
     }
     let (sa, sb) = (summary(&a), summary(&b));
+    // the records hashed whole when they may be read again: the same digest
+    assert_eq!(sa["inputs"]["records"], summary(&c)["inputs"]["records"]);
+    assert!(sa["inputs"]["records"]["sha256"].is_string());
     // the same settings shown (the output directory aside), counts and warnings
     for (key, sub) in [("config", "footprint"), ("counts", ""), ("warnings", "")] {
         let (x, y) = match sub {

@@ -221,9 +221,12 @@ pub fn compute<R: Read + Send>(
         // the time of each step
         let (bytes, days) = (fp.state_bytes, fp.phone_days.max(1));
         eprintln!(
-            "engine state: {:.1} MB at the end (of the last share of {}), {:.1} bytes per phone-day ({days} phone-days); towers and discs {:.2} s, records {:.2} s, totals {:.2} s",
+            "engine state: {:.1} MB at the end{}, {:.1} bytes per phone-day ({days} phone-days); towers and discs {:.2} s, records {:.2} s, totals {:.2} s",
             bytes as f64 / 1e6,
-            fp.shares,
+            match fp.shares {
+                1 => String::new(),
+                n => format!(" (of the last of {n} shares of the phones)"),
+            },
             bytes as f64 / days as f64,
             prepared.as_secs_f64(),
             (read - prepared).as_secs_f64(),
