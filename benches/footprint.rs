@@ -65,6 +65,8 @@ fn bench(c: &mut Criterion) {
         tz,
         xy_epsg: stratmap_io::Epsg::SWEREF99_TM,
         working: stratmap_io::Epsg::SWEREF99_TM,
+        sorted_by_time: None,
+        memory: Default::default(),
     };
     let categories: Vec<String> = (0..town.areas.len())
         .map(|k| stratmap_benches::CATEGORIES[k % 4].to_string())

@@ -14,7 +14,7 @@ def footprint_tools(root: Path) -> Path:
     subprocess.run(["cargo", "build", "--locked", "-q", "--release", "-p", "stratmap-cli",
                     "-p", "stratmap-benches", "--bin", "stratmap", "--bin", "make-footprint-data"],
                    cwd=root, check=True)
-    return root / "target/release"
+    return Path(os.environ.get("CARGO_TARGET_DIR", root / "target")) / "release"
 
 
 def measure(args):

@@ -129,63 +129,96 @@ impl BenchTown {
         style: TimeStyle,
     ) -> io::Result<()> {
         let mut rng = Rng::new(seed);
-        let towers = self.towers.len() as u64;
         writeln!(w, "phone_id,timestamp,tower_id")?;
         for _ in 0..n {
-            let p = rng.below(phones);
-            // a phone's home tower, and mostly its neighbours in id order
-            let home = p.wrapping_mul(2_654_435_761) % towers;
-            let t = (home + rng.below(8)) % towers;
-            match style {
-                TimeStyle::Local => {
-                    let day = 5 + rng.below(7);
-                    let s = rng.below(86_400);
-                    writeln!(
-                        w,
-                        "p{p:07},2026-10-{day:02} {:02}:{:02}:{:02},T{t:05}",
-                        s / 3600,
-                        s / 60 % 60,
-                        s % 60
-                    )?;
-                }
-                TimeStyle::Rfc3339 => {
-                    // an instant in the week 2026-10-22 to 2026-10-28 (UTC),
-                    // written in Stockholm's offset of the moment: summer
-                    // time ends at 01:00 UTC on 2026-10-25
-                    let u = 1_792_627_200 + rng.below(7 * 86_400) as i64; // 2026-10-22T00:00Z
-                    let off = if u < 1_792_890_000 { 7200 } else { 3600 };
-                    let l = u + off;
-                    let (day, s) = (l.div_euclid(86_400), l.rem_euclid(86_400));
-                    // day 20 727 since 1970-01-01 is 2026-10-01
-                    let dom = day - 20_727 + 1;
-                    let zone = if rng.below(16) == 0 {
-                        // the same instant in UTC now and then
-                        let (ud, us) = (u.div_euclid(86_400), u.rem_euclid(86_400));
-                        writeln!(
-                            w,
-                            "p{p:07},2026-10-{:02}T{:02}:{:02}:{:02}Z,T{t:05}",
-                            ud - 20_727 + 1,
-                            us / 3600,
-                            us / 60 % 60,
-                            us % 60
-                        )?;
-                        continue;
-                    } else if off == 7200 {
-                        "+02:00"
-                    } else {
-                        "+01:00"
-                    };
-                    writeln!(
-                        w,
-                        "p{p:07},2026-10-{dom:02}T{:02}:{:02}:{:02}{zone},T{t:05}",
-                        s / 3600,
-                        s / 60 % 60,
-                        s % 60
-                    )?;
-                }
-            }
+            self.draw_record(&mut rng, phones, style).write(w, style)?;
         }
         Ok(())
+    }
+
+    /// The records of [`write_records_styled`](Self::write_records_styled)
+    /// (the same ones, the same text), in time order: as an operator's
+    /// export comes, for `--sorted-by-time`. They are held in memory (16
+    /// bytes each) to be sorted.
+    pub fn write_records_by_time(
+        &self,
+        w: &mut impl Write,
+        n: u64,
+        phones: u64,
+        seed: u64,
+        style: TimeStyle,
+    ) -> io::Result<()> {
+        let mut rng = Rng::new(seed);
+        let mut records: Vec<BenchRecord> = (0..n)
+            .map(|_| self.draw_record(&mut rng, phones, style))
+            .collect();
+        records.sort_by_key(|r| r.time);
+        writeln!(w, "phone_id,timestamp,tower_id")?;
+        for r in &records {
+            r.write(w, style)?;
+        }
+        Ok(())
+    }
+
+    /// The next record: a phone, one of the towers near its home, and a time.
+    fn draw_record(&self, rng: &mut Rng, phones: u64, style: TimeStyle) -> BenchRecord {
+        let towers = self.towers.len() as u64;
+        let p = rng.below(phones);
+        // a phone's home tower, and mostly its neighbours in id order
+        let home = p.wrapping_mul(2_654_435_761) % towers;
+        let t = (home + rng.below(8)) % towers;
+        // seconds into the week: from 2026-10-05 00:00 local time, or
+        // from 2026-10-22T00:00Z (written now and then in UTC)
+        let (time, utc) = match style {
+            TimeStyle::Local => (rng.below(7) * 86_400 + rng.below(86_400), false),
+            TimeStyle::Rfc3339 => (rng.below(7 * 86_400), rng.below(16) == 0),
+        };
+        BenchRecord {
+            time: time as u32,
+            phone: p as u32,
+            tower: t as u32,
+            utc,
+        }
+    }
+}
+
+/// One record of the benchmark: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct BenchRecord {
+    /// Seconds into the week (see `draw_record`).
+    time: u32,
+    phone: u32,
+    tower: u32,
+    /// Written in UTC (`Z`) rather than Stockholm's offset.
+    utc: bool,
+}
+
+impl BenchRecord {
+    fn write(&self, w: &mut impl Write, style: TimeStyle) -> io::Result<()> {
+        let (p, t) = (self.phone, self.tower);
+        let hms = |s: i64| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+        match style {
+            TimeStyle::Local => {
+                let time = i64::from(self.time);
+                let (day, s) = (5 + time / 86_400, time % 86_400);
+                writeln!(w, "p{p:07},2026-10-{day:02} {},T{t:05}", hms(s))
+            }
+            TimeStyle::Rfc3339 => {
+                // Stockholm's offset of the moment: summer time ends at
+                // 01:00 UTC on 2026-10-25
+                let u = 1_792_627_200 + i64::from(self.time);
+                let off = if u < 1_792_890_000 { 7200 } else { 3600 };
+                let (l, zone) = match (self.utc, off) {
+                    (true, _) => (u, "Z"),
+                    (false, 7200) => (u + off, "+02:00"),
+                    _ => (u + off, "+01:00"),
+                };
+                let (day, s) = (l.div_euclid(86_400), l.rem_euclid(86_400));
+                // day 20 727 since 1970-01-01 is 2026-10-01
+                let dom = day - 20_727 + 1;
+                writeln!(w, "p{p:07},2026-10-{dom:02}T{}{zone},T{t:05}", hms(s))
+            }
+        }
     }
 }
 

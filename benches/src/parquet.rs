@@ -186,6 +186,8 @@ impl NationalRecords {
             tz: stockholm(),
             xy_epsg: stratmap_io::Epsg::SWEREF99_TM,
             working: stratmap_io::Epsg::SWEREF99_TM,
+            sorted_by_time: None,
+            memory: Default::default(),
         }
     }
 

@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
         tz: parse_tz("Europe/Stockholm").expect("known zone"),
         xy_epsg: Epsg(3006),
         working: Epsg(3006),
+        sorted_by_time: None,
+        memory: Default::default(),
     };
     if let Ok(fp) = read_records("fuzz.csv", data, &ctx, &|_, _| {}) {
         assert_eq!(fp.stats.read, fp.stats.used + fp.stats.skipped());

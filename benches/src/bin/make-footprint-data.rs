@@ -1,13 +1,15 @@
 //! Writes the large footprint benchmark's inputs into a directory:
 //! `areas.geojson`, `towers.csv`, `records.csv`.
 //!
-//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet]`
+//! usage: `make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet] [--by-time]`
 //!
 //! `rfc3339` writes instants with Stockholm's offset over the end of summer
 //! time (see `TimeStyle`); `local` (the default) naive local times.
 //! With `--parquet`, also `records.parquet`: the same records with
 //! TIMESTAMP (ms, UTC) and dictionary-encoded tower ids (see
-//! `records-to-parquet`).
+//! `records-to-parquet`). With `--by-time`, also `records-by-time.csv`:
+//! the same records in time order, as operators export them (for
+//! `--sorted-by-time`).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -16,11 +18,12 @@ use stratmap_benches::{BenchTown, TimeStyle};
 fn main() -> std::io::Result<()> {
     let mut args: Vec<String> = std::env::args().collect();
     let parquet = args.iter().any(|a| a == "--parquet");
-    args.retain(|a| a != "--parquet");
+    let by_time = args.iter().any(|a| a == "--by-time");
+    args.retain(|a| a != "--parquet" && a != "--by-time");
     let num = |i: usize, default: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let Some(dir) = args.get(1) else {
         eprintln!(
-            "usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet]"
+            "usage: make-footprint-data DIR [RECORDS] [AREAS] [TOWERS] [PHONES] [local|rfc3339] [--parquet] [--by-time]"
         );
         std::process::exit(2);
     };
@@ -52,6 +55,15 @@ fn main() -> std::io::Result<()> {
         11,
         style,
     )?;
+    if by_time {
+        town.write_records_by_time(
+            &mut BufWriter::with_capacity(1 << 20, File::create(dir.join("records-by-time.csv"))?),
+            records,
+            phones,
+            11,
+            style,
+        )?;
+    }
     if parquet {
         let tz: chrono_tz::Tz = "Europe/Stockholm".parse().map_err(std::io::Error::other)?;
         stratmap_benches::parquet::records_csv_to_parquet(

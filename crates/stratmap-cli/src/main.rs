@@ -71,6 +71,16 @@ struct FootprintArgs {
     /// Stop on any unknown tower, bad timestamp or bad row instead of leaving it out.
     #[arg(long)]
     strict: bool,
+    /// The records come in time order: finish and free each local day as soon as a
+    /// later one begins (memory holds one day's phone-days); a record of an earlier
+    /// day than one before it is an error.
+    #[arg(long)]
+    sorted_by_time: bool,
+    /// How much memory the phone-days may take (e.g. 512M, 2G): past it the records
+    /// are read again a share of the phones at a time, with the same outputs (a file,
+    /// not standard input) [default: no limit, or `[footprint] memory`].
+    #[arg(long, value_name = "SIZE")]
+    memory: Option<String>,
     /// The working CRS, and the CRS of x,y columns [default: EPSG:3006].
     #[arg(long)]
     crs: Option<String>,
@@ -106,6 +116,13 @@ impl FootprintArgs {
             self.min_phones,
         )?;
         p.strict = self.strict;
+        p.sorted_by_time |= self.sorted_by_time;
+        if let Some(m) = &self.memory {
+            p.memory = Some(
+                stratmap_io::config::parse_size(m)
+                    .map_err(|e| stratmap_jobs::Failure::Usage(format!("--memory {e}")))?,
+            );
+        }
         p.weight_table = self.weights_out.is_some();
         let epsg = |flag: &str, v: &str| {
             stratmap_io::parse_epsg(v)

@@ -1061,6 +1061,188 @@ fn footprint_does_not_depend_on_order_threads_or_timestamp_style() {
     );
 }
 
+/// `stratmap footprint` on the sample town's areas and towers and these
+/// records, with `extra` flags, ready to run.
+fn town_footprint(records: &Path, out: &Path, extra: &[&str]) -> Command {
+    let town = root().join("fixtures/sample-town");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stratmap"));
+    c.arg("footprint")
+        .arg("--areas")
+        .arg(town.join("areas.geojson"))
+        .arg("--towers")
+        .arg(town.join("towers.csv"))
+        .arg("--records")
+        .arg(records)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    c
+}
+
+/// The sample town's records sorted by time (naive local times sort as
+/// text), the bad rows among them: an unknown tower inside a day, an
+/// impossible date at the end.
+fn sample_records_by_time() -> Vec<String> {
+    let csv = std::fs::read_to_string(root().join("fixtures/sample-town/records.csv")).unwrap();
+    let mut lines: Vec<String> = csv.lines().skip(1).map(String::from).collect();
+    lines.sort_by_key(|l| l.split(',').nth(1).unwrap_or("").to_string());
+    lines
+}
+
+/// `--sorted-by-time`: the sample town's records in time order give the
+/// bytes and the messages of holding every day to the end (and the bytes
+/// of the records in their own order), on any thread count. A record of
+/// an earlier day than one before it stops the run with its line and
+/// column and the line the later day began on, quoting no field, and
+/// nothing is written.
+#[test]
+fn sorted_by_time_gives_the_same_bytes_and_names_a_step_back() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let lines = sample_records_by_time();
+    let sorted = dir.path().join("sorted.csv");
+    std::fs::write(
+        &sorted,
+        format!("phone_id,timestamp,tower_id\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    let footprint = |records: &Path, out: &str, threads: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let o = town_footprint(records, &out, extra)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        (o, out)
+    };
+    let (base, base_out) = footprint(&town.join("records.csv"), "base", "2", &[]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    let (whole, _) = footprint(&sorted, "whole", "2", &[]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    for threads in ["1", "2", "3"] {
+        let (o, out) = footprint(
+            &sorted,
+            &format!("by-day-{threads}"),
+            threads,
+            &["--sorted-by-time"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        for f in ["footprint.geojson", "footprint_by_category.csv"] {
+            assert!(
+                std::fs::read(out.join(f)).unwrap() == std::fs::read(base_out.join(f)).unwrap(),
+                "{threads} threads: {f}"
+            );
+        }
+        assert_eq!(stderr(&o), stderr(&whole));
+        assert!(
+            stderr(&o).contains("1 record left out (unknown tower)"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // a record of the first day moved to the end
+    let mut moved = lines.clone();
+    let first = moved.remove(0);
+    let day = |l: &str| l.split(',').nth(1).unwrap_or("")[..10].to_string();
+    let last_day = day(&lines[lines.len() - 2]); // the last is the impossible date
+    let began = 2 + moved
+        .iter()
+        .position(|l| day(l) == last_day && !l.ends_with("T99"))
+        .unwrap();
+    moved.push(first);
+    let bad = dir.path().join("records.csv");
+    std::fs::write(
+        &bad,
+        format!("phone_id,timestamp,tower_id\n{}\n", moved.join("\n")),
+    )
+    .unwrap();
+    let (o, out) = footprint(&bad, "bad", "2", &["--sorted-by-time"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "records.csv, line {}, column 2 (timestamp): the timestamp falls on a day before that of line {began}: --sorted-by-time expects records in time order",
+            moved.len() + 1
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("phone-") && !err.contains("2026-10"), "{err}");
+    assert!(!out.exists());
+    // without the flag the order does not matter
+    let (o, out) = footprint(&bad, "bad-whole", "2", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(out.join("footprint.geojson")).unwrap()
+            == std::fs::read(base_out.join("footprint.geojson")).unwrap()
+    );
+}
+
+/// `--memory`: a budget too small for the sample town's phone-days makes
+/// the run read the records again a share of the phones at a time (up to
+/// 64 shares here), with the bytes of one reading, from CSV and from the
+/// config; nothing is written beside the outputs (no spill files: the
+/// records are read again, not copied). Standard input cannot be read
+/// again, and a size must be one.
+#[test]
+fn memory_budget_reads_again_with_the_same_bytes() {
+    let town = root().join("fixtures/sample-town");
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let config = dir.path().join("memory.toml");
+    std::fs::write(&config, "[footprint]\nmemory = \"200K\"\n").unwrap();
+    let footprint = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let o = town_footprint(&town.join("records.csv"), &out, extra)
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        (o, out)
+    };
+    let (o, base) = footprint("base", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (out, extra) in [
+        ("tiny", &["--memory", "1K"][..]),
+        ("small", &["--memory", "0.3M"][..]),
+        ("config", &["--config", s(&config)][..]),
+        ("ample", &["--memory", "2G"][..]),
+    ] {
+        let (o, dir_out) = footprint(out, extra);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        for f in ["footprint.geojson", "footprint_by_category.csv"] {
+            assert!(
+                std::fs::read(dir_out.join(f)).unwrap() == std::fs::read(base.join(f)).unwrap(),
+                "{out}: {f}"
+            );
+        }
+        let read_again = stderr(&o).contains("the records are read again for");
+        assert_eq!(read_again, out != "ample", "{out}: {}", stderr(&o));
+        let mut left: Vec<String> = std::fs::read_dir(&dir_out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["footprint.geojson", "footprint_by_category.csv"]);
+    }
+    assert!(stderr(&footprint("tiny2", &["--memory", "1K"]).0).contains("for 64 shares"));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    let o = town_footprint(
+        Path::new("-"),
+        &dir.path().join("stdin"),
+        &["--memory", "1G"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not standard input"), "{}", stderr(&o));
+    let (o, _) = footprint("bad", &["--memory", "lots"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--memory \"lots\": expected a size in bytes, such as 512M or 2G"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// Unix seconds of a local time in Europe/Stockholm in October 2026 (before
 /// 03:00 on the 25th it is summer time, UTC+2; after, UTC+1).
 fn chrono_like_unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {

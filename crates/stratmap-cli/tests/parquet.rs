@@ -255,14 +255,21 @@ fn csv_report_as_rows(report: &str) -> Vec<(String, u64, String)> {
     shown
 }
 
+/// `rows` as `dir/records.csv`, and the footprint of that file in
+/// `dir/csv` (which must succeed): the bytes the Parquet runs must give.
+fn csv_footprint(dir: &Path, rows: &[Row]) -> Output {
+    let csv = dir.join("records.csv");
+    std::fs::write(&csv, csv_of(rows)).unwrap();
+    let o = footprint(dir, &csv, "csv");
+    assert!(o.status.success(), "{}", text(&o));
+    o
+}
+
 #[test]
 fn parquet_records_give_the_csv_bytes_in_every_style() {
     let dir = tempfile::tempdir().unwrap();
     let rows = records();
-    let csv = dir.path().join("records.csv");
-    std::fs::write(&csv, csv_of(&rows)).unwrap();
-    let o = footprint(dir.path(), &csv, "csv");
-    assert!(o.status.success(), "{}", text(&o));
+    let o = csv_footprint(dir.path(), &rows);
     let expected = csv_report_as_rows(&text(&o));
     assert_eq!(expected.len(), 7, "{expected:?}");
     for (k, style) in [
@@ -359,15 +366,32 @@ fn strict_names_rows_and_wrong_types_name_the_column() {
     assert!(!t.contains("secret"), "{t}");
 }
 
+/// The sample town's inputs and config, copied into `dir`.
+fn copy_town(dir: &Path) {
+    for e in std::fs::read_dir(root().join("fixtures/sample-town")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+}
+
+/// `stratmap run dir/CONFIG --out dir/OUT`, which must succeed.
+fn run_config(dir: &Path, config: &str, out: &str) -> (Output, PathBuf) {
+    let out = dir.join(out);
+    let o = stratmap(&[
+        "run",
+        dir.join(config).to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    (o, out)
+}
+
 #[test]
 fn run_reads_parquet_records_from_the_config() {
     use sha2::Digest;
     let dir = tempfile::tempdir().unwrap();
-    let town = root().join("fixtures/sample-town");
-    for e in std::fs::read_dir(&town).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
+    copy_town(dir.path());
     let rows = records();
     std::fs::write(dir.path().join("records.csv"), csv_of(&rows)).unwrap();
     let pq = dir.path().join("records.parquet");
@@ -376,19 +400,8 @@ fn run_reads_parquet_records_from_the_config() {
     let config_pq = config.replace("records = \"records.csv\"", "records = \"records.parquet\"");
     assert_ne!(config, config_pq);
     std::fs::write(dir.path().join("parquet.toml"), config_pq).unwrap();
-    let run = |cfg: &str, out: &str| {
-        let out = dir.path().join(out);
-        let o = stratmap(&[
-            "run",
-            dir.path().join(cfg).to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
-        (o, out)
-    };
-    let (_, a) = run("config.toml", "a");
-    let (o, b) = run("parquet.toml", "b");
+    let (_, a) = run_config(dir.path(), "config.toml", "a");
+    let (o, b) = run_config(dir.path(), "parquet.toml", "b");
     for f in OUTPUTS {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
@@ -406,4 +419,122 @@ fn run_reads_parquet_records_from_the_config() {
     assert_eq!(summary["counts"]["records_left_out"]["unknown_tower"], 3);
     let all = shown(&o, &b);
     assert!(!all.contains("secret") && !all.contains("phone-0"), "{all}");
+}
+
+/// `--sorted-by-time` on Parquet, and `[footprint] sorted_by_time` in a
+/// run: the records in time order (the rows left out among them) give the
+/// bytes of holding every day, in row groups and batches of any size; a
+/// row of an earlier day than one before it is an error naming the row,
+/// quoting no value.
+#[test]
+fn sorted_by_time_from_parquet_and_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = records();
+    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    csv_footprint(dir.path(), &rows);
+    let csv = dir.path().join("records.csv");
+    for (k, style) in [Style::UtcMillis, Style::Text].into_iter().enumerate() {
+        let path = dir.path().join(format!("sorted{k}.parquet"));
+        write_parquet(&path, &rows, style, [700, 3000][k]);
+        let out = format!("pq{k}");
+        let o = footprint_with(dir.path(), &path, &out, &["--sorted-by-time"]);
+        assert!(o.status.success(), "{style:?}: {}", text(&o));
+        for f in OUTPUTS {
+            assert_eq!(
+                std::fs::read(dir.path().join("csv").join(f)).unwrap(),
+                std::fs::read(dir.path().join(&out).join(f)).unwrap(),
+                "{style:?}: {f}"
+            );
+        }
+    }
+    // the first October row moved to the end: row 5320 (a row of each
+    // earlier kind sorts first: empty and spring-gap timestamps)
+    let mut moved = rows.clone();
+    let first = moved.remove(2);
+    assert!(first.1.starts_with("2026-10-05"), "{first:?}");
+    moved.push(first);
+    let path = dir.path().join("moved.parquet");
+    write_parquet(&path, &moved, Style::UtcMillis, 1000);
+    let o = footprint_with(dir.path(), &path, "moved", &["--sorted-by-time"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains(&format!("moved.parquet: row {}, column timestamp: the timestamp falls on a day before that of row ", moved.len())),
+        "{t}"
+    );
+    assert!(
+        !t.contains("secret") && !t.contains("phone-0") && !t.contains("2026-10"),
+        "{t}"
+    );
+
+    // a run with the setting gives the run's bytes without it (on the
+    // sorted records written above)
+    let sorted = std::fs::read(&csv).unwrap();
+    copy_town(dir.path());
+    std::fs::write(&csv, sorted).unwrap();
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    let streamed = config.replace("[footprint]\n", "[footprint]\nsorted_by_time = true\n");
+    assert_ne!(config, streamed);
+    std::fs::write(dir.path().join("streamed.toml"), streamed).unwrap();
+    // and with a budget too small: the file read again by shares of the phones
+    let budget = config.replace("[footprint]\n", "[footprint]\nmemory = \"1K\"\n");
+    std::fs::write(dir.path().join("budget.toml"), budget).unwrap();
+    let (a, b) = (
+        run_config(dir.path(), "config.toml", "a").1,
+        run_config(dir.path(), "streamed.toml", "b").1,
+    );
+    let (o, c) = run_config(dir.path(), "budget.toml", "c");
+    assert!(
+        text(&o).contains("read again for 64 shares"),
+        "{}",
+        text(&o)
+    );
+    same_outputs(&a, &b);
+    same_outputs(&a, &c);
+    let summary = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("summary.json")).unwrap()).unwrap()
+    };
+    let (sa, sb) = (summary(&a), summary(&b));
+    // the records hashed whole when they may be read again: the same digest
+    assert_eq!(sa["inputs"]["records"], summary(&c)["inputs"]["records"]);
+    assert!(sa["inputs"]["records"]["sha256"].is_string());
+    // the same settings shown (the output directory aside), counts and warnings
+    for (key, sub) in [("config", "footprint"), ("counts", ""), ("warnings", "")] {
+        let (x, y) = match sub {
+            "" => (&sa[key], &sb[key]),
+            sub => (&sa[key][sub], &sb[key][sub]),
+        };
+        assert!(!x.is_null(), "{key}");
+        assert_eq!(x, y, "{key}");
+    }
+}
+
+/// `--memory` on Parquet: a budget too small for the phone-days reads the
+/// file again a share of the phones at a time, with the CSV's bytes.
+#[test]
+fn memory_budget_on_parquet_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = records();
+    csv_footprint(dir.path(), &rows);
+    let path = dir.path().join("records.parquet");
+    write_parquet(&path, &rows, Style::NaiveSeconds, 1000);
+    let o = footprint_with(dir.path(), &path, "pq", &["--memory", "100K"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("the records are read again for"),
+        "{}",
+        text(&o)
+    );
+    same_outputs(&dir.path().join("csv"), &dir.path().join("pq"));
+}
+
+/// The footprint outputs in `a` and `b` are the same bytes.
+fn same_outputs(a: &Path, b: &Path) {
+    for f in OUTPUTS {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
 }

@@ -34,7 +34,7 @@ mod engine;
 mod keys;
 mod phone_days;
 mod table;
-pub use engine::{At, FootprintEngine, Prepared, Record};
+pub use engine::{At, FootprintEngine, Prepared, Record, PHONE_SHARES};
 pub use keys::KeyMap;
 
 use crate::geom::{overlapping_pairs, union_parts, PolygonIndex};

@@ -39,7 +39,7 @@ pub use footprint::{
     category_numbers, check_radius, disclosed, AreaFootprint, At, CategoryFootprint,
     DailyFootprint, DiscWeights, FootprintAreas, FootprintEngine, FootprintMethod, FootprintReport,
     FootprintTotals, KeyMap, Prepared, RadiusError, Record, TableCell, CATEGORY_ORDER, DISC_ONE,
-    RADIUS_RANGE,
+    PHONE_SHARES, RADIUS_RANGE,
 };
 mod geom;
 pub use geom::{

@@ -231,6 +231,48 @@ pub struct FootprintConfig {
     pub tz: Option<String>,
     /// Areas touched by fewer distinct phones are blanked (default 3; 0 turns it off).
     pub min_phones: Option<u32>,
+    /// The records come in time order: each local day is finished and
+    /// freed as soon as a later day begins (default false; see
+    /// `--sorted-by-time`).
+    pub sorted_by_time: Option<bool>,
+    /// How much memory the phone-days may take, e.g. `"2G"` (see
+    /// [`parse_size`] and `--memory`); default: no limit.
+    pub memory: Option<String>,
+}
+
+/// A size in bytes written as a number with an optional unit: `K`, `M`,
+/// `G`, `T` (powers of 1024, with or without `B` or `iB`), e.g. `256M`,
+/// `1.5G`, `1000000`.
+///
+/// ```
+/// use stratmap_io::config::parse_size;
+/// assert_eq!(parse_size("256M"), Ok(256 << 20));
+/// assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+/// assert_eq!(parse_size("4096"), Ok(4096));
+/// assert!(parse_size("2X").is_err() && parse_size("").is_err() && parse_size("-1G").is_err());
+/// ```
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let power = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 1,
+        "M" | "MB" | "MIB" => 2,
+        "G" | "GB" | "GIB" => 3,
+        "T" | "TB" | "TIB" => 4,
+        _ => -1,
+    };
+    match (number.parse::<f64>(), power) {
+        (Ok(n), p) if p >= 0 && n.is_finite() && n * 1024f64.powi(p) < u64::MAX as f64 => {
+            Ok((n * 1024f64.powi(p)).round() as u64)
+        }
+        _ => Err(format!(
+            "{s:?}: expected a size in bytes, such as 512M or 2G (K, M, G, T: powers of 1024)"
+        )),
+    }
 }
 
 /// `[hotspots]`: the Gi* settings.
@@ -430,6 +472,9 @@ impl Config {
                     "[change] reference = {r:?}: expected \"before\" (the earlier edition) or \"pooled\" (both editions together)"
                 )));
             }
+        }
+        if let Some(m) = &self.footprint.memory {
+            parse_size(m).map_err(|e| bad(format!("[footprint] memory = {e}")))?;
         }
         if let Some(tz) = &self.footprint.tz {
             crate::connections::parse_tz(tz)

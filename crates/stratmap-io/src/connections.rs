@@ -205,6 +205,139 @@ pub struct RecordContext<'a> {
     pub xy_epsg: Epsg,
     /// The working CRS of the areas.
     pub working: Epsg,
+    /// The records come in time order (`--sorted-by-time`): each local day
+    /// is finished and freed as soon as a record of a later day is read,
+    /// and a record of an earlier day than one before it is an error. The
+    /// areas' categories are what the engine needs to finish days.
+    pub sorted_by_time: Option<Categories<'a>>,
+    /// Which phones to sum, and how much memory their phone-days may take
+    /// (`--memory`).
+    pub memory: MemoryPlan,
+}
+
+/// Which phones a reading sums and how much memory the engine's state may
+/// take: past the budget the reading stops with [`Error::OverBudget`], and
+/// the caller reads the records again a share of the phones at a time
+/// (each phone is in one share, so the shares' totals add up to the whole).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryPlan {
+    /// Bytes the engine's state may take ([`FootprintEngine::state_bytes`]).
+    pub budget: Option<usize>,
+    /// Sum only share `.0` of `.1` of the phones (see
+    /// [`Prepared::keep_share`]).
+    pub share: Option<(usize, usize)>,
+}
+
+impl MemoryPlan {
+    /// The records of the phones of this plan's share.
+    pub(crate) fn keep(&self, records: &mut Prepared) {
+        if let Some((share, shares)) = self.share {
+            records.keep_share(share, shares);
+        }
+    }
+
+    /// `Err` when the engine's state has passed the budget, `read` bytes
+    /// of the input read.
+    pub(crate) fn check(&self, engine: &FootprintEngine, read: u64) -> Result<(), Error> {
+        match self.budget {
+            Some(b) if engine.state_bytes() > b => Err(Error::OverBudget { read }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The areas' category numbers, as the totals will be asked for with them
+/// (see [`stratmap_core::category_numbers`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Categories<'a> {
+    /// Each area's category number.
+    pub of_area: &'a [u32],
+    /// How many categories there are.
+    pub count: usize,
+}
+
+/// Where the local days of a run of records (a piece, a batch, the file so
+/// far) go back, for `--sorted-by-time`: only records summed take part
+/// (a row left out has no day that counts), at their position (line or
+/// row) in the run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DayOrder {
+    /// The first record's day and position.
+    first: Option<(i32, u64)>,
+    /// The latest day and where it began.
+    latest: Option<(i32, u64)>,
+    /// The first record of a day before the latest one: its position, and
+    /// that latest day and where it began.
+    back: Option<(u64, i32, u64)>,
+}
+
+impl DayOrder {
+    /// A record of `day` at position `at`, after those seen.
+    #[inline]
+    pub(crate) fn see(&mut self, day: i32, at: u64) {
+        match self.latest {
+            None => {
+                self.first = Some((day, at));
+                self.latest = Some((day, at));
+            }
+            Some((d, _)) if day > d => self.latest = Some((day, at)),
+            Some((d, began)) if day < d && self.back.is_none() => {
+                self.back = Some((at, d, began));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Follows these records by the run `next`, whose positions are
+    /// counted from `base`: `Err((position, where the later day began))` at
+    /// its first record of a day before one already seen.
+    pub(crate) fn then(&mut self, next: &DayOrder, base: u64) -> Result<(), (u64, u64)> {
+        let (Some((first, at)), Some((latest, began))) = (next.first, next.latest) else {
+            return Ok(());
+        };
+        if let Some((d, d_began)) = self.latest {
+            if first < d {
+                return Err((base + at, d_began));
+            }
+        }
+        // the run rises to its first step back, and started no lower than
+        // the days before it: that step is the first record out of order
+        // (its later day began here, or before if it is the latest day seen)
+        if let Some((at, day, began)) = next.back {
+            let began = match self.latest {
+                Some((d, d_began)) if d == day => d_began,
+                _ => base + began,
+            };
+            return Err((base + at, began));
+        }
+        if self.latest.is_none_or(|(d, _)| latest > d) {
+            self.latest = Some((latest, base + began));
+        }
+        self.first = self.first.or(Some((first, base + at)));
+        Ok(())
+    }
+
+    /// The latest day seen.
+    pub(crate) fn latest(&self) -> Option<i32> {
+        self.latest.map(|(d, _)| d)
+    }
+}
+
+/// The message of a record out of time order under `--sorted-by-time`:
+/// where it is and where the later day began (`place` is "line" or
+/// "row"), never what the timestamps were.
+pub(crate) fn out_of_order(place: &str, began: u64) -> String {
+    format!(
+        "the timestamp falls on a day before that of {place} {began}: --sorted-by-time expects records in time order (no local day's record after a later day's)"
+    )
+}
+
+/// Finishes the days before the latest one seen, when the records come in
+/// time order.
+pub(crate) fn finish_days(engine: &mut FootprintEngine, ctx: &RecordContext, order: &DayOrder) {
+    if let (Some(c), Some(day)) = (ctx.sorted_by_time, order.latest()) {
+        engine.finish_days_before(day, c.of_area, c.count);
+    }
 }
 
 /// The disc weights of every tower, computed once.
@@ -387,14 +520,22 @@ pub fn read_records_into<R: Read + Send>(
         done: false,
     };
     let mut bytes = header.len() as u64;
+    let mut order = DayOrder::default();
     let mut current = chunks.next().map_err(|e| e.at(file))?;
     while let Some(chunk) = current {
         let (next, summed) = rayon::join(
             || chunks.next(),
-            || sum_chunk(&chunk, &cols, ctx, engine, &mut stats),
+            || sum_chunk(&chunk, &cols, ctx, engine, &mut stats, &mut order),
         );
-        summed.map_err(|line| LineError::TooLong.at(file, line))?;
+        summed.map_err(|fault| match fault {
+            ChunkFault::TooLong(line) => LineError::TooLong.at(file, line),
+            ChunkFault::OutOfOrder(line, began) => Problem::file(file, out_of_order("line", began))
+                .at_line(line)
+                .at_column(cols.timestamp + 1, "timestamp")
+                .into(),
+        })?;
         bytes += chunk.text.len() as u64;
+        ctx.memory.check(engine, bytes)?;
         progress(stats.read, bytes);
         current = next.map_err(|e| e.at(file))?;
     }
@@ -632,17 +773,30 @@ struct Piece<'a> {
     unix_units: [u64; 4],
     /// The line, within the piece, that is too long.
     too_long: Option<u64>,
+    /// The days of the records summed, by line within the piece.
+    order: DayOrder,
+}
+
+/// Why a chunk was not summed.
+enum ChunkFault {
+    /// This line is too long.
+    TooLong(u64),
+    /// Under `--sorted-by-time`, this line's day is before that of the
+    /// second line.
+    OutOfOrder(u64, u64),
 }
 
 /// Parses a chunk's pieces in parallel and adds what is good to the
-/// engine; `Err` with the number of a line that is too long.
+/// engine, following the order of the days from `order` on (and, when the
+/// records are sorted by time, finishing the days they have passed).
 fn sum_chunk(
     chunk: &Chunk,
     cols: &Columns,
     ctx: &RecordContext,
     engine: &mut FootprintEngine,
     stats: &mut RecordStats,
-) -> Result<(), u64> {
+    order: &mut DayOrder,
+) -> Result<(), ChunkFault> {
     let text = &chunk.text[..];
     let mut bounds = vec![0];
     while let Some(&start) = bounds.last() {
@@ -664,7 +818,12 @@ fn sum_chunk(
     let mut parts = Vec::with_capacity(pieces.len());
     for p in pieces {
         if let Some(l) = p.too_long {
-            return Err(line + l);
+            return Err(ChunkFault::TooLong(line + l));
+        }
+        if ctx.sorted_by_time.is_some() {
+            order
+                .then(&p.order, line)
+                .map_err(|(at, began)| ChunkFault::OutOfOrder(at, began))?;
         }
         stats.read += p.read;
         stats.used += p.records.len() as u64;
@@ -679,9 +838,12 @@ fn sum_chunk(
             *n += m;
         }
         line += p.lines;
-        parts.push(p.records);
+        let mut records = p.records;
+        ctx.memory.keep(&mut records);
+        parts.push(records);
     }
     engine.add_prepared(parts);
+    finish_days(engine, ctx, order);
     Ok(())
 }
 
@@ -711,6 +873,7 @@ fn parse_piece<'a>(
             skipped: Default::default(),
             unix_units: [0; 4],
             too_long: None,
+            order: DayOrder::default(),
         };
         let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cols.count + 1);
         let mut at = start;
@@ -750,13 +913,14 @@ fn parse_piece<'a>(
                     let phone = fields[cols.phone];
                     let s = phone.as_ptr() as usize - text.as_ptr() as usize;
                     piece.records.push_text(s..s + phone.len(), day, at);
-                    unit
+                    (day, unit)
                 })
             } else {
                 quoted(line, cols, ctx, days, &mut piece.records)
             };
             match parsed {
-                Ok(unit) => {
+                Ok((day, unit)) => {
+                    piece.order.see(day, here);
                     if let Some(k) = TimeUnit::UNIX.iter().position(|u| *u == unit) {
                         piece.unix_units[k] += 1;
                     }
@@ -782,7 +946,7 @@ fn quoted(
     ctx: &RecordContext,
     days: &mut DayReader,
     records: &mut Prepared,
-) -> Result<TimeUnit, (SkipKind, String)> {
+) -> Result<(i32, TimeUnit), (SkipKind, String)> {
     let Some(owned) = fields(line, cols.delimiter) else {
         return Err((
             SkipKind::Malformed,
@@ -793,7 +957,7 @@ fn quoted(
     let f: Vec<&[u8]> = owned.iter().map(|c| &c[..]).collect();
     let (day, unit, at) = parse(&f, cols, ctx, days)?;
     records.push(f[cols.phone], day, at);
-    Ok(unit)
+    Ok((day, unit))
 }
 
 thread_local! {
@@ -1036,6 +1200,8 @@ mod tests {
             tz: stockholm(),
             xy_epsg: Epsg(3006),
             working: Epsg(3006),
+            sorted_by_time: None,
+            memory: MemoryPlan::default(),
         }
     }
 
@@ -1095,6 +1261,86 @@ mod tests {
         assert_eq!(r.phone_days(), 2);
     }
 
+    /// `--sorted-by-time`: records in time order, across many pieces, with
+    /// rows left out among them (an unknown tower, bad timestamps, a row of
+    /// an earlier day that is left out anyway), own positions and phones
+    /// seen again on later days: the totals of holding every day, one
+    /// day's phone-days held at the end. A record of an earlier day is an
+    /// error naming its line and column and the line its later day began
+    /// on, and quoting no field.
+    #[test]
+    fn sorted_by_time_finishes_days_and_refuses_a_step_back() {
+        let mut towers = tower_a();
+        towers.ids.insert("OUT".into(), 1);
+        towers.positions.push((595_000.0, 6_600_000.0));
+        let mut text = String::from("phone_id,timestamp,tower_id,x,y\n");
+        const PER_DAY: usize = 3000;
+        for day in 1..=9 {
+            for i in 0..PER_DAY {
+                let p = (i * 7 + day * 13) % 900;
+                let at = match i % 5 {
+                    0 => ",605100,6600000".to_string(),
+                    1 => "OUT,,".to_string(),
+                    _ => "A,,".to_string(),
+                };
+                text.push_str(&format!(
+                    "secret-{p},2026-10-{day:02} {:02}:{:02},{at}\n",
+                    i / 130,
+                    i % 60
+                ));
+                if i == 1000 {
+                    text.push_str("secret-x,2026-10-01 10:00,T99,,\n");
+                    text.push_str("secret-x,yesterday,A,,\n");
+                    text.push_str(&format!(
+                        "secret-y,2026-10-0{} 10:00,A,,,extra\n",
+                        day.max(2) - 1
+                    ));
+                }
+            }
+        }
+        assert!(text.len() > 3 * PIECE);
+        let cats = [0u32];
+        let mut ctx = context(&towers);
+        let whole = read_records("r.csv", text.as_bytes(), &ctx, &|_, _| {}).unwrap();
+        ctx.sorted_by_time = Some(Categories {
+            of_area: &cats,
+            count: 1,
+        });
+        let by_day = read_records("r.csv", text.as_bytes(), &ctx, &|_, _| {}).unwrap();
+        assert_eq!(whole.totals(&cats, 1), by_day.totals(&cats, 1));
+        assert_eq!(whole.stats, by_day.stats);
+        assert_eq!(by_day.stats.skipped(), 27);
+        assert!(by_day.phone_days() > 9 * 800);
+        assert_eq!(whole.phone_days(), by_day.phone_days());
+        assert!(
+            by_day.engine.held_phone_days() <= 900,
+            "{}",
+            by_day.engine.held_phone_days()
+        );
+        // a record of day 3 moved into day 5 (which begins on line
+        // 2 + 4 × 3003, one less with the record taken out before it)
+        let lines: Vec<&str> = text.lines().collect();
+        let day_lines = PER_DAY + 3;
+        let at = 4 * day_lines + 500;
+        let mut bad = lines.clone();
+        let moved = bad.remove(2 * day_lines + 10);
+        bad.insert(at, moved);
+        let bad = bad.join("\n");
+        let Err(e) = read_records("r.csv", bad.as_bytes(), &ctx, &|_, _| {}) else {
+            panic!("out of order read");
+        };
+        let e = e.to_string();
+        assert_eq!(
+            e,
+            format!(
+                "r.csv, line {}, column 2 (timestamp): the timestamp falls on a day before that of line {}: --sorted-by-time expects records in time order (no local day's record after a later day's)",
+                at + 1,
+                4 * day_lines + 1
+            )
+        );
+        assert!(!e.contains("secret") && !e.contains("2026"), "{e}");
+    }
+
     #[test]
     fn own_positions_semicolons_and_shuffles() {
         let towers = Towers::default();
@@ -1129,6 +1375,43 @@ mod tests {
         assert!(r.stats.bad_position.first[0]
             .1
             .contains("look like longitude/latitude"));
+    }
+
+    proptest::proptest! {
+        /// The days of records cut into runs anywhere (pieces, chunks,
+        /// batches) and followed run by run: the same first record out of
+        /// order, and the same line where its later day began, as one run.
+        #[test]
+        fn day_order_is_the_same_in_runs_cut_anywhere(
+            days in proptest::collection::vec(0i32..6, 0..60),
+            cuts in proptest::collection::vec(0usize..60, 0..6),
+        ) {
+            let mut one = DayOrder::default();
+            for (i, &d) in days.iter().enumerate() {
+                one.see(d, i as u64);
+            }
+            let want = match one.back {
+                Some((at, _, began)) => Err((at, began)),
+                None => Ok(one.latest()),
+            };
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c <= days.len()).collect();
+            cuts.extend([0, days.len()]);
+            cuts.sort_unstable();
+            let mut runs = DayOrder::default();
+            let mut got = Ok(None);
+            for w in cuts.windows(2) {
+                let mut run = DayOrder::default();
+                for (i, &d) in days[w[0]..w[1]].iter().enumerate() {
+                    run.see(d, i as u64);
+                }
+                if let Err(e) = runs.then(&run, w[0] as u64) {
+                    got = Err(e);
+                    break;
+                }
+                got = Ok(runs.latest());
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub mod config;
 pub use config::{parse_by, parse_epsg, parse_working_epsg, Config, DEFAULT_EPSG};
 mod connections;
 pub use connections::{
-    parse_tz, read_records, read_records_into, read_towers, tower_weights, RecordContext,
-    RecordFootprint, RecordStats, Skipped, Towers, UnknownTimeZone,
+    parse_tz, read_records, read_records_into, read_towers, tower_weights, Categories, MemoryPlan,
+    RecordContext, RecordFootprint, RecordStats, Skipped, Towers, UnknownTimeZone,
 };
 mod crs;
 pub use crs::{Epsg, Transform};

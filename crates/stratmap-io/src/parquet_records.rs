@@ -31,8 +31,8 @@
 //! column names, types, row numbers and what was expected.
 
 use crate::connections::{
-    find_record_columns, DayReader, RecordColumnsAt, RecordContext, RecordFootprint, RecordStats,
-    SkipKind, Skipped, TimeUnit, SHOWN_SKIPPED,
+    find_record_columns, finish_days, out_of_order, DayOrder, DayReader, RecordColumnsAt,
+    RecordContext, RecordFootprint, RecordStats, SkipKind, Skipped, TimeUnit, SHOWN_SKIPPED,
 };
 use crate::points::PointColumns;
 use crate::timestamps::TimestampError;
@@ -319,20 +319,28 @@ fn read_into(
         stats: RecordStats::default(),
         dictionary: None,
         dictionaries: 0,
+        order: DayOrder::default(),
     };
     let mut row = 0u64;
     let mut current = next_batch(file, &mut readers, row)?;
     while let Some(batch) = current.take() {
         let n = batch[0].len() as u64;
-        let (next, ()) = rayon::join(
+        let (next, summed) = rayon::join(
             || next_batch(file, &mut readers, row + n),
             || state.sum(&batch, row, &cols, ctx, &towers, engine),
         );
+        summed.map_err(|(at, began)| {
+            problem(
+                file,
+                format!("row {at}, column timestamp: {}", out_of_order("row", began)),
+            )
+        })?;
         row += n;
         let bytes = match total_rows {
             0 => size,
             t => (size as f64 * row.min(t) as f64 / t as f64) as u64,
         };
+        ctx.memory.check(engine, bytes)?;
         progress(state.stats.read, bytes);
         current = next?;
     }
@@ -411,6 +419,8 @@ struct State {
     dictionary: Option<(ArrayRef, Arc<Vec<Lookup>>)>,
     /// Tower dictionaries looked up.
     dictionaries: u64,
+    /// The days of the rows summed so far, by row number.
+    order: DayOrder,
 }
 
 /// A tower id looked up: a tower number, an empty id, or an id the towers
@@ -804,7 +814,9 @@ impl State {
     }
 
     /// Turns a batch (`first` rows came before it) into records, in
-    /// parallel, and adds them to the engine.
+    /// parallel, and adds them to the engine (when the records are sorted
+    /// by time, finishing the days they have passed); `Err` with a row out
+    /// of time order and the row where its later day began.
     fn sum(
         &mut self,
         batch: &[ArrayRef],
@@ -813,7 +825,7 @@ impl State {
         ctx: &RecordContext,
         towers: &TowerIds,
         engine: &mut FootprintEngine,
-    ) {
+    ) -> Result<(), (u64, u64)> {
         let n = batch[0].len();
         let mut k = 2;
         let tower = cols.tower.map(|_| {
@@ -832,7 +844,7 @@ impl State {
             Times::of(batch[1].as_ref(), cols.int96),
         ) else {
             // the types were checked against the schema: not reached
-            return;
+            return Ok(());
         };
         let b = BatchColumns {
             phone,
@@ -854,6 +866,7 @@ impl State {
                         records: Prepared::new(&[]),
                         skipped: Vec::new(),
                         unix_units: [0; 4],
+                        order: DayOrder::default(),
                     };
                     for i in c * CHUNK..n.min(c * CHUNK + CHUNK) {
                         match (row(&b, i, cols, ctx, towers, o), b.phone.get(i)) {
@@ -863,6 +876,7 @@ impl State {
                                     chunk.unix_units[usize::from(u)] += 1;
                                 }
                                 chunk.records.push(phone, day, at);
+                                chunk.order.see(day, i as u64);
                             }
                             (Row::Ok { .. }, None) => {}
                             (Row::Skip { kind, why }, _) => chunk.skipped.push((i, kind, why)),
@@ -877,6 +891,10 @@ impl State {
         let mut parts = Vec::with_capacity(chunks.len());
         // in row order, as the chunks are
         for c in chunks {
+            if ctx.sorted_by_time.is_some() {
+                // rows numbered from 1
+                self.order.then(&c.order, first + 1)?;
+            }
             for (i, kind, why) in c.skipped {
                 let s: &mut Skipped = match kind {
                     SkipKind::UnknownTower => &mut stats.unknown_tower,
@@ -893,9 +911,13 @@ impl State {
                 *n += m;
             }
             stats.used += c.records.len() as u64;
-            parts.push(c.records);
+            let mut records = c.records;
+            ctx.memory.keep(&mut records);
+            parts.push(records);
         }
         engine.add_prepared(parts);
+        finish_days(engine, ctx, &self.order);
+        Ok(())
     }
 }
 
@@ -905,6 +927,8 @@ struct Chunk {
     records: Prepared<'static>,
     skipped: Vec<(usize, SkipKind, String)>,
     unix_units: [u64; 4],
+    /// The days of its records, by row within the batch.
+    order: DayOrder,
 }
 
 /// Row `i` of a batch as a record, checked in the CSV reader's order:
@@ -1048,6 +1072,8 @@ mod tests {
             tz: stockholm(),
             xy_epsg: Epsg(3006),
             working: Epsg(3006),
+            sorted_by_time: None,
+            memory: Default::default(),
         }
     }
 

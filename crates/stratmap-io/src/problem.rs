@@ -76,6 +76,15 @@ pub enum Error {
     /// A coordinate system could not be set up or a transformation failed.
     #[error("coordinate transformation: {0}")]
     Crs(String),
+    /// The footprint's phone-days passed the memory budget of the records'
+    /// reading (`RecordContext::memory`) after this many bytes of the input
+    /// (estimated from the rows read, for Parquet): the caller reads the
+    /// records again a share of the phones at a time.
+    #[error("the phone-days passed the memory budget after {read} bytes of the records: expected them read again a share of the phones at a time")]
+    OverBudget {
+        /// Bytes of the input read.
+        read: u64,
+    },
     /// GDAL failed while writing a GeoPackage or GeoTIFF (exit code 3).
     #[error("{}: GDAL: {message}", .path.display())]
     Gdal {
@@ -101,7 +110,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Crs(_) => 1,
             Error::Setting(_) => 2,
-            Error::Io { .. } | Error::Gdal { .. } => 3,
+            Error::Io { .. } | Error::Gdal { .. } | Error::OverBudget { .. } => 3,
         }
     }
 }

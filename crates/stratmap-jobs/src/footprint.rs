@@ -6,14 +6,18 @@ use chrono_tz::Tz;
 use std::io::Read;
 use std::path::Path;
 use stratmap_core::Epsg;
-use stratmap_core::{category_numbers, FootprintAreas, FootprintMethod, FootprintReport};
+use stratmap_core::{
+    category_numbers, FootprintAreas, FootprintMethod, FootprintReport, FootprintTotals,
+    PHONE_SHARES,
+};
 use stratmap_io::write_geojson;
 use stratmap_io::Config;
 use stratmap_io::Problem;
 use stratmap_io::{footprint_category_rows, footprint_layer, FOOTPRINT_CATEGORY_COLUMNS};
 use stratmap_io::{is_parquet, read_parquet_records};
 use stratmap_io::{
-    parse_tz, read_records, read_towers, tower_weights, RecordContext, RecordStats, Towers,
+    parse_tz, read_records, read_towers, tower_weights, Categories, MemoryPlan, RecordContext,
+    RecordFootprint, RecordStats, Towers,
 };
 use stratmap_io::{read_areas_file_with, AreaTable};
 use stratmap_io::{write_csv, write_data_csv};
@@ -39,6 +43,13 @@ pub struct FootprintParams {
     pub areas: stratmap_io::AreaOptions,
     /// The towers file's encoding when not UTF-8 (`[inputs] encoding`).
     pub encoding: Option<String>,
+    /// The records come in time order (`--sorted-by-time`, `[footprint]
+    /// sorted_by_time`): each day is finished as soon as a later one
+    /// begins, so memory holds one day's phone-days.
+    pub sorted_by_time: bool,
+    /// Bytes the phone-days may take (`--memory`, `[footprint] memory`):
+    /// past it the records are read again a share of the phones at a time.
+    pub memory: Option<u64>,
 }
 
 impl FootprintParams {
@@ -73,6 +84,13 @@ impl FootprintParams {
             weight_table: false,
             areas: config.area_options(None),
             encoding: config.inputs.encoding.clone(),
+            sorted_by_time: f.sorted_by_time.unwrap_or(false),
+            memory: f
+                .memory
+                .as_deref()
+                .map(stratmap_io::config::parse_size)
+                .transpose()
+                .map_err(|e| Failure::Usage(format!("[footprint] memory = {e}")))?,
         })
     }
 }
@@ -97,11 +115,16 @@ pub struct FootprintOutput {
     pub weight_rows: Vec<Vec<Value>>,
 }
 
-/// Where the records come from: CSV through a reader, or a Parquet file
-/// (read by row group, its columns in parallel).
+/// Where the records come from: CSV through a reader or from a file, or a
+/// Parquet file (read by row group, its columns in parallel). A file can
+/// be read again, a share of the phones at a time, when the phone-days
+/// pass the memory budget (`FootprintParams::memory`).
 pub enum RecordsInput<'a, R: Read> {
-    /// CSV text, streamed from a reader (a file, standard input).
+    /// CSV text, streamed from a reader (standard input, text in memory):
+    /// read once, whatever the memory budget.
     Csv(R),
+    /// A CSV file.
+    CsvFile(&'a Path),
     /// A Parquet file.
     Parquet(&'a Path),
 }
@@ -142,13 +165,19 @@ pub fn compute<R: Read + Send>(
     } else {
         Vec::new()
     };
-    let ctx = RecordContext {
+    let (cat, names) = category_numbers(&areas.categories());
+    let mut ctx = RecordContext {
         areas: &fa,
         towers: &towers,
         tower_weights: &weights,
         tz: p.tz,
         xy_epsg: p.epsg,
         working: p.epsg,
+        sorted_by_time: p.sorted_by_time.then_some(Categories {
+            of_area: &cat,
+            count: names.len(),
+        }),
+        memory: Default::default(),
     };
     let (rname, reader) = input.records;
     let size = input.records_size;
@@ -163,25 +192,41 @@ pub fn compute<R: Read + Send>(
         ));
     };
     let prepared = started.elapsed();
-    let (fp, place) = match reader {
-        RecordsInput::Csv(r) => (read_records(rname, r, &ctx, &progress)?, "line"),
-        RecordsInput::Parquet(path) => (read_parquet_records(rname, path, &ctx, &progress)?, "row"),
+    let place = match reader {
+        RecordsInput::Parquet(_) => "row",
+        _ => "line",
     };
+    let categories = Categories {
+        of_area: &cat,
+        count: names.len(),
+    };
+    let fp = sum_records(
+        (rname, reader),
+        &mut ctx,
+        categories,
+        p.memory,
+        size,
+        &progress,
+        notes,
+    )?;
     let read = started.elapsed();
     for n in &fp.notes {
         notes.say(n);
     }
     report_skipped(rname, &fp.stats, place, p.strict, notes)?;
     notes.stage("summing per area");
-    let (cat, names) = category_numbers(&areas.categories());
-    let totals = fp.totals(&cat, names.len());
+    let totals = fp.totals;
     if std::env::var_os("STRATMAP_ENGINE_STATS").is_some() {
         // for the benchmarks (docs/benchmarks.md): the engine's memory and
         // the time of each step
-        let (bytes, days) = (fp.engine.state_bytes(), fp.engine.phone_days().max(1));
+        let (bytes, days) = (fp.state_bytes, fp.phone_days.max(1));
         eprintln!(
-            "engine state: {:.1} MB, {:.1} bytes per phone-day ({days} phone-days); towers and discs {:.2} s, records {:.2} s, totals {:.2} s",
+            "engine state: {:.1} MB at the end{}, {:.1} bytes per phone-day ({days} phone-days); towers and discs {:.2} s, records {:.2} s, totals {:.2} s",
             bytes as f64 / 1e6,
+            match fp.shares {
+                1 => String::new(),
+                n => format!(" (of the last of {n} shares of the phones)"),
+            },
             bytes as f64 / days as f64,
             prepared.as_secs_f64(),
             (read - prepared).as_secs_f64(),
@@ -215,6 +260,131 @@ pub fn compute<R: Read + Send>(
         secondary: report.secondary,
         weight_rows,
     })
+}
+
+/// The records summed: what was read and left out, notes, the totals, and
+/// for the benchmarks' report the engine's state at the end, the
+/// phone-days and the shares of the phones read.
+struct Summed {
+    stats: RecordStats,
+    notes: Vec<stratmap_core::Notice>,
+    totals: FootprintTotals,
+    state_bytes: usize,
+    phone_days: usize,
+    shares: usize,
+}
+
+impl Summed {
+    fn of(fp: RecordFootprint, c: Categories) -> Self {
+        Summed {
+            totals: fp.totals(c.of_area, c.count),
+            state_bytes: fp.engine.state_bytes(),
+            phone_days: fp.engine.phone_days(),
+            stats: fp.stats,
+            notes: fp.notes,
+            shares: 1,
+        }
+    }
+}
+
+/// Reads the records into totals over `ctx`. With a memory budget, a file
+/// whose phone-days pass it is read again a share of the phones at a time
+/// (each phone in one share: the shares' totals add up, in integers, to
+/// the same as one reading); more shares when one still does not fit, up
+/// to [`PHONE_SHARES`], which is summed whatever it takes.
+fn sum_records<R: Read + Send>(
+    (rname, input): (&str, RecordsInput<R>),
+    ctx: &mut RecordContext,
+    categories: Categories,
+    budget: Option<u64>,
+    size: Option<u64>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    notes: &Notes,
+) -> Result<Summed, Failure> {
+    let path = match input {
+        RecordsInput::Csv(r) => {
+            return Ok(Summed::of(
+                read_records(rname, r, ctx, progress)?,
+                categories,
+            ));
+        }
+        RecordsInput::CsvFile(path) => Ok(path),
+        RecordsInput::Parquet(path) => Err(path),
+    };
+    let budget = budget.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+    ctx.memory = MemoryPlan {
+        budget,
+        share: None,
+    };
+    let passed_at = match read_records_file(rname, path, ctx, progress) {
+        Ok(fp) => return Ok(Summed::of(fp, categories)),
+        Err(stratmap_io::Error::OverBudget { read }) => read.max(1),
+        Err(e) => return Err(e.into()),
+    };
+    // the state grows no faster than the input: the share read when the
+    // budget was passed says how many shares of the phones fit, with room
+    let whole = size.unwrap_or(0).max(passed_at) as f64 / passed_at as f64;
+    let mut shares = ((whole * 1.5).ceil() as usize).clamp(2, PHONE_SHARES);
+    'shares: loop {
+        notes.note(&format!(
+            "{rname}: the phone-days pass --memory {}: the records are read again for {shares} shares of the phones, one at a time",
+            shown_size(budget.unwrap_or(0) as u64)
+        ));
+        let mut sum: Option<Summed> = None;
+        let n = shares;
+        for share in 0..n {
+            ctx.memory = MemoryPlan {
+                // the last split: summed whatever it takes
+                budget: budget.filter(|_| n < PHONE_SHARES),
+                share: Some((share, n)),
+            };
+            let fp = match read_records_file(rname, path, ctx, progress) {
+                Ok(fp) => Summed::of(fp, categories),
+                Err(stratmap_io::Error::OverBudget { .. }) => {
+                    shares = (n * 2).min(PHONE_SHARES);
+                    continue 'shares;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            sum = Some(match sum {
+                None => fp,
+                Some(mut s) => {
+                    s.totals.merge(&fp.totals);
+                    s.state_bytes = fp.state_bytes;
+                    s.phone_days += fp.phone_days;
+                    s
+                }
+            });
+        }
+        if let Some(s) = sum {
+            return Ok(Summed { shares, ..s });
+        }
+    }
+}
+
+/// The records of a CSV file (`Ok`) or a Parquet file (`Err`).
+fn read_records_file<'a>(
+    rname: &str,
+    path: Result<&Path, &Path>,
+    ctx: &RecordContext<'a>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RecordFootprint<'a>, stratmap_io::Error> {
+    match path {
+        Ok(csv) => {
+            let f = std::fs::File::open(csv).map_err(|e| stratmap_io::Error::io(csv, e))?;
+            read_records(rname, f, ctx, progress)
+        }
+        Err(parquet) => read_parquet_records(rname, parquet, ctx, progress),
+    }
+}
+
+/// A size in bytes as `--memory` takes it: `256 MiB`, `2 GiB`.
+fn shown_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 => format!("{:.0} MiB", b as f64 / f64::from(1 << 20)),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// The columns of the `--weights-out` table.
@@ -409,15 +579,20 @@ pub fn footprint_command(
     // database); a `.parquet` file by its extension
     let (records, size): (RecordsInput<Box<dyn std::io::Read + Send>>, Option<u64>) =
         if stratmap_io::is_stdio(files.records) {
+            if p.memory.is_some() {
+                return Err(Failure::Usage(
+                    "--memory reads the records again when their phone-days do not fit: expected a records file, not standard input (--records -)".into(),
+                ));
+            }
             (RecordsInput::Csv(Box::new(std::io::stdin())), None)
         } else if is_parquet(files.records) {
             let size = std::fs::metadata(files.records).ok().map(|m| m.len());
             (RecordsInput::Parquet(files.records), size)
         } else {
-            let f = std::fs::File::open(files.records)
-                .map_err(|e| stratmap_io::Error::io(files.records, e))?;
-            let size = f.metadata().ok().map(|m| m.len());
-            (RecordsInput::Csv(Box::new(f)), size)
+            let size = std::fs::metadata(files.records)
+                .map_err(|e| stratmap_io::Error::io(files.records, e))?
+                .len();
+            (RecordsInput::CsvFile(files.records), Some(size))
         };
     let (tn, rn) = (
         files.towers.display().to_string(),

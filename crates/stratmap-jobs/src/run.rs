@@ -447,14 +447,27 @@ pub fn run(
             let (tower_bytes, tower_sha) = towers.text(config)?;
             rec.input("towers", towers, tower_sha, csv_rows(&tower_bytes), "rows");
             let hash = std::sync::Arc::new(std::sync::Mutex::new(Sha256::new()));
+            let mut p = FootprintParams::new(config, None, None, None)?;
+            p.epsg = spec.epsg;
             let parquet = records.parquet_path();
-            let (input, size) = match parquet {
+            // a file read again when its phone-days pass [footprint] memory
+            let again = match records {
+                Source::File { path, .. } if p.memory.is_some() && parquet.is_none() => {
+                    Some(path.as_path())
+                }
+                _ => None,
+            };
+            let (input, size) = match (parquet, again) {
                 // a Parquet file is read by row group, out of order: hashed whole
-                Some(path) => {
+                (Some(path), _) => {
                     let size = std::fs::metadata(path).ok().map(|m| m.len());
                     (RecordsInput::Parquet(path), size)
                 }
-                None => {
+                (None, Some(path)) => {
+                    let size = std::fs::metadata(path).ok().map(|m| m.len());
+                    (RecordsInput::CsvFile(path), size)
+                }
+                (None, None) => {
                     let (reader, size) = records.open()?;
                     let hashing = Hashing {
                         inner: reader,
@@ -463,8 +476,6 @@ pub fn run(
                     (RecordsInput::Csv(hashing), size)
                 }
             };
-            let mut p = FootprintParams::new(config, None, None, None)?;
-            p.epsg = spec.epsg;
             let (tn, rn) = (towers.name(), records.name());
             let fp = crate::footprint::compute(
                 FootprintInputs {
@@ -476,7 +487,7 @@ pub fn run(
                 &p,
                 notes,
             )?;
-            let sha = match parquet {
+            let sha = match parquet.or(again) {
                 Some(path) => sha256_file(path)?,
                 None => hash
                     .lock()

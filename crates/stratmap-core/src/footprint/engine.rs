@@ -8,6 +8,9 @@
 //! of the phone key and summed in parallel, every shard in record order, so
 //! memory holds the distinct phone-days and phones, never the records, and
 //! the totals are the same for any batch size, record order or thread count.
+//! Records that come in time order can have each day finished as soon as
+//! it is over ([`FootprintEngine::finish_days_before`]): memory then holds
+//! one day's phone-days, and the totals are the same integers.
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
@@ -58,6 +61,9 @@ pub struct Record<'a> {
 
 /// Phones are spread over this many shards by a hash of their key.
 const SHARDS: usize = 64;
+
+/// The most shares the phones can be split into ([`Prepared::keep_share`]).
+pub const PHONE_SHARES: usize = SHARDS;
 
 /// The phones whose hash falls in one shard, numbered in order of
 /// appearance, and their phone-days.
@@ -205,6 +211,44 @@ impl<'a> Prepared<'a> {
         self.records == 0
     }
 
+    /// Keeps the records of one share of the phones only: share `share` of
+    /// `shares` (1 to [`PHONE_SHARES`]). The shares split the phones by the
+    /// same hash as the engine's shards, so every phone is in exactly one,
+    /// and the totals of engines that each summed one share
+    /// ([`FootprintTotals::merge`]) are those of summing all: phones whose
+    /// phone-days do not fit in memory together can be summed a share at a
+    /// time, from the records read again.
+    ///
+    /// ```
+    /// use stratmap_core::{At, Prepared};
+    /// let keys: Vec<String> = (0..100).map(|p| format!("phone-{p}")).collect();
+    /// let batch = |share: usize| {
+    ///     let mut b = Prepared::new(&[]);
+    ///     for k in &keys {
+    ///         b.push(k.as_bytes(), 20_000, At::Tower(0));
+    ///     }
+    ///     b.keep_share(share, 3);
+    ///     b.len()
+    /// };
+    /// assert_eq!(batch(0) + batch(1) + batch(2), 100);
+    /// ```
+    ///
+    /// # Panics
+    /// When `shares` is 0 or more than [`PHONE_SHARES`], or `share` is not
+    /// below it.
+    pub fn keep_share(&mut self, share: usize, shares: usize) {
+        assert!(
+            (1..=PHONE_SHARES).contains(&shares) && share < shares,
+            "share {share} of {shares}: expected 1 to {PHONE_SHARES} shares"
+        );
+        for (s, entries) in self.shards.iter_mut().enumerate() {
+            if s % shares != share {
+                self.records -= entries.len();
+                *entries = Vec::new();
+            }
+        }
+    }
+
     /// A record whose phone key is `text[range]`.
     ///
     /// # Panics
@@ -271,6 +315,16 @@ pub struct FootprintEngine<'a> {
     towers: Cow<'a, [DiscWeights]>,
     shards: Vec<Shard>,
     records: u64,
+    /// The phone-days finished early, if any were.
+    finished: Option<Finished>,
+}
+
+/// What [`FootprintEngine::finish_days_before`] has finished.
+struct Finished {
+    /// Every phone-day of a day before this one is finished.
+    before: i32,
+    /// Their totals.
+    totals: FootprintTotals,
 }
 
 impl<'a> FootprintEngine<'a> {
@@ -291,6 +345,7 @@ impl<'a> FootprintEngine<'a> {
             towers: towers.into(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             records: 0,
+            finished: None,
         }
     }
 
@@ -327,6 +382,7 @@ impl<'a> FootprintEngine<'a> {
             .map(|p| p.own.iter().map(|&c| areas.weights(c)).collect())
             .collect();
         let towers = &*self.towers;
+        let finished_before = self.finished.as_ref().map(|f| f.before);
         let added: u64 = self
             .shards
             .par_iter_mut()
@@ -355,7 +411,13 @@ impl<'a> FootprintEngine<'a> {
                     phones.push(shard.intern(key));
                 }
                 let mut n = 0;
+                let before = finished_before;
                 for (i, &(_, own, e)) in list.iter().enumerate() {
+                    debug_assert!(
+                        before.is_none_or(|d| e.day >= d),
+                        "a record of day {} after the days before {before:?} were finished",
+                        e.day
+                    );
                     if let (Some((_, _, next)), Some(&p)) =
                         (list.get(i + AHEAD), phones.get(i + AHEAD))
                     {
@@ -385,34 +447,121 @@ impl<'a> FootprintEngine<'a> {
         self.records
     }
 
-    /// Distinct phone-days so far.
+    /// Distinct phone-days so far, finished or held.
     pub fn phone_days(&self) -> usize {
+        self.held_phone_days()
+            + self
+                .finished
+                .as_ref()
+                .map_or(0, |f| f.totals.total_phone_days as usize)
+    }
+
+    /// Distinct phone-days held (not finished yet).
+    pub fn held_phone_days(&self) -> usize {
         self.shards.par_iter().map(|s| s.days.len()).sum()
     }
 
     /// Bytes the engine's state holds (its tables at their capacity, the
-    /// phones' keys, the phone-days), for reports on memory per phone-day.
+    /// phones' keys, the phone-days held, the areas counted of phones with
+    /// finished days), for reports on memory per phone-day.
     pub fn state_bytes(&self) -> usize {
         self.shards.iter().map(Shard::bytes).sum()
+    }
+
+    /// Finishes every phone-day of the days before `day` and frees it: its
+    /// share of each area is summed into totals kept in the engine, exactly
+    /// as [`FootprintEngine::totals`] would sum it (the same integers, so
+    /// the final totals are the same to the last bit), and the phones are
+    /// kept with the areas they were counted in, so that a
+    /// phone seen again later is not counted twice in `unique_phones`.
+    /// Records in time order can so be summed holding one day's
+    /// phone-days, whatever the period.
+    ///
+    /// `category` and `categories` must be those the totals are asked with
+    /// (they count the phones per category). Adding a record of a day
+    /// before `day` afterwards is a caller's error: its phone-day would be
+    /// counted twice (readers check the order first).
+    ///
+    /// ```
+    /// use geo::{polygon, MultiPolygon};
+    /// use stratmap_core::{At, FootprintAreas, FootprintEngine, Record};
+    ///
+    /// let a = polygon![(x: 0.0, y: -5000.0), (x: 5000.0, y: -5000.0), (x: 5000.0, y: 5000.0), (x: 0.0, y: 5000.0)];
+    /// let areas = FootprintAreas::new(vec![MultiPolygon::new(vec![a])], 500.0);
+    /// let towers = [(2500.0, 0.0)];
+    /// let day = |d: i32| [Record { phone: b"phone-1", day: d, at: At::Tower(0) }];
+    /// let (mut whole, mut by_day) = (FootprintEngine::new(&areas, &towers), FootprintEngine::new(&areas, &towers));
+    /// for d in 0..3 {
+    ///     whole.add(&day(d));
+    ///     by_day.add(&day(d));
+    ///     by_day.finish_days_before(d, &[0], 1);
+    /// }
+    /// assert_eq!(by_day.held_phone_days(), 1); // the last day only
+    /// assert_eq!(whole.totals(&[0], 1), by_day.totals(&[0], 1));
+    /// assert_eq!(by_day.totals(&[0], 1).unique_phones, [1]);
+    /// ```
+    pub fn finish_days_before(&mut self, day: i32, category: &[u32], categories: usize) {
+        if self.finished.as_ref().is_some_and(|f| f.before >= day) {
+            return;
+        }
+        let towers = &*self.towers;
+        let done = summed(
+            self.shards
+                .par_iter_mut()
+                .map(|s| s.days.finish_before(day, towers, category, categories)),
+            category.len(),
+            categories,
+        );
+        match &mut self.finished {
+            Some(f) => {
+                f.totals.merge(&done);
+                f.before = day;
+            }
+            None => {
+                self.finished = Some(Finished {
+                    before: day,
+                    totals: done,
+                })
+            }
+        }
     }
 
     /// The totals per area; `category[a]` is area a's category number, of
     /// `categories` (see [`super::DailyFootprint::totals`]). Shards are
     /// summed in parallel and merged in integers, so the result does not
     /// depend on the thread count.
+    /// Phone-days finished early ([`FootprintEngine::finish_days_before`])
+    /// are in them.
     pub fn totals(&self, category: &[u32], categories: usize) -> FootprintTotals {
         let towers = &*self.towers;
-        self.shards
-            .par_iter()
-            .map(|s| s.days.totals(s.count, towers, category, categories))
-            .reduce(
-                || FootprintTotals::new(category.len(), categories),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+        let mut t = summed(
+            self.shards
+                .par_iter()
+                .map(|s| s.days.totals(s.count, towers, category, categories)),
+            category.len(),
+            categories,
+        );
+        if let Some(f) = &self.finished {
+            t.merge(&f.totals);
+        }
+        t
     }
+}
+
+/// The totals of the shards (each its own phones) merged: in integers, so
+/// the same for any thread count.
+fn summed(
+    shards: impl ParallelIterator<Item = FootprintTotals>,
+    areas: usize,
+    categories: usize,
+) -> FootprintTotals {
+    shards.reduce(
+        || FootprintTotals::new(areas, categories),
+        |mut a, b| {
+            a.merge(&b);
+            a
+        },
+    )
 }
 
 #[cfg(test)]
@@ -529,6 +678,31 @@ mod tests {
         t
     }
 
+    /// Twenty towers in a row across both areas, 560 m apart.
+    fn row_of_towers() -> Vec<(f64, f64)> {
+        (0..20)
+            .map(|i| {
+                (
+                    f64::from(i) * 560.0 - 600.0,
+                    2500.0 + f64::from(i % 4) * 700.0,
+                )
+            })
+            .collect()
+    }
+
+    /// Where a picked record was: tower `t` of [`row_of_towers`], or (for
+    /// `own` and past the twentieth) a position of its own.
+    fn at_pick(t: u32, own: bool) -> At {
+        if t >= 20 || own {
+            At::Position(
+                f64::from(t) * 430.0 - 900.0,
+                3000.0 + f64::from(t % 3) * 400.0,
+            )
+        } else {
+            At::Tower(t)
+        }
+    }
+
     proptest::proptest! {
         /// Short and long phone keys (past the 15 packed bytes, and keys
         /// that differ only in length or a trailing zero byte), many
@@ -540,9 +714,7 @@ mod tests {
             batch in 1usize..400,
         ) {
             let a = areas();
-            let towers: Vec<(f64, f64)> = (0..20)
-                .map(|i| (f64::from(i) * 560.0 - 600.0, 2500.0 + f64::from(i % 4) * 700.0))
-                .collect();
+            let towers = row_of_towers();
             let keys: Vec<Vec<u8>> = (0..40u32)
                 .map(|p| match p % 5 {
                     0 => format!("p{p}").into_bytes(),
@@ -554,14 +726,7 @@ mod tests {
                 .collect();
             let records: Vec<(Vec<u8>, i32, At)> = picks
                 .iter()
-                .map(|&(p, day, t, own)| {
-                    let at = if t >= 20 || own {
-                        At::Position(f64::from(t) * 430.0 - 900.0, 3000.0 + f64::from(t % 3) * 400.0)
-                    } else {
-                        At::Tower(t)
-                    };
-                    (keys[p].clone(), day, at)
-                })
+                .map(|&(p, day, t, own)| (keys[p].clone(), day, at_pick(t, own)))
                 .collect();
             let mut engine = FootprintEngine::new(&a, &towers);
             for chunk in records.chunks(batch) {
@@ -576,6 +741,99 @@ mod tests {
             proptest::prop_assert_eq!(engine.totals(&cat, 2), want.clone());
             proptest::prop_assert_eq!(engine.records(), records.len() as u64);
             proptest::prop_assert_eq!(engine.phone_days() as u64, want.total_phone_days);
+        }
+
+        /// The phones in any number of shares, each summed by an engine of
+        /// its own (towers, own positions, long keys): merged, the totals
+        /// of one engine over all.
+        #[test]
+        fn shares_of_the_phones_add_up_to_the_whole(
+            picks in proptest::collection::vec((0usize..40, 0i32..4, 0u32..24, proptest::bool::weighted(0.15)), 1..800),
+            shares in 1usize..=PHONE_SHARES,
+        ) {
+            let a = areas();
+            let towers = row_of_towers();
+            let keys: Vec<Vec<u8>> = (0..40u32)
+                .map(|p| match p % 2 {
+                    0 => format!("p{p}").into_bytes(),
+                    _ => format!("phone-number-{p:06}-long").into_bytes(),
+                })
+                .collect();
+            let prepared = || {
+                let mut b = Prepared::new(&[]);
+                for &(p, day, t, own) in &picks {
+                    b.push(&keys[p], day, at_pick(t, own));
+                }
+                b
+            };
+            let cat = [0, 1];
+            let mut whole = FootprintEngine::new(&a, &towers);
+            whole.add_prepared(vec![prepared()]);
+            let mut sum = FootprintTotals::new(2, 2);
+            let mut records = 0;
+            for share in 0..shares {
+                let mut b = prepared();
+                b.keep_share(share, shares);
+                records += b.len();
+                let mut e = FootprintEngine::new(&a, &towers);
+                e.add_prepared(vec![b]);
+                sum.merge(&e.totals(&cat, 2));
+            }
+            proptest::prop_assert_eq!(records, picks.len());
+            proptest::prop_assert_eq!(whole.totals(&cat, 2), sum);
+        }
+
+        /// Records in day order, in batches of any size, their days
+        /// finished early (up to the latest day, or a day behind it), towers
+        /// and own positions mixed, phones seen again on later days: the
+        /// same totals as holding every phone-day to the end, and no more
+        /// than the days not yet finished held.
+        #[test]
+        fn finishing_days_early_changes_no_total(
+            picks in proptest::collection::vec((0usize..30, 0i32..6, 0u32..24, proptest::bool::weighted(0.15)), 1..1200),
+            batch in 1usize..300,
+            lag in 0i32..2,
+        ) {
+            let a = areas();
+            let towers = row_of_towers();
+            let keys: Vec<Vec<u8>> = (0..30u32)
+                .map(|p| match p % 3 {
+                    0 => format!("p{p}").into_bytes(),
+                    1 => format!("phone-number-{p:06}-long").into_bytes(),
+                    _ => vec![b'x'; 14 + (p as usize % 4)],
+                })
+                .collect();
+            let mut records: Vec<Record> = picks
+                .iter()
+                .map(|&(p, day, t, own)| Record {
+                    phone: &keys[p],
+                    day,
+                    at: at_pick(t, own),
+                })
+                .collect();
+            records.sort_by_key(|r| r.day);
+            let cat = [0, 1];
+            let mut whole = FootprintEngine::new(&a, &towers);
+            let mut by_day = FootprintEngine::new(&a, &towers);
+            for chunk in records.chunks(batch) {
+                whole.add(chunk);
+                by_day.add(chunk);
+                let latest = chunk.last().map_or(0, |r| r.day);
+                by_day.finish_days_before(latest - lag, &cat, 2);
+                let held = by_day.held_phone_days();
+                let later: std::collections::BTreeSet<(&[u8], i32)> = records
+                    .iter()
+                    .filter(|r| r.day >= latest - lag)
+                    .map(|r| (r.phone, r.day))
+                    .collect();
+                proptest::prop_assert!(held <= later.len());
+            }
+            proptest::prop_assert_eq!(whole.totals(&cat, 2), by_day.totals(&cat, 2));
+            proptest::prop_assert_eq!(whole.phone_days(), by_day.phone_days());
+            // finishing the rest too changes nothing
+            by_day.finish_days_before(i32::MAX, &cat, 2);
+            proptest::prop_assert_eq!(by_day.held_phone_days(), 0);
+            proptest::prop_assert_eq!(whole.totals(&cat, 2), by_day.totals(&cat, 2));
         }
     }
 }

@@ -12,6 +12,12 @@
 //! Records with their own positions (not a tower of the list) have a disc
 //! of their own: their weights are summed as they come into a
 //! [`DailyFootprint`], and the two are joined, day by day, at the end.
+//!
+//! Days can be finished early (records in time order): their phone-days
+//! are tallied as at the end and freed, and the (phone, area) and (phone,
+//! category) pairs they counted are kept (as each phone's list of areas,
+//! its categories found from them), so that a phone's later days do
+//! not count it again in `unique_phones` or `category_phones`.
 
 use super::table::Table;
 use super::{AreaSum, DailyFootprint, DiscWeights, FootprintTotals, PhoneDay};
@@ -38,15 +44,23 @@ struct Node {
 
 /// Nodes in blocks of [`BLOCK`]: the arena grows a block at a time, never
 /// by copying itself into one twice its size.
-#[derive(Default)]
-struct Nodes(Vec<Vec<Node>>);
+struct Blocks<T>(Vec<Vec<T>>);
+
+/// The further towers of phone-days.
+type Nodes = Blocks<Node>;
+
+impl<T> Default for Blocks<T> {
+    fn default() -> Self {
+        Blocks(Vec::new())
+    }
+}
 
 /// Nodes in a block (a power of two).
 const BLOCK: usize = 1 << 14;
 
-impl Nodes {
+impl<T> Blocks<T> {
     /// Adds a node; its number.
-    fn push(&mut self, node: Node) -> u32 {
+    fn push(&mut self, node: T) -> u32 {
         if self.0.last().is_none_or(|b| b.len() == BLOCK) {
             self.0.push(Vec::with_capacity(BLOCK));
         }
@@ -56,18 +70,57 @@ impl Nodes {
         ((blocks - 1) * BLOCK + last.len() - 1) as u32
     }
 
-    fn get(&self, k: u32) -> &Node {
+    fn get(&self, k: u32) -> &T {
         let k = k as usize;
         &self.0[k / BLOCK][k % BLOCK]
     }
 
-    fn get_mut(&mut self, k: u32) -> &mut Node {
+    fn get_mut(&mut self, k: u32) -> &mut T {
         let k = k as usize;
         &mut self.0[k / BLOCK][k % BLOCK]
     }
 
     fn bytes(&self) -> usize {
-        self.0.len() * BLOCK * std::mem::size_of::<Node>()
+        self.0.len() * BLOCK * std::mem::size_of::<T>()
+    }
+}
+
+/// The areas each phone has been counted in, in days finished early:
+/// per phone (by number) a list of (area, next) in blocks. A phone visits
+/// few areas, so the lists are short; a phone's categories are those of
+/// its areas.
+#[derive(Default)]
+pub(super) struct PhoneAreas {
+    head: Vec<u32>,
+    nodes: Blocks<[u32; 2]>,
+}
+
+impl PhoneAreas {
+    fn areas(&self, phone: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.head.get(phone as usize).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let [area, next] = *self.nodes.get(at);
+                at = next;
+                area
+            })
+        })
+    }
+
+    fn add(&mut self, phone: u32, area: u32) {
+        let p = phone as usize;
+        if p >= self.head.len() {
+            self.head.resize(p + 1, NONE);
+        }
+        self.head[p] = self.nodes.push([area, self.head[p]]);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_empty()
+    }
+
+    fn bytes(&self) -> usize {
+        self.head.capacity() * 4 + self.nodes.bytes()
     }
 }
 
@@ -78,6 +131,11 @@ pub(super) struct PhoneDays {
     more: Nodes,
     /// Days with records at their own positions, summed as they come.
     own: DailyFootprint,
+    /// Once days are finished early ([`PhoneDays::finish_before`]): the
+    /// areas each phone was counted in (`unique_phones`, and through their
+    /// categories `category_phones`), so that a phone seen again on a later
+    /// day is not counted again.
+    counted: PhoneAreas,
 }
 
 impl PhoneDays {
@@ -143,6 +201,7 @@ impl PhoneDays {
         let table = |cap: usize, entry: usize| cap * (entry + 1);
         self.days.bytes()
             + self.more.bytes()
+            + self.counted.bytes()
             + table(
                 self.own.days.capacity(),
                 std::mem::size_of::<((u32, i32), PhoneDay)>(),
@@ -157,7 +216,8 @@ impl PhoneDays {
 
     /// The totals per area (see [`DailyFootprint::totals`]): each phone-day's
     /// sums are made from its towers' weights, then shared out as records
-    /// summed one by one would be.
+    /// summed one by one would be. A phone counted already in days
+    /// finished early is not counted again.
     pub(super) fn totals(
         &self,
         phones: u32,
@@ -173,38 +233,104 @@ impl PhoneDays {
             .map(|(&(p, d), pd)| (day_key(p, d), pd))
             .collect();
         own.sort_unstable_by_key(|(key, _)| *key);
-        let mut t = Tally::new(category, categories);
-        let (mut i, mut j) = (0, 0);
-        // the two sorted lists, joined by (phone, day)
-        while i < days.len() || j < own.len() {
-            let key = match (days.get(i), own.get(j)) {
-                (Some(a), Some(b)) => a.0.min(b.0),
-                (Some(a), None) => a.0,
-                (None, Some(b)) => b.0,
-                (None, None) => break,
-            };
-            let mut n = 0u64;
-            if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
-                n += u64::from(slot.n);
-                let mut first = slot.n;
-                let mut at = slot.next;
-                while at != NONE {
-                    let node = *self.more.get(at);
-                    t.add_disc(&towers[node.tower as usize], u128::from(node.count));
-                    first = first.saturating_sub(node.count);
-                    at = node.next;
-                }
-                t.add_disc(&towers[slot.tower as usize], u128::from(first));
-                i += 1;
-            }
-            if let Some((_, pd)) = own.get(j).filter(|(k, _)| *k == key) {
-                n += u64::from(pd.n);
-                t.add_sums(pd);
-                j += 1;
-            }
-            t.close_day((key >> 32) as u32, n);
-        }
+        let counted = if self.counted.is_empty() {
+            Counted::Nothing
+        } else {
+            Counted::Ask(&self.counted)
+        };
+        let mut t = Tally::new(category, categories).with(counted);
+        tally_days(&days, &own, &self.more, towers, &mut t);
         t.totals
+    }
+
+    /// Finishes the phone-days of the days before `day`: their totals (as
+    /// [`PhoneDays::totals`] would count them, phones counted in earlier
+    /// finished days not counted again), and they are freed. The phones'
+    /// areas are kept, for the days to come.
+    pub(super) fn finish_before(
+        &mut self,
+        day: i32,
+        towers: &[DiscWeights],
+        category: &[u32],
+        categories: usize,
+    ) -> FootprintTotals {
+        let mut days = self.days.take_where(|key| day_of(key) < day);
+        days.sort_unstable_by_key(|(key, _)| *key);
+        let mut own_days: Vec<(u64, PhoneDay)> = Vec::new();
+        self.own.days.retain(|&(p, d), pd| {
+            let keep = d >= day;
+            if !keep {
+                own_days.push((day_key(p, d), std::mem::take(pd)));
+            }
+            keep
+        });
+        own_days.sort_unstable_by_key(|(key, _)| *key);
+        let own: Vec<(u64, &PhoneDay)> = own_days.iter().map(|(k, pd)| (*k, pd)).collect();
+        let mut t = Tally::new(category, categories).with(Counted::Record(&mut self.counted));
+        tally_days(&days, &own, &self.more, towers, &mut t);
+        let totals = t.totals;
+        self.compact_nodes();
+        totals
+    }
+
+    /// Copies the nodes of the phone-days held into a new arena, freeing
+    /// those of finished days.
+    fn compact_nodes(&mut self) {
+        if self.more.0.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.more);
+        let more = &mut self.more;
+        self.days.update_values(|_, mut slot| {
+            let (mut at, mut head) = (slot.next, NONE);
+            while at != NONE {
+                let node = *old.get(at);
+                head = more.push(Node { next: head, ..node });
+                at = node.next;
+            }
+            slot.next = head;
+            slot
+        });
+    }
+}
+
+/// Sums phone-days into `t`: the tower phone-days `days` and the own-position
+/// ones `own`, both sorted by key, joined by (phone, day).
+fn tally_days(
+    days: &[(u64, Slot)],
+    own: &[(u64, &PhoneDay)],
+    more: &Nodes,
+    towers: &[DiscWeights],
+    t: &mut Tally,
+) {
+    let (mut i, mut j) = (0, 0);
+    while i < days.len() || j < own.len() {
+        let key = match (days.get(i), own.get(j)) {
+            (Some(a), Some(b)) => a.0.min(b.0),
+            (Some(a), None) => a.0,
+            (None, Some(b)) => b.0,
+            (None, None) => break,
+        };
+        let mut n = 0u64;
+        if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
+            n += u64::from(slot.n);
+            let mut first = slot.n;
+            let mut at = slot.next;
+            while at != NONE {
+                let node = *more.get(at);
+                t.add_disc(&towers[node.tower as usize], u128::from(node.count));
+                first = first.saturating_sub(node.count);
+                at = node.next;
+            }
+            t.add_disc(&towers[slot.tower as usize], u128::from(first));
+            i += 1;
+        }
+        if let Some((_, pd)) = own.get(j).filter(|(k, _)| *k == key) {
+            n += u64::from(pd.n);
+            t.add_sums(pd);
+            j += 1;
+        }
+        t.close_day((key >> 32) as u32, n);
     }
 }
 
@@ -244,6 +370,58 @@ fn day_key(phone: u32, day: i32) -> u64 {
     (u64::from(phone) << 32) | u64::from(day as u32)
 }
 
+/// The day of a phone-day's key.
+#[inline]
+fn day_of(key: u64) -> i32 {
+    key as u32 as i32
+}
+
+/// Which phones' areas (and so categories) were counted before the
+/// phone-days being tallied (in days finished early).
+pub(super) enum Counted<'a> {
+    /// None: every phone is new.
+    Nothing,
+    /// These were counted.
+    Ask(&'a PhoneAreas),
+    /// These were, and the areas counted now are added.
+    Record(&'a mut PhoneAreas),
+}
+
+impl Counted<'_> {
+    fn before(&self) -> Option<&PhoneAreas> {
+        match self {
+            Counted::Nothing => None,
+            Counted::Ask(p) => Some(p),
+            Counted::Record(p) => Some(p),
+        }
+    }
+
+    /// Whether `phone` was counted before in area `a`, and in an area of
+    /// category `c`: one walk of its areas.
+    #[inline]
+    fn had(&self, phone: u32, a: u32, c: u32, category: &[u32]) -> (bool, bool) {
+        let Some(p) = self.before() else {
+            return (false, false);
+        };
+        let (mut area, mut cat) = (false, false);
+        for x in p.areas(phone) {
+            area |= x == a;
+            cat |= category.get(x as usize) == Some(&c);
+            if area && cat {
+                break;
+            }
+        }
+        (area, cat)
+    }
+
+    /// `phone` is counted in area `a` now.
+    fn add(&mut self, phone: u32, a: u32) {
+        if let Counted::Record(p) = self {
+            p.add(phone, a);
+        }
+    }
+}
+
 /// The totals being made, and the sums of the phone-day at hand.
 pub(super) struct Tally<'a> {
     pub(super) totals: FootprintTotals,
@@ -255,6 +433,7 @@ pub(super) struct Tally<'a> {
     outside: u128,
     seen_area: Vec<u32>,
     seen_cat: Vec<u32>,
+    counted: Counted<'a>,
 }
 
 impl<'a> Tally<'a> {
@@ -269,7 +448,13 @@ impl<'a> Tally<'a> {
             outside: 0,
             seen_area: vec![u32::MAX; n_areas],
             seen_cat: vec![u32::MAX; categories],
+            counted: Counted::Nothing,
         }
+    }
+
+    /// The tally with the pairs counted before it.
+    fn with(self, counted: Counted<'a>) -> Self {
+        Tally { counted, ..self }
     }
 
     fn add(&mut self, a: u32, q: u128) {
@@ -306,6 +491,7 @@ impl<'a> Tally<'a> {
     /// Shares the day's sums over its `n` records, for `phone`.
     pub(super) fn close_day(&mut self, phone: u32, n: u64) {
         let t = &mut self.totals;
+        let counted = &mut self.counted;
         let n = n.max(1);
         // DISC_ONE = DAY_ONE: the day's share is the mean of its weights,
         // rounded; in 64 bits when it fits (a day of one or two records)
@@ -322,14 +508,26 @@ impl<'a> Tally<'a> {
             t.footprint[a] += share(self.sum[a]);
             self.sum[a] = 0;
             t.phone_days[a] += 1;
-            if self.seen_area[a] != phone {
-                self.seen_area[a] = phone;
-                t.unique_phones[a] += 1;
-            }
+            // a phone's days come together: it is new to the area (and
+            // the category) at its first day there, unless counted in days
+            // finished before
             let c = self.category[a] as usize;
-            if c < self.categories && self.seen_cat[c] != phone {
+            let new_cat = c < self.categories && self.seen_cat[c] != phone;
+            let new_area = self.seen_area[a] != phone;
+            if !(new_cat || new_area) {
+                continue;
+            }
+            let (had_area, had_cat) = counted.had(phone, a as u32, c as u32, self.category);
+            if new_cat {
                 self.seen_cat[c] = phone;
-                t.category_phones[c] += 1;
+                t.category_phones[c] += u64::from(!had_cat);
+            }
+            if new_area {
+                self.seen_area[a] = phone;
+                if !had_area {
+                    t.unique_phones[a] += 1;
+                    counted.add(phone, a as u32);
+                }
             }
         }
         self.touched.clear();

@@ -179,6 +179,40 @@ impl<K: Key, V: Copy + Default> Table<K, V> {
         }
     }
 
+    /// Removes the keys that `take` picks and gives them with their values,
+    /// in no particular order; the others stay, and the table keeps its
+    /// buckets (it is refilled to about the same size).
+    pub(super) fn take_where(&mut self, take: impl Fn(K) -> bool) -> Vec<(K, V)> {
+        let (mut taken, mut kept) = (Vec::new(), Vec::new());
+        for b in &mut self.buckets {
+            let (key, value) = (b.key, b.value);
+            if key == K::EMPTY {
+                continue;
+            }
+            if take(key) {
+                taken.push((key, value));
+            } else {
+                kept.push((key, value));
+            }
+            b.key = K::EMPTY;
+        }
+        self.len = 0;
+        for (key, value) in kept {
+            self.update(key, |_| value);
+        }
+        taken
+    }
+
+    /// Replaces every value by what `f` makes of its key and value.
+    pub(super) fn update_values(&mut self, mut f: impl FnMut(K, V) -> V) {
+        for b in &mut self.buckets {
+            let key = b.key;
+            if key != K::EMPTY {
+                b.value = f(key, b.value);
+            }
+        }
+    }
+
     /// Keys held.
     pub(super) fn len(&self) -> usize {
         self.len
@@ -224,5 +258,16 @@ mod tests {
         all.sort_unstable();
         assert_eq!(all, (0..10_000u64).map(|k| k * 7919).collect::<Vec<_>>());
         assert_eq!(std::mem::size_of::<Bucket<u64, [u32; 3]>>(), 20);
+        // the odd keys taken out, the even ones kept and still found
+        let mut odd = t.take_where(|k| (k / 7919) % 2 == 1);
+        odd.sort_unstable();
+        assert_eq!(odd.len(), 5000);
+        assert_eq!(odd[0], (7919, 2));
+        assert_eq!(t.len(), 5000);
+        t.update_values(|_, v| v * 10);
+        for k in 0..10_000u64 {
+            let want = (k % 2 == 0).then_some((k as u32 + 1) * 10);
+            assert_eq!(t.get(k * 7919), want);
+        }
     }
 }
