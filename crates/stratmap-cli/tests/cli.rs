@@ -1243,6 +1243,38 @@ fn memory_budget_reads_again_with_the_same_bytes() {
     );
 }
 
+/// `--memory` reads the records again only from a regular file: records
+/// from a named pipe that pass the budget are refused with a message
+/// (a second reading of a pipe gives nothing, and shares of the phones
+/// would be missed without a word).
+#[test]
+fn memory_budget_refuses_to_read_a_pipe_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("records.pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let records = std::fs::read(root().join("fixtures/sample-town/records.csv")).unwrap();
+    let writer = fifo.clone();
+    // blocks until stratmap opens the pipe; left to end with the test
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&writer) {
+            let _ = f.write_all(&records);
+        }
+    });
+    let out = dir.path().join("out");
+    let o = town_footprint(&fifo, &out, &["--memory", "1K"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expected a regular file that can be read again"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("footprint.geojson").exists());
+}
+
 /// Unix seconds of a local time in Europe/Stockholm in October 2026 (before
 /// 03:00 on the 25th it is summer time, UTC+2; after, UTC+1).
 fn chrono_like_unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {

@@ -321,6 +321,17 @@ fn sum_records<R: Read + Send>(
         Err(stratmap_io::Error::OverBudget { read }) => read.max(1),
         Err(e) => return Err(e.into()),
     };
+    // Read again, the file must give the same records: a pipe or device
+    // would give nothing the second time, and the shares would silently
+    // miss phones.
+    let file = path.unwrap_or_else(|p| p);
+    if !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return Err(Problem::file(
+            rname,
+            "the phone-days pass --memory, and the records would be read again a share of the phones at a time: expected a regular file that can be read again (not a pipe or device), or a larger --memory",
+        )
+        .into());
+    }
     // the state grows no faster than the input: the share read when the
     // budget was passed says how many shares of the phones fit, with room
     let whole = size.unwrap_or(0).max(passed_at) as f64 / passed_at as f64;
@@ -346,6 +357,13 @@ fn sum_records<R: Read + Send>(
                 }
                 Err(e) => return Err(e.into()),
             };
+            if sum.as_ref().is_some_and(|s| s.stats != fp.stats) {
+                return Err(Problem::file(
+                    rname,
+                    "the file changed while it was read again for --memory (another count of records or of rows left out): expected the same file throughout the run",
+                )
+                .into());
+            }
             sum = Some(match sum {
                 None => fp,
                 Some(mut s) => {
