@@ -10,9 +10,9 @@ commit's binary, for a before/after in the same session). Prints the wall time a
 wait4) of each run, and each step's time from the run's own summary.json
 (`timings_s`), as a Markdown table (also written to WORK/run-results.md).
 
-Baseline in the same run: `stratmap validate` of the same grid and records
-(reading and checking the inputs, the least a run does), so the figures
-read as ratios on any machine.
+Baseline in the same run: `stratmap validate` of the same grid (reading and
+checking it, the least a run does with it), so the figures read as ratios
+on any machine.
 """
 import json
 import os
@@ -43,7 +43,7 @@ out = work / "run"
 validate = []
 runs = []
 for _ in range(RUNS):
-    validate.append(measure([bin_, "--quiet", "validate", data["grid"], data["records"]]))
+    validate.append(measure([bin_, "--quiet", "validate", data["grid"]]))
     wall, mem = measure([bin_, "--quiet", "run", config, "--out", out])
     steps = json.loads((out / "summary.json").read_text())["timings_s"]
     runs.append((wall, mem, steps))
@@ -63,7 +63,7 @@ for step in runs[0][2]:
     lines.append(f"| {step} | {t:.2f} s | {100 * t / total:.0f} % |")
 lines += [
     f"| **whole run** (wall, peak {max(m for _, m, _ in runs):.0f} MB) | **{total:.2f} s** | 100 % |",
-    f"| baseline: `stratmap validate` grid + records ({max(m for _, m in validate):.0f} MB) | {base:.2f} s | "
+    f"| baseline: `stratmap validate` of the grid ({max(m for _, m in validate):.0f} MB) | {base:.2f} s | "
     f"run / baseline {total / base:.2f} |",
 ]
 text = "\n".join(lines)

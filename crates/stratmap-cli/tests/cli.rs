@@ -269,6 +269,33 @@ fn lon_lat_given_as_metres() {
     assert!(!out.exists());
 }
 
+/// `stratmap validate` tells a records file by its header and leaves its
+/// rows to `stratmap footprint` without reading them (a national file is
+/// billions of rows): bytes that are not text after the header are not
+/// read; a towers file beside it is still checked whole.
+#[test]
+fn validate_tells_records_by_their_header_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records.csv");
+    let mut bytes = b"phone_id,timestamp,tower_id\n".to_vec();
+    bytes.extend(std::iter::repeat_n(0xFFu8, 200_000));
+    std::fs::write(&records, &bytes).unwrap();
+    let towers = dir.path().join("towers.csv");
+    std::fs::write(
+        &towers,
+        "tower_id,x,y\nT1,674000,6580000\nT2,oops,6580000\n",
+    )
+    .unwrap();
+    let o = stratmap(&["validate", s(&records), s(&towers)]);
+    let err = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(
+        err.contains("records.csv: connection records are checked by stratmap footprint"),
+        "{err}"
+    );
+    assert!(err.contains("towers.csv, line 3"), "{err}");
+    assert!(!o.status.success(), "{err}");
+}
+
 #[test]
 fn validate_lists_every_problem() {
     let dir = tempfile::tempdir().unwrap();
