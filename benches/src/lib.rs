@@ -129,11 +129,8 @@ impl BenchTown {
         style: TimeStyle,
     ) -> io::Result<()> {
         let mut rng = Rng::new(seed);
-        writeln!(w, "phone_id,timestamp,tower_id")?;
-        for _ in 0..n {
-            self.draw_record(&mut rng, phones, style).write(w, style)?;
-        }
-        Ok(())
+        let records = (0..n).map(|_| self.draw_record(&mut rng, phones, style));
+        write_bench_records(w, records, style)
     }
 
     /// The records of [`write_records_styled`](Self::write_records_styled)
@@ -153,11 +150,7 @@ impl BenchTown {
             .map(|_| self.draw_record(&mut rng, phones, style))
             .collect();
         records.sort_by_key(|r| r.time);
-        writeln!(w, "phone_id,timestamp,tower_id")?;
-        for r in &records {
-            r.write(w, style)?;
-        }
-        Ok(())
+        write_bench_records(w, records.into_iter(), style)
     }
 
     /// The next record: a phone, one of the towers near its home, and a time.
@@ -180,6 +173,20 @@ impl BenchTown {
             utc,
         }
     }
+}
+
+/// The records CSV: its header, then each record with its timestamp in
+/// `style`.
+fn write_bench_records(
+    w: &mut impl Write,
+    records: impl Iterator<Item = BenchRecord>,
+    style: TimeStyle,
+) -> io::Result<()> {
+    writeln!(w, "phone_id,timestamp,tower_id")?;
+    for r in records {
+        r.write(w, style)?;
+    }
+    Ok(())
 }
 
 /// One record of the benchmark: 16 bytes.

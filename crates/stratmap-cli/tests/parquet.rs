@@ -286,13 +286,11 @@ fn parquet_records_give_the_csv_bytes_in_every_style() {
         let out = format!("pq{k}");
         let o = footprint(dir.path(), &path, &out);
         assert!(o.status.success(), "{style:?}: {}", text(&o));
-        for f in OUTPUTS {
-            assert_eq!(
-                std::fs::read(dir.path().join("csv").join(f)).unwrap(),
-                std::fs::read(dir.path().join(&out).join(f)).unwrap(),
-                "{style:?}: {f}"
-            );
-        }
+        same_outputs(
+            &dir.path().join("csv"),
+            &dir.path().join(&out),
+            &format!("{style:?}"),
+        );
         // the same rows left out, for the same reasons, by row numbers
         // (line N of the CSV is row N − 1); a timestamp that a TIMESTAMP
         // column cannot hold is a null there, so its reason may differ
@@ -402,13 +400,7 @@ fn run_reads_parquet_records_from_the_config() {
     std::fs::write(dir.path().join("parquet.toml"), config_pq).unwrap();
     let (_, a) = run_config(dir.path(), "config.toml", "a");
     let (o, b) = run_config(dir.path(), "parquet.toml", "b");
-    for f in OUTPUTS {
-        assert_eq!(
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    same_outputs(&a, &b, "config");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b.join("summary.json")).unwrap()).unwrap();
     let rec = &summary["inputs"]["records"];
@@ -439,13 +431,11 @@ fn sorted_by_time_from_parquet_and_the_config() {
         let out = format!("pq{k}");
         let o = footprint_with(dir.path(), &path, &out, &["--sorted-by-time"]);
         assert!(o.status.success(), "{style:?}: {}", text(&o));
-        for f in OUTPUTS {
-            assert_eq!(
-                std::fs::read(dir.path().join("csv").join(f)).unwrap(),
-                std::fs::read(dir.path().join(&out).join(f)).unwrap(),
-                "{style:?}: {f}"
-            );
-        }
+        same_outputs(
+            &dir.path().join("csv"),
+            &dir.path().join(&out),
+            &format!("{style:?}"),
+        );
     }
     // the first October row moved to the end: row 5320 (a row of each
     // earlier kind sorts first: empty and spring-gap timestamps)
@@ -489,8 +479,8 @@ fn sorted_by_time_from_parquet_and_the_config() {
         "{}",
         text(&o)
     );
-    same_outputs(&a, &b);
-    same_outputs(&a, &c);
+    same_outputs(&a, &b, "b");
+    same_outputs(&a, &c, "c");
     let summary = |d: &Path| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(d.join("summary.json")).unwrap()).unwrap()
     };
@@ -525,16 +515,17 @@ fn memory_budget_on_parquet_gives_the_same_bytes() {
         "{}",
         text(&o)
     );
-    same_outputs(&dir.path().join("csv"), &dir.path().join("pq"));
+    same_outputs(&dir.path().join("csv"), &dir.path().join("pq"), "pq");
 }
 
-/// The footprint outputs in `a` and `b` are the same bytes.
-fn same_outputs(a: &Path, b: &Path) {
+/// The footprint outputs in `a` and `b` are the same bytes (`label` says
+/// which comparison failed).
+fn same_outputs(a: &Path, b: &Path, label: &str) {
     for f in OUTPUTS {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
             std::fs::read(b.join(f)).unwrap(),
-            "{f}"
+            "{label}: {f}"
         );
     }
 }

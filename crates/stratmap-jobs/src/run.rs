@@ -457,16 +457,11 @@ pub fn run(
                 }
                 _ => None,
             };
+            let size_of = |path: &Path| std::fs::metadata(path).ok().map(|m| m.len());
             let (input, size) = match (parquet, again) {
                 // a Parquet file is read by row group, out of order: hashed whole
-                (Some(path), _) => {
-                    let size = std::fs::metadata(path).ok().map(|m| m.len());
-                    (RecordsInput::Parquet(path), size)
-                }
-                (None, Some(path)) => {
-                    let size = std::fs::metadata(path).ok().map(|m| m.len());
-                    (RecordsInput::CsvFile(path), size)
-                }
+                (Some(path), _) => (RecordsInput::Parquet(path), size_of(path)),
+                (None, Some(path)) => (RecordsInput::CsvFile(path), size_of(path)),
                 (None, None) => {
                     let (reader, size) = records.open()?;
                     let hashing = Hashing {

@@ -690,6 +690,21 @@ mod tests {
             .collect()
     }
 
+    /// `n` phone keys, short and long: packed (up to 15 bytes) and past
+    /// it, of 14 to 17 bytes around the limit, and keys that differ only in
+    /// length or a trailing zero byte.
+    fn phone_keys(n: u32) -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|p| match p % 5 {
+                0 => format!("p{p}").into_bytes(),
+                1 => format!("phone-number-{p:06}-long").into_bytes(), // 25 bytes
+                2 => vec![b'x'; 14 + (p as usize % 4)],                // 14 to 17 bytes
+                3 => [format!("q{p}").into_bytes(), vec![0]].concat(),
+                _ => format!("q{p}").into_bytes(),
+            })
+            .collect()
+    }
+
     /// Where a picked record was: tower `t` of [`row_of_towers`], or (for
     /// `own` and past the twentieth) a position of its own.
     fn at_pick(t: u32, own: bool) -> At {
@@ -715,15 +730,7 @@ mod tests {
         ) {
             let a = areas();
             let towers = row_of_towers();
-            let keys: Vec<Vec<u8>> = (0..40u32)
-                .map(|p| match p % 5 {
-                    0 => format!("p{p}").into_bytes(),
-                    1 => format!("phone-number-{p:06}-long").into_bytes(), // 25 bytes
-                    2 => vec![b'x'; 15 + (p as usize % 3)],                // 15, 16, 17 bytes
-                    3 => [format!("q{p}").into_bytes(), vec![0]].concat(),
-                    _ => format!("q{p}").into_bytes(),
-                })
-                .collect();
+            let keys = phone_keys(40);
             let records: Vec<(Vec<u8>, i32, At)> = picks
                 .iter()
                 .map(|&(p, day, t, own)| (keys[p].clone(), day, at_pick(t, own)))
@@ -796,13 +803,7 @@ mod tests {
         ) {
             let a = areas();
             let towers = row_of_towers();
-            let keys: Vec<Vec<u8>> = (0..30u32)
-                .map(|p| match p % 3 {
-                    0 => format!("p{p}").into_bytes(),
-                    1 => format!("phone-number-{p:06}-long").into_bytes(),
-                    _ => vec![b'x'; 14 + (p as usize % 4)],
-                })
-                .collect();
+            let keys = phone_keys(30);
             let mut records: Vec<Record> = picks
                 .iter()
                 .map(|&(p, day, t, own)| Record {
