@@ -230,7 +230,8 @@ impl GpkgSink {
             name: schema.name,
             srs: Some(&srs),
             ty: geometry_type(schema.geometry),
-            options: None,
+            // the index is bulk-loaded once the file is closed (`end`)
+            options: Some(&["SPATIAL_INDEX=NO"]),
         })?;
         add_fields(&out, schema.fields)?;
         self.layer = Some(self.ds.layer_count() - 1);
@@ -327,10 +328,28 @@ impl LayerSink for GpkgSink {
     fn end(mut self: Box<Self>) -> Result<(), Error> {
         self.end_layer().map_err(|e| self.beside.gdal(e))?;
         self.write_styles().map_err(|e| self.beside.gdal(e))?;
-        let GpkgSink { ds, beside, .. } = *self;
+        let GpkgSink {
+            ds, beside, names, ..
+        } = *self;
         ds.close().map_err(|e| beside.gdal(e))?;
+        index_layers(&beside.file, &names).map_err(|message| Error::Gdal {
+            path: beside.path.clone(),
+            message: format!("the spatial index: {message}"),
+        })?;
         beside.persist()
     }
+}
+
+/// Makes each written layer's spatial index in the closed GeoPackage
+/// `file`, as GDAL makes it but bulk-loaded ([`crate::gpkg_rtree`]), in
+/// one transaction.
+fn index_layers(file: &Path, names: &[String]) -> Result<(), String> {
+    let mut db = rusqlite::Connection::open(file).map_err(|e| e.to_string())?;
+    let tx = db.transaction().map_err(|e| e.to_string())?;
+    for name in names {
+        crate::gpkg_rtree::create_spatial_index(&tx, name)?;
+    }
+    tx.commit().map_err(|e| e.to_string())
 }
 
 /// An empty GeoPackage at `file`, dated [`content_date`].
@@ -685,5 +704,116 @@ mod tests {
         sink.features(&l.features).unwrap();
         drop(sink);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// A layer of `n` polygons (squares, triangles with fractional
+    /// corners, multipolygons) in SWEREF 99 TM.
+    fn polygons(name: &str, n: usize) -> Layer {
+        use geo::{polygon, MultiPolygon};
+        let features = (0..n)
+            .map(|k| {
+                let (x, y) = (
+                    270_000.0 + (k * 7919 % 650_000) as f64 + 0.3,
+                    6_130_000.0 + (k * 104_729 % 1_540_000) as f64 + 0.7,
+                );
+                let square = polygon![(x: x, y: y), (x: x + 250.0, y: y), (x: x + 250.0, y: y + 250.0), (x: x, y: y + 250.0)];
+                let geometry = match k % 3 {
+                    1 => MultiPolygon(vec![square]).into(),
+                    2 => MultiPolygon(vec![polygon![(x: x, y: y), (x: x + 1.1, y: y), (x: x, y: y + 0.9)]]).into(),
+                    _ => MultiPolygon(vec![
+                        square,
+                        polygon![(x: x + 900.0, y: y), (x: x + 990.5, y: y), (x: x + 900.0, y: y + 90.5)],
+                    ])
+                    .into(),
+                };
+                crate::layer::Feature {
+                    id: Value::Integer(k as i64),
+                    geometry,
+                    values: vec![Value::Integer(k as i64)],
+                }
+            })
+            .collect();
+        Layer {
+            name: name.into(),
+            epsg: crate::Epsg::SWEREF99_TM,
+            fields: vec![crate::layer::Field {
+                name: "n".into(),
+                kind: FieldType::Integer,
+            }],
+            features,
+        }
+    }
+
+    #[test]
+    fn the_bulk_loaded_spatial_index_holds_what_gdals_own_index_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gpkg");
+        let (areas, towers) = (polygons("Areas", 3000), layer("towers", 200));
+        write_gpkg(&[&areas, &layer("empty", 0)], &path).unwrap();
+        // added to an existing file beside its other layers
+        write_gpkg_layer(&towers, &path).unwrap();
+        // the same file with the index GDAL itself makes
+        let theirs = dir.path().join("gdal.gpkg");
+        std::fs::copy(&path, &theirs).unwrap();
+        {
+            let ds = gdal::Dataset::open_ex(
+                &theirs,
+                gdal::DatasetOptions {
+                    open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR
+                        | gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            for t in ["Areas", "empty", "towers"] {
+                for f in ["DisableSpatialIndex", "CreateSpatialIndex"] {
+                    ds.execute_sql(
+                        format!("SELECT {f}('{t}', 'geom')"),
+                        None,
+                        gdal::vector::sql::Dialect::DEFAULT,
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        let rows = |file: &Path, t: &str| -> Vec<(i64, f64, f64, f64, f64)> {
+            let db = rusqlite::Connection::open(file).unwrap();
+            let check: String = db
+                .query_row(&format!("SELECT rtreecheck('rtree_{t}_geom')"), [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(check, "ok", "{t}");
+            let mut s = db
+                .prepare(&format!(
+                    "SELECT id, minx, maxx, miny, maxy FROM rtree_{t}_geom ORDER BY id"
+                ))
+                .unwrap();
+            let rows = s
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows
+        };
+        for (t, n) in [("Areas", 3000), ("empty", 0), ("towers", 200)] {
+            let ours = rows(&path, t);
+            assert_eq!(ours.len(), n, "{t}");
+            assert_eq!(ours, rows(&theirs, t), "{t}");
+        }
+        // GDAL finds the index and filters by it
+        let ds = gdal::Dataset::open(&path).unwrap();
+        let mut sql = ds
+            .execute_sql(
+                "SELECT HasSpatialIndex('Areas', 'geom')",
+                None,
+                gdal::vector::sql::Dialect::DEFAULT,
+            )
+            .unwrap()
+            .unwrap();
+        let has = sql.features().next().unwrap().field_as_integer(0).unwrap();
+        assert_eq!(has, Some(1));
     }
 }

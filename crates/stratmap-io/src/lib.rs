@@ -54,6 +54,8 @@ pub use events::{parse_date, read_answers, read_events, Events};
 #[cfg(feature = "gdal")]
 mod gdal_out;
 #[cfg(feature = "gdal")]
+mod gpkg_rtree;
+#[cfg(feature = "gdal")]
 pub use areas::{read_areas_gdal, read_areas_gdal_with};
 #[cfg(feature = "gdal")]
 pub use gdal_out::{
