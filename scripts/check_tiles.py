@@ -98,7 +98,7 @@ try:
         sys.exit("check_tiles: no Chromium found (make test installs Debian's chromium)")
     netlog = work / "netlog.json"
     args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,800",
-            "--virtual-time-budget=8000", "--enable-logging=stderr", "--v=0", "--disable-background-networking",
+            "--virtual-time-budget=30000", "--enable-logging=stderr", "--v=0", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--log-net-log={netlog}",
             "--dump-dom", base + "#tileselftest"]

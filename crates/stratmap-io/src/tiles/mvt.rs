@@ -8,7 +8,7 @@ use crate::layer::{Feature, Field, Value};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use geozero::mvt::{tile, Message, Tile, TileValue};
-use geozero::ToMvt;
+use geozero::{GeomProcessor, GeozeroGeometry, ToMvt};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 use std::io::Write;
@@ -73,35 +73,56 @@ pub(crate) fn tile_bytes(
     gz.finish().map(Some)
 }
 
-/// The MVT geometry (type and commands) of a shape in tile units.
+/// The MVT geometry (type and commands) of a shape in tile units, by
+/// geozero's MVT writer.
 fn geometry(shape: &TileShape) -> geozero::error::Result<tile::Feature> {
-    let coord = |p: &Whole| geo::Coord {
-        x: f64::from(p[0]),
-        y: f64::from(p[1]),
-    };
-    // geo closes each ring; geozero writes a ring as MoveTo, LineTo and
-    // ClosePath, the closing point left out
-    let ring = |r: &Vec<Whole>| geo::LineString::from(r.iter().map(coord).collect::<Vec<_>>());
-    let polygon = |rings: &Vec<Vec<Whole>>| {
-        geo::Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect())
-    };
-    let g: geo::Geometry = match shape {
-        TileShape::Points(points) if points.len() == 1 => {
-            geo::Point::from(coord(&points[0])).into()
+    shape.to_mvt_unscaled()
+}
+
+/// A tile shape as geozero reads a `geo` geometry (the same calls, so the
+/// same commands), without building one: a point or a polygon alone is
+/// tagged, several are a multipoint or multipolygon; each open ring is
+/// given closed, its first point again at its end (geozero writes a ring as
+/// MoveTo, LineTo and ClosePath, the closing point left out).
+impl GeozeroGeometry for TileShape {
+    fn process_geom<P: GeomProcessor>(&self, p: &mut P) -> geozero::error::Result<()> {
+        let xy = |p: &mut P, q: &Whole, i: usize| p.xy(f64::from(q[0]), f64::from(q[1]), i);
+        let polygon = |p: &mut P, rings: &Vec<Vec<Whole>>, tagged: bool, idx: usize| {
+            p.polygon_begin(tagged, rings.len(), idx)?;
+            for (r, ring) in rings.iter().enumerate() {
+                p.linestring_begin(false, ring.len() + 1, r)?;
+                for (i, q) in ring.iter().chain(ring.first()).enumerate() {
+                    xy(p, q, i)?;
+                }
+                p.linestring_end(false, r)?;
+            }
+            p.polygon_end(tagged, idx)
+        };
+        match self {
+            TileShape::Points(points) if points.len() == 1 => {
+                p.point_begin(0)?;
+                xy(p, &points[0], 0)?;
+                p.point_end(0)
+            }
+            TileShape::Points(points) => {
+                p.multipoint_begin(points.len(), 0)?;
+                for (i, q) in points.iter().enumerate() {
+                    xy(p, q, i)?;
+                }
+                p.multipoint_end(0)
+            }
+            TileShape::Polygons(polygons) if polygons.len() == 1 => {
+                polygon(p, &polygons[0], true, 0)
+            }
+            TileShape::Polygons(polygons) => {
+                p.multipolygon_begin(polygons.len(), 0)?;
+                for (i, rings) in polygons.iter().enumerate() {
+                    polygon(p, rings, false, i)?;
+                }
+                p.multipolygon_end(0)
+            }
         }
-        TileShape::Points(points) => geo::MultiPoint::from(
-            points
-                .iter()
-                .map(|p| geo::Point::from(coord(p)))
-                .collect::<Vec<_>>(),
-        )
-        .into(),
-        TileShape::Polygons(polygons) if polygons.len() == 1 => polygon(&polygons[0]).into(),
-        TileShape::Polygons(polygons) => {
-            geo::MultiPolygon(polygons.iter().map(polygon).collect()).into()
-        }
-    };
-    g.to_mvt_unscaled()
+    }
 }
 
 /// The keys and values of one tile, each once, in the order first used;
@@ -294,5 +315,70 @@ mod tests {
         assert!(tile_bytes(source, 0..1, TileId { z: 1, x: 1, y: 1 })
             .unwrap()
             .is_some());
+    }
+
+    /// The old path, kept as the reference: the shape as a `geo` geometry
+    /// (geo closes each ring) through geozero.
+    fn via_geo(shape: &TileShape) -> tile::Feature {
+        let coord = |p: &Whole| geo::Coord {
+            x: f64::from(p[0]),
+            y: f64::from(p[1]),
+        };
+        let ring = |r: &Vec<Whole>| geo::LineString::from(r.iter().map(coord).collect::<Vec<_>>());
+        let polygon = |rings: &Vec<Vec<Whole>>| {
+            geo::Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect())
+        };
+        let g: geo::Geometry = match shape {
+            TileShape::Points(points) if points.len() == 1 => {
+                geo::Point::from(coord(&points[0])).into()
+            }
+            TileShape::Points(points) => geo::MultiPoint::from(
+                points
+                    .iter()
+                    .map(|p| geo::Point::from(coord(p)))
+                    .collect::<Vec<_>>(),
+            )
+            .into(),
+            TileShape::Polygons(polygons) if polygons.len() == 1 => polygon(&polygons[0]).into(),
+            TileShape::Polygons(polygons) => {
+                geo::MultiPolygon(polygons.iter().map(polygon).collect()).into()
+            }
+        };
+        g.to_mvt_unscaled().unwrap()
+    }
+
+    #[test]
+    fn shapes_encode_as_their_geo_geometries_do() {
+        let mut state = 11u64;
+        let mut next = |n: i32| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % n as u64) as i32 - n / 4
+        };
+        for case in 0..400 {
+            let mut ring = |len: usize| {
+                (0..len)
+                    .map(|_| [next(5000), next(5000)])
+                    .collect::<Vec<Whole>>()
+            };
+            let shape = match case % 4 {
+                0 => TileShape::Points(vec![ring(1)[0]]),
+                1 => TileShape::Points(ring(1 + case % 5)),
+                2 => TileShape::Polygons(vec![vec![ring(3 + case % 6)]]),
+                _ => TileShape::Polygons(
+                    (0..1 + case % 3)
+                        .map(|k| {
+                            (0..1 + (case + k) % 3)
+                                .map(|h| ring(3 + h + case % 4))
+                                .collect()
+                        })
+                        .collect(),
+                ),
+            };
+            let (ours, reference) = (geometry(&shape).unwrap(), via_geo(&shape));
+            assert_eq!(ours.geometry, reference.geometry, "{shape:?}");
+            assert_eq!(ours.r#type, reference.r#type, "{shape:?}");
+        }
     }
 }
