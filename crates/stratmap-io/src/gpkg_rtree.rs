@@ -196,18 +196,19 @@ fn text(s: &str) -> String {
 /// index yet (the layer was created with `SPATIAL_INDEX=NO`).
 pub(crate) fn create_spatial_index(db: &Connection, table: &str) -> Result<(), String> {
     let sql = |e: rusqlite::Error| e.to_string();
-    let column: Option<String> = db
+    // the table's name as stored (names ignore case) and its geometry column
+    let named: Option<(String, String)> = db
         .query_row(
-            "SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?1)",
+            "SELECT table_name, column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?1)",
             [table],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
         .map_err(sql)?;
-    let Some(column) = column else {
+    let Some((stored, column)) = named else {
         return Ok(()); // a table without geometry has no spatial index
     };
-    let (t, c) = (table, column.as_str());
+    let (t, c) = (stored.as_str(), column.as_str());
     let rtree = format!("rtree_{t}_{c}");
     let mut cells = Vec::new();
     {
@@ -395,7 +396,8 @@ mod tests {
             db.execute("INSERT INTO \"Cells\" (geom) VALUES (?1)", [geom])
                 .unwrap();
         }
-        create_spatial_index(&db, "Cells").unwrap();
+        // names ignore case; the index is named after the stored one
+        create_spatial_index(&db, "cells").unwrap();
         db
     }
 
