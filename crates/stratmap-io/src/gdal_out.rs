@@ -527,8 +527,7 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             let mut band = ds.rasterband(k + 1)?;
             band.set_no_data_value(Some(raster.nodata))?;
             band.set_description(name)?;
-            let values: Vec<f32> = data.iter().map(|v| *v as f32).collect();
-            let mut buf = Buffer::new((raster.width, raster.height), values);
+            let mut buf = Buffer::new((raster.width, raster.height), data.clone());
             band.write((0, 0), (raster.width, raster.height), &mut buf)?;
         }
         Ok(())

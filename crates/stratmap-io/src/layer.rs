@@ -161,8 +161,9 @@ pub struct Raster {
     /// Rows.
     pub height: usize,
     /// Each band's name and values: row-major, the top row first; `nodata`
-    /// where there is no value.
-    pub bands: Vec<(String, Vec<f64>)>,
+    /// where there is no value. 32-bit, as the GeoTIFF holds them: a
+    /// national grid's raster is 16 M pixels a band.
+    pub bands: Vec<(String, Vec<f32>)>,
     /// The value of a pixel without a value.
     pub nodata: f64,
 }

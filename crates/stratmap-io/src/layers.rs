@@ -784,7 +784,11 @@ mod tests {
         assert_eq!((r.width, r.height), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         // Top row first: only the middle pixel of the top row has a cell.
-        let has: Vec<bool> = r.bands[0].1.iter().map(|v| *v != INDEX_NODATA).collect();
+        let has: Vec<bool> = r.bands[0]
+            .1
+            .iter()
+            .map(|v| f64::from(*v) != INDEX_NODATA)
+            .collect();
         let classes: Vec<bool> = r.bands[1]
             .1
             .iter()

@@ -299,10 +299,10 @@ impl RasterBuilder {
     pub fn finish(self) -> Result<Raster, RasterError> {
         let (origin, s, width, height, at) = self.layout()?;
         let n = self.bands.len();
-        let mut bands: Vec<(String, Vec<f64>)> = self
+        let mut bands: Vec<(String, Vec<f32>)> = self
             .bands
             .into_iter()
-            .map(|(name, _)| (name, vec![self.nodata; width * height]))
+            .map(|(name, _)| (name, vec![self.nodata as f32; width * height]))
             .collect();
         let pixels: Vec<usize> = at.iter().map(|&(col, row)| row * width + col).collect();
         // a repeated cell: the first two features on one pixel
@@ -317,7 +317,7 @@ impl RasterBuilder {
         }
         for (k, &pixel) in pixels.iter().enumerate() {
             for (b, (_, data)) in bands.iter_mut().enumerate() {
-                data[pixel] = self.values[k * n + b];
+                data[pixel] = self.values[k * n + b] as f32;
             }
         }
         Ok(Raster {
