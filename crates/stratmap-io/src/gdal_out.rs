@@ -257,7 +257,7 @@ impl GpkgSink {
         if styled.is_empty() {
             return Ok(());
         }
-        let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let q = crate::gpkg_rtree::text;
         let date = q(&content_date());
         let mut sql = vec![
             "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)".to_string(),

@@ -14,12 +14,15 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// `rtree.c`'s factors that move a double one 32-bit step towards zero or
+/// away from it (`RNDTOWARDS`, `RNDAWAY`).
+const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
+const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
+
 /// SQLite's rounding of a box's lower bound to a 32-bit float: never above
 /// the double (`rtreeValueDown` in `rtree.c`, and one float lower where
 /// that is still above, as it can be for a subnormal).
 fn down(d: f64) -> f32 {
-    const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
-    const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
     let f = d as f32;
     if f64::from(f) <= d {
         return f;
@@ -36,8 +39,6 @@ fn down(d: f64) -> f32 {
 /// SQLite's rounding of an upper bound: never below the double
 /// (`rtreeValueUp`, likewise).
 fn up(d: f64) -> f32 {
-    const TOWARDS: f64 = 1.0 - 1.0 / 8_388_608.0;
-    const AWAY: f64 = 1.0 + 1.0 / 8_388_608.0;
     let f = d as f32;
     if f64::from(f) >= d {
         return f;
@@ -187,7 +188,7 @@ fn ident(s: &str) -> String {
 }
 
 /// SQL's quoted string.
-fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 

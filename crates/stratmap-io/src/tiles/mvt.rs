@@ -41,7 +41,7 @@ pub(crate) fn tile_bytes(
         let Some(shape) = shape_in_tile(&source.shapes[i], id) else {
             continue;
         };
-        let mut feature = geometry(&shape).map_err(std::io::Error::other)?;
+        let mut feature = shape.to_mvt_unscaled().map_err(std::io::Error::other)?;
         let f = &source.features[i];
         feature.id = match f.id {
             Value::Integer(n) => u64::try_from(n).ok(),
@@ -73,13 +73,7 @@ pub(crate) fn tile_bytes(
     gz.finish().map(Some)
 }
 
-/// The MVT geometry (type and commands) of a shape in tile units, by
-/// geozero's MVT writer.
-fn geometry(shape: &TileShape) -> geozero::error::Result<tile::Feature> {
-    shape.to_mvt_unscaled()
-}
-
-/// A tile shape as geozero reads a `geo` geometry (the same calls, so the
+/// A tile shape (in tile units) as geozero reads a `geo` geometry (the same calls, so the
 /// same commands), without building one: a point or a polygon alone is
 /// tagged, several are a multipoint or multipolygon; each open ring is
 /// given closed, its first point again at its end (geozero writes a ring as
@@ -376,7 +370,7 @@ mod tests {
                         .collect(),
                 ),
             };
-            let (ours, reference) = (geometry(&shape).unwrap(), via_geo(&shape));
+            let (ours, reference) = (shape.to_mvt_unscaled().unwrap(), via_geo(&shape));
             assert_eq!(ours.geometry, reference.geometry, "{shape:?}");
             assert_eq!(ours.r#type, reference.r#type, "{shape:?}");
         }
