@@ -244,6 +244,44 @@ impl GridSpec {
         }
     }
 
+    /// Whether the ids of these corners in `style` sort as the corners do,
+    /// by easting then northing: SCB ids, fixed-width digits of x then y,
+    /// when every corner fits them.
+    fn ids_sort_as_corners(&self, style: &IdStyle, corners: &[(i64, i64)]) -> bool {
+        *style == IdStyle::Scb
+            && self.epsg == Epsg::SWEREF99_TM
+            && corners
+                .iter()
+                .all(|&(x, y)| (0..1_000_000).contains(&x) && (0..10_000_000).contains(&y))
+    }
+
+    /// The positions of `corners` in the order of their ids in `style`
+    /// (byte order of [`GridSpec::format_id`]), equal ids in their given
+    /// order. SCB ids are sorted by their corners, without writing them.
+    ///
+    /// ```
+    /// use stratmap_core::{GridSpec, IdStyle};
+    /// let g = GridSpec::scb(250);
+    /// let corners = [(394_250, 6_133_000), (394_000, 6_133_250), (394_000, 6_133_000)];
+    /// assert_eq!(g.id_order(&IdStyle::Scb, &corners), vec![2, 1, 0]);
+    /// ```
+    pub fn id_order(&self, style: &IdStyle, corners: &[(i64, i64)]) -> Vec<usize> {
+        use rayon::prelude::*;
+        if self.ids_sort_as_corners(style, corners) {
+            let mut order: Vec<((i64, i64), usize)> =
+                corners.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+            order.par_sort_unstable();
+            return order.into_iter().map(|(_, i)| i).collect();
+        }
+        let mut order: Vec<(String, usize)> = corners
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(x, y))| (self.format_id(style, x, y), i))
+            .collect();
+        order.par_sort_unstable();
+        order.into_iter().map(|(_, i)| i).collect()
+    }
+
     /// Writes the id of the cell at (x, y) in `style`. An SCB id that cannot
     /// hold the coordinates (outside 0–999 999 E, 0–9 999 999 N, or a CRS
     /// other than EPSG:3006) is written in INSPIRE style instead.
@@ -286,6 +324,33 @@ impl fmt::Display for GridSpec {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// Corners sorted by id without writing the ids give the order of
+        /// the written ids, for SCB ids that fit and for those that do not
+        /// (written as INSPIRE ids), and for INSPIRE ids.
+        #[test]
+        fn id_order_is_the_order_of_the_written_ids(
+            corners in proptest::collection::vec((-2i64..1_000_002, 9_999_990i64..10_000_002), 0..40),
+            small in proptest::collection::vec((0i64..4, 0i64..4), 0..40),
+        ) {
+            for corners in [corners, small.iter().map(|&(x, y)| (x * 250_000, y * 2_500_000)).collect()] {
+                for (spec, style) in [
+                    (GridSpec::scb(250), IdStyle::Scb),
+                    (GridSpec::scb(250), IdStyle::Inspire { prefix: Some("SE".into()) }),
+                    (GridSpec { epsg: Epsg::LAEA_EUROPE, cell_size: 1000 }, IdStyle::Scb),
+                ] {
+                    let mut want: Vec<(String, usize)> = corners.iter().enumerate()
+                        .map(|(i, &(x, y))| (spec.format_id(&style, x, y), i)).collect();
+                    want.sort();
+                    let got: Vec<String> = spec.id_order(&style, &corners).iter()
+                        .map(|&i| spec.format_id(&style, corners[i].0, corners[i].1)).collect();
+                    let want: Vec<String> = want.into_iter().map(|(id, _)| id).collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
 
     #[test]
     fn scb_id_splits_six_and_seven_digits() {

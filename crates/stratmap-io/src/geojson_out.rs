@@ -102,8 +102,10 @@ impl<'a> Wgs84<'a> {
 /// its own PROJ transformation (PROJ objects are not shared across threads).
 const CHUNK: usize = 4096;
 /// Features are encoded in blocks of this many; at most two blocks are
-/// held encoded at once (one being written while the next is encoded).
-const BLOCK: usize = 64 * CHUNK;
+/// held encoded at once (one being written while the next is encoded), in
+/// buffers used again from block to block: memory the kernel has once
+/// handed over is not given back and faulted in again for each block.
+const BLOCK: usize = 16 * CHUNK;
 /// Features given one at a time to a [`GeoJsonSink`] are kept (copied)
 /// until there are this many, then encoded in parallel as one batch.
 const PENDING: usize = 16 * CHUNK;
@@ -275,6 +277,8 @@ struct Encoder {
     epsg: Epsg,
     /// The fields' names as JSON strings.
     keys: Vec<String>,
+    /// Chunk buffers written and free to encode into again.
+    spare: std::sync::Mutex<Vec<Vec<u8>>>,
     /// No feature written yet.
     first: bool,
     /// The file, for messages.
@@ -286,6 +290,7 @@ impl Encoder {
         let encoder = Encoder {
             epsg: schema.epsg,
             keys: schema.fields.iter().map(|f| json_string(&f.name)).collect(),
+            spare: Default::default(),
             first: true,
             path: path.to_path_buf(),
         };
@@ -306,37 +311,46 @@ impl Encoder {
     /// writes each block while the next one is encoded.
     fn features(&mut self, batch: &[Feature], w: &mut dyn Write) -> Result<(), Error> {
         let (epsg, keys) = (self.epsg, self.keys.clone());
+        let spare = std::mem::take(&mut self.spare);
         let mut blocks = batch.chunks(BLOCK);
-        let mut done = blocks.next().map(|b| encode_block(b, epsg, &keys));
+        let mut done = blocks.next().map(|b| encode_block(b, epsg, &keys, &spare));
         while let Some(encoded) = done.take() {
             let next = blocks.next();
             let mut coming = None;
             let written = rayon::in_place_scope(|scope| {
                 if let Some(block) = next {
-                    let (coming, keys) = (&mut coming, &keys);
-                    scope.spawn(move |_| *coming = Some(encode_block(block, epsg, keys)));
+                    let (coming, keys, spare) = (&mut coming, &keys, &spare);
+                    scope.spawn(move |_| *coming = Some(encode_block(block, epsg, keys, spare)));
                 }
-                self.write_block(encoded, w)
+                self.write_block(encoded, w, &spare)
             });
             written?;
             done = coming;
         }
+        self.spare = spare;
         Ok(())
     }
 
     /// Writes a block's encoded chunks in order.
+    /// Writes a block's encoded chunks in order, each buffer then kept in
+    /// `spare` for a later chunk.
     fn write_block(
         &mut self,
         encoded: Vec<Result<Vec<u8>, Error>>,
         w: &mut dyn Write,
+        spare: &std::sync::Mutex<Vec<Vec<u8>>>,
     ) -> Result<(), Error> {
         for chunk in encoded {
-            let chunk = chunk?;
+            let mut chunk = chunk?;
             if !self.first {
                 w.write_all(b",\n").map_err(|e| self.io(e))?;
             }
             self.first = false;
             w.write_all(&chunk).map_err(|e| self.io(e))?;
+            chunk.clear();
+            if let Ok(mut spare) = spare.lock() {
+                spare.push(chunk);
+            }
         }
         Ok(())
     }
@@ -348,12 +362,21 @@ impl Encoder {
 
 /// A block of features encoded in parallel chunks of [`CHUNK`], each on a
 /// worker with its own transformation to WGS 84, in order.
-fn encode_block(block: &[Feature], epsg: Epsg, keys: &[String]) -> Vec<Result<Vec<u8>, Error>> {
+fn encode_block(
+    block: &[Feature],
+    epsg: Epsg,
+    keys: &[String],
+    spare: &std::sync::Mutex<Vec<Vec<u8>>>,
+) -> Vec<Result<Vec<u8>, Error>> {
     block
         .par_chunks(CHUNK)
         .map(|chunk| {
             with_wgs84(epsg, |to_wgs84| {
-                let mut buf = Vec::with_capacity(chunk.len() * 512);
+                let mut buf = spare
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.pop())
+                    .unwrap_or_else(|| Vec::with_capacity(chunk.len() * 512));
                 let wgs84 = Wgs84::new(to_wgs84);
                 for f in chunk {
                     if !buf.is_empty() {

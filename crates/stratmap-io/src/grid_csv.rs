@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::crs::{area_of_use, Extent};
 use crate::csv_table::CsvTable;
+use crate::layers::StudyGrid;
 use crate::{Error, Problem};
 use rayon::prelude::*;
 use stratmap_core::Epsg;
@@ -112,6 +113,8 @@ struct Piece {
 /// What every row is checked against: the columns, the grid and the first
 /// cell id (which sets the grid when ids are read).
 struct Rows<'a> {
+    /// Whether each cell's statistics are kept (they are checked anyway).
+    keep_stats: bool,
     location: Location,
     pop_col: Option<usize>,
     var_cols: Vec<(Variable, usize, bool)>,
@@ -129,6 +132,30 @@ struct Rows<'a> {
 /// read and checked in parallel pieces (see `CsvTable::read_body`); the
 /// result and the problems do not depend on the pieces.
 pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, Error> {
+    read_table(file, data, config, true)
+}
+
+/// The cells of a grid statistics CSV as a study grid, for the commands
+/// that use the grid's cells but not its statistics (hot spots, emerging
+/// hot spots). Every row is checked as [`read_grid`] checks it, with the
+/// same problems; the statistics are not kept.
+pub fn read_grid_cells(file: &str, data: &[u8], config: &Config) -> Result<StudyGrid, Error> {
+    let t = read_table(file, data, config, false)?;
+    Ok(StudyGrid {
+        spec: t.spec,
+        style: t.style,
+        cells: t.cells,
+    })
+}
+
+/// [`read_grid`], keeping the statistics or (`keep_stats` false) leaving
+/// `stats` empty.
+fn read_table(
+    file: &str,
+    data: &[u8],
+    config: &Config,
+    keep_stats: bool,
+) -> Result<GridTable, Error> {
     let table = CsvTable::head(file, data)?;
     if !table.has_rows(data) {
         return Err(Problem::file(
@@ -232,6 +259,7 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
     }
     let extent = area_of_use(spec.epsg);
     let rows = Rows {
+        keep_stats,
         location,
         pop_col,
         var_cols,
@@ -290,17 +318,19 @@ pub fn read_grid(file: &str, data: &[u8], config: &Config) -> Result<GridTable, 
         has_variable[v.position()] = true;
     }
     // Sort by cell id so that output does not depend on input order.
-    let mut order: Vec<(String, usize)> = cells
-        .par_iter()
-        .enumerate()
-        .map(|(i, &(x, y))| (spec.format_id(&style, x, y), i))
-        .collect();
-    order.par_sort_unstable();
+    let order = spec.id_order(&style, &cells);
+    // files usually come sorted: then the cells stay where they are
+    if order.iter().enumerate().any(|(k, &i)| k != i) {
+        cells = order.iter().map(|&i| cells[i]).collect();
+        if keep_stats {
+            stats = order.iter().map(|&i| stats[i]).collect();
+        }
+    }
     Ok(GridTable {
         spec,
         style,
-        cells: order.iter().map(|&(_, i)| cells[i]).collect(),
-        stats: order.iter().map(|&(_, i)| stats[i]).collect(),
+        cells,
+        stats,
         has_population: pop_col.is_some(),
         has_variable,
     })
@@ -444,7 +474,9 @@ impl Rows<'_> {
         }
         if piece.problems.len() == problems_before {
             piece.cells.push((x, y));
-            piece.stats.push(cell);
+            if self.keep_stats {
+                piece.stats.push(cell);
+            }
         }
         piece.placed.push(((x, y), line));
     }
@@ -680,6 +712,29 @@ mod tests {
         fn any_xy_rows_are_read_or_refused(x in proptest::prelude::any::<f64>(), y in proptest::prelude::any::<f64>()) {
             let data = format!("x,y,population\n{x},{y},40\n");
             let _ = read_grid("g.csv", data.as_bytes(), &Config::default());
+        }
+    }
+
+    proptest::proptest! {
+        // each read looks the grid's CRS up in PROJ's database
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// The cells alone are those of the whole table, in its order, and
+        /// a file is refused with the same problems.
+        #[test]
+        fn cells_alone_are_read_and_refused_as_the_table(body in "[0-9CRSNEm.,;\\-\n\" ]{0,400}", order in proptest::collection::vec(0u8..12, 0..12)) {
+            // rows of cells in any order, then the random rows
+            let rows: Vec<String> = order.iter().map(|&k| format!("{}{},30,250000,0.1,0.8,0.3,0.05,0.1,20,8", 394_000 + 250 * i64::from(k % 3), 6_133_000 + 250 * i64::from(k / 3))).collect();
+            for data in [format!("{HEADER}\n{}", rows.join("\n")), format!("{HEADER}\n{body}")] {
+                let cfg = Config::default();
+                match (read_grid("g.csv", data.as_bytes(), &cfg), read_grid_cells("g.csv", data.as_bytes(), &cfg)) {
+                    (Ok(t), Ok(c)) => {
+                        proptest::prop_assert_eq!((t.spec, &t.style, &t.cells), (c.spec, &c.style, &c.cells));
+                        proptest::prop_assert!(t.cells.windows(2).all(|w| t.spec.format_id(&t.style, w[0].0, w[0].1) < t.spec.format_id(&t.style, w[1].0, w[1].1)));
+                    }
+                    (Err(Error::Input(a)), Err(Error::Input(b))) => proptest::prop_assert_eq!(a, b),
+                    (a, b) => proptest::prop_assert!(false, "{:?} against {:?}", a.map(|t| t.cells), b.map(|c| c.cells)),
+                }
+            }
         }
     }
 

@@ -65,7 +65,7 @@ pub use gdal_out::{
 mod geojson_out;
 pub use geojson_out::{geojson_bytes, round7, write_geojson, GeoJsonSink};
 mod grid_csv;
-pub use grid_csv::{read_grid, GridTable};
+pub use grid_csv::{read_grid, read_grid_cells, GridTable};
 mod layer;
 pub use layer::{Feature, Field, FieldType, GeometryKind, Layer, LayerSchema, Raster, Value};
 mod layers;

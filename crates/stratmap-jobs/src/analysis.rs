@@ -21,7 +21,7 @@ use stratmap_io::{
 };
 use stratmap_io::{read_answers, read_events, Events};
 use stratmap_io::{read_areas_file_with, AreaTable};
-use stratmap_io::{read_grid, GridTable};
+use stratmap_io::{read_grid, read_grid_cells, GridTable};
 use stratmap_io::{Layer, Value};
 
 /// The working grid of the config: its CRS and cell size (EPSG:3006, 250 m).
@@ -90,7 +90,11 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
         }
     }
     let style = spec.default_style();
-    cells.sort_by_cached_key(|&(x, y)| spec.format_id(&style, x, y));
+    let mut cells: Vec<(i64, i64)> = spec
+        .id_order(&style, &cells)
+        .into_iter()
+        .map(|i| cells[i])
+        .collect();
     cells.dedup();
     Ok(StudyGrid { spec, style, cells })
 }
@@ -213,7 +217,7 @@ pub fn study_grid_and_events(
     let grid = match (grid, areas) {
         (Some(g), None) => {
             let name = g.display().to_string();
-            study_grid_of(&read_grid(&name, &read_input(g, config)?, config)?)
+            read_grid_cells(&name, &read_input(g, config)?, config)?
         }
         (None, Some(ar)) => {
             let spec = config_spec(config)?;
