@@ -527,8 +527,9 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             let mut band = ds.rasterband(k + 1)?;
             band.set_no_data_value(Some(raster.nodata))?;
             band.set_description(name)?;
-            let mut buf = Buffer::new((raster.width, raster.height), data.clone());
-            band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+            write_strips(&mut band, raster.width, raster.height, |rows| {
+                data[rows].to_vec()
+            })?;
         }
         Ok(())
     })?;
@@ -560,18 +561,39 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             }
             band.set_color_table(&table);
             set_class_rat(&band)?;
-            let values: Vec<u8> = data
-                .iter()
-                .map(|v| if (1.0..=5.0).contains(v) { *v as u8 } else { 0 })
-                .collect();
-            let mut buf = Buffer::new((raster.width, raster.height), values);
-            band.write((0, 0), (raster.width, raster.height), &mut buf)?;
+            write_strips(&mut band, raster.width, raster.height, |rows| {
+                data[rows]
+                    .iter()
+                    .map(|v| if (1.0..=5.0).contains(v) { *v as u8 } else { 0 })
+                    .collect()
+            })?;
             Ok(())
         })?;
         let style = class_path(path).with_extension("qml");
         crate::atomic::write_atomic(&style, |w| {
             w.write_all(crate::styles::class_raster_qml().as_bytes())
         })?;
+    }
+    Ok(())
+}
+
+/// Rows of a band handed to GDAL at once: the height of a GeoTIFF tile.
+const STRIP: usize = 256;
+
+/// Writes a `width` × `height` band [`STRIP`] rows at a time, each strip's
+/// values made by `strip` from the range of the band's row-major values it
+/// covers: no copy of a whole band is made (a national grid's band is
+/// 65 MB). The file's bytes are those of one write of the whole band.
+fn write_strips<T: gdal::raster::GdalType + Copy>(
+    band: &mut gdal::raster::RasterBand,
+    width: usize,
+    height: usize,
+    strip: impl Fn(std::ops::Range<usize>) -> Vec<T>,
+) -> gdal::errors::Result<()> {
+    for y in (0..height).step_by(STRIP) {
+        let rows = STRIP.min(height - y);
+        let mut buf = Buffer::new((width, rows), strip(y * width..(y + rows) * width));
+        band.write((0, y as isize), (width, rows), &mut buf)?;
     }
     Ok(())
 }
@@ -652,6 +674,49 @@ fn set_class_rat(band: &gdal::raster::RasterBand) -> gdal::errors::Result<()> {
 mod tests {
     use super::*;
     use crate::layer::test_points as layer;
+
+    /// A raster of several strips and a short last one reads back pixel for
+    /// pixel, both the values and the class band beside them.
+    #[test]
+    fn bands_written_in_strips_read_back_whole() {
+        let (width, height) = (37, 2 * STRIP + 3);
+        let value = |i: usize| {
+            if i % 7 == 0 {
+                -9999.0
+            } else {
+                (i % 1000) as f32 / 8.0
+            }
+        };
+        let class = |i: usize| ((i / width + i) % 6) as f32;
+        let raster = Raster {
+            name: "lc".into(),
+            epsg: stratmap_core::Epsg::SWEREF99_TM,
+            origin: (500_000.0, 6_600_000.0),
+            cell_size: 250.0,
+            width,
+            height,
+            bands: vec![
+                ("index".into(), (0..width * height).map(value).collect()),
+                ("class".into(), (0..width * height).map(class).collect()),
+            ],
+            nodata: -9999.0,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lc.tif");
+        write_geotiff(&raster, &path).unwrap();
+        let ds = gdal::Dataset::open(&path).unwrap();
+        let read = ds.rasterband(1).unwrap().read_band_as::<f32>().unwrap();
+        assert_eq!(read.shape(), (width, height));
+        assert_eq!(read.data(), &raster.bands[0].1[..]);
+        let ds = gdal::Dataset::open(class_path(&path)).unwrap();
+        let read = ds.rasterband(1).unwrap().read_band_as::<u8>().unwrap();
+        let want: Vec<u8> = raster.bands[1]
+            .1
+            .iter()
+            .map(|&c| if (1.0..=5.0).contains(&c) { c as u8 } else { 0 })
+            .collect();
+        assert_eq!(read.data(), &want[..]);
+    }
 
     #[test]
     fn a_layer_written_again_replaces_its_namesake_whatever_the_case() {
