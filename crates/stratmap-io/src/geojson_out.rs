@@ -331,7 +331,6 @@ impl Encoder {
         Ok(())
     }
 
-    /// Writes a block's encoded chunks in order.
     /// Writes a block's encoded chunks in order, each buffer then kept in
     /// `spare` for a later chunk.
     fn write_block(
