@@ -267,19 +267,23 @@ impl GridSpec {
     /// ```
     pub fn id_order(&self, style: &IdStyle, corners: &[(i64, i64)]) -> Vec<usize> {
         use rayon::prelude::*;
-        if self.ids_sort_as_corners(style, corners) {
-            let mut order: Vec<((i64, i64), usize)> =
-                corners.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-            order.par_sort_unstable();
-            return order.into_iter().map(|(_, i)| i).collect();
+        /// The positions of (key, position) pairs in key order, equal keys
+        /// by position.
+        fn by_key<K: Ord + Send>(mut keyed: Vec<(K, usize)>) -> Vec<usize> {
+            keyed.par_sort_unstable();
+            keyed.into_iter().map(|(_, i)| i).collect()
         }
-        let mut order: Vec<(String, usize)> = corners
-            .par_iter()
-            .enumerate()
-            .map(|(i, &(x, y))| (self.format_id(style, x, y), i))
-            .collect();
-        order.par_sort_unstable();
-        order.into_iter().map(|(_, i)| i).collect()
+        if self.ids_sort_as_corners(style, corners) {
+            by_key(corners.iter().enumerate().map(|(i, &c)| (c, i)).collect())
+        } else {
+            by_key(
+                corners
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, &(x, y))| (self.format_id(style, x, y), i))
+                    .collect(),
+            )
+        }
     }
 
     /// Writes the id of the cell at (x, y) in `style`. An SCB id that cannot
