@@ -23,7 +23,7 @@ use crate::layer::{Feature, FieldType, GeometryKind, Layer};
 use crate::{Epsg, Error};
 use clip::{tiles_over, TileId, World, WorldShape};
 use mbtiles::MbtilesFile;
-use mvt::{tile_bytes, TileSource};
+use mvt::{TileSource, TileWriter};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -94,14 +94,18 @@ pub fn write_mbtiles(layer: &Layer, path: &Path) -> Result<(), Error> {
         let make = |batch: &[&[(u64, u32)]]| {
             batch
                 .par_iter()
-                .map(|m| {
-                    let id = TileId {
-                        z,
-                        x: (m[0].0 >> 32) as u32,
-                        y: m[0].0 as u32,
-                    };
-                    tile_bytes(source, m.iter().map(|&(_, i)| i as usize), id).map(|b| (id, b))
-                })
+                .map_init(
+                    || TileWriter::new(source),
+                    |writer, m| {
+                        let id = TileId {
+                            z,
+                            x: (m[0].0 >> 32) as u32,
+                            y: m[0].0 as u32,
+                        };
+                        let members = m.iter().map(|&(_, i)| i as usize);
+                        writer.tile(members, id).map(|b| (id, b))
+                    },
+                )
                 .collect::<std::io::Result<Vec<_>>>()
         };
         let mut batches = tiles.chunks(TILES_AT_ONCE);
