@@ -26,8 +26,11 @@ impl MbtilesFile {
     pub(crate) fn create(path: &Path) -> Result<Self, Error> {
         let beside = Beside::new(path)?;
         let db = Connection::open(&beside.file).map_err(|e| sqlite(path, e))?;
+        // SQLite's largest page: a tile of tens of kB is a few pages, not
+        // a chain of 4 kB overflow pages (set before anything is written)
         db.execute_batch(&format!(
-            "PRAGMA application_id = {APPLICATION_ID};
+            "PRAGMA page_size = 65536;
+             PRAGMA application_id = {APPLICATION_ID};
              PRAGMA journal_mode = OFF;
              PRAGMA synchronous = OFF;
              PRAGMA temp_store = MEMORY;
@@ -122,6 +125,8 @@ mod tests {
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .unwrap();
         assert_eq!(id, APPLICATION_ID);
+        let page: u32 = db.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(page, 65536);
         // the unique index refuses a second tile at the same place
         assert!(db
             .execute("INSERT INTO tiles VALUES (2, 1, 3, x'00')", [])
