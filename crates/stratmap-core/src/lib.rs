@@ -64,7 +64,7 @@ pub use lisa::{
     local_moran_grid, Lisa, LisaError, LisaMethod, LocalMoran, Quadrant, MAX_PERMUTATIONS,
 };
 mod neighbours;
-pub use neighbours::band_sums;
+pub use neighbours::{band_sums, CellLookup};
 mod notice;
 pub use notice::{Level, Notice};
 mod period;

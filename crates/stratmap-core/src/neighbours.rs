@@ -81,8 +81,8 @@ pub fn band_sums(
             (w, sum)
         }));
     }
-    Ok(match &at {
-        CellLookup::Dense {
+    Ok(match &at.0 {
+        Lookup::Dense {
             c0,
             r0,
             cols,
@@ -146,7 +146,7 @@ pub fn band_sums(
                 (w - ow, s - ov)
             })
         }
-        CellLookup::Sparse(_) => {
+        Lookup::Columns { .. } | Lookup::Sparse(_) => {
             // an R-tree of the cells' columns and rows, with the exact test
             let tree = RTree::bulk_load(
                 cells
@@ -195,8 +195,15 @@ fn extent(cells: &[(i64, i64)], grid: GridSpec) -> (i64, i64) {
 }
 
 /// Cells by column and row: a dense table over the bounding box when the
-/// cells fill at least a quarter of it, else a hash map.
-pub(crate) enum CellLookup {
+/// cells fill at least a quarter of it; else each column's cells sorted
+/// by row (a national grid of populated cells: a neighbour is a short
+/// search in a column just visited, not a hash lookup of a table far
+/// larger than the caches), or a hash map when there are far more
+/// columns than cells. A cell given twice is found at its last place.
+pub struct CellLookup(Lookup);
+
+enum Lookup {
+    /// Cell numbers over the bounding box, column by column.
     Dense {
         c0: i64,
         r0: i64,
@@ -204,11 +211,20 @@ pub(crate) enum CellLookup {
         rows: i64,
         index: Vec<u32>,
     },
+    /// The cells of column `c0 + k` are `cells[starts[k]..starts[k + 1]]`,
+    /// as (row, number) by row.
+    Columns {
+        c0: i64,
+        starts: Vec<usize>,
+        cells: Vec<(i64, u32)>,
+    },
+    /// (column, row) → number.
     Sparse(rustc_hash::FxHashMap<(i64, i64), usize>),
 }
 
 impl CellLookup {
-    pub(crate) fn new(cells: &[(i64, i64)], grid: GridSpec) -> Self {
+    /// The lookup of `cells` (corners) by column and row of `grid`.
+    pub fn new(cells: &[(i64, i64)], grid: GridSpec) -> Self {
         let cr: Vec<(i64, i64)> = cells.iter().map(|&(x, y)| grid.col_row(x, y)).collect();
         let (c0, c1) = cr
             .iter()
@@ -228,21 +244,56 @@ impl CellLookup {
             for (i, &(c, r)) in cr.iter().enumerate() {
                 index[((c - c0) * rows + (r - r0)) as usize] = i as u32;
             }
-            CellLookup::Dense {
+            CellLookup(Lookup::Dense {
                 c0,
                 r0,
                 cols,
                 rows,
                 index,
+            })
+        } else if cells.len() < u32::MAX as usize && (cols as i128) <= 4 * cells.len() as i128 {
+            // by column, row and number: a grid in id order (SCB ids, by x
+            // then y) is in this order already
+            let mut order: Vec<(i64, i64, u32)> = cr
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, r))| (c, r, i as u32))
+                .collect();
+            if !order.is_sorted() {
+                order.par_sort_unstable();
             }
+            // a cell given twice: the last number, as the map would keep
+            order.dedup_by(|later, earlier| {
+                let same = (later.0, later.1) == (earlier.0, earlier.1);
+                if same {
+                    earlier.2 = later.2;
+                }
+                same
+            });
+            let mut starts = Vec::with_capacity(cols as usize + 1);
+            for (k, &(c, _, _)) in order.iter().enumerate() {
+                while (starts.len() as i64) <= c - c0 {
+                    starts.push(k);
+                }
+            }
+            starts.resize(cols as usize + 1, order.len());
+            CellLookup(Lookup::Columns {
+                c0,
+                starts,
+                cells: order.into_iter().map(|(_, r, i)| (r, i)).collect(),
+            })
         } else {
-            CellLookup::Sparse(cr.into_iter().enumerate().map(|(i, k)| (k, i)).collect())
+            CellLookup(Lookup::Sparse(
+                cr.into_iter().enumerate().map(|(i, k)| (k, i)).collect(),
+            ))
         }
     }
 
-    pub(crate) fn get(&self, c: i64, r: i64) -> Option<usize> {
-        match self {
-            CellLookup::Dense {
+    /// The number of the cell at column `c`, row `r`, if there is one.
+    #[inline]
+    pub fn get(&self, c: i64, r: i64) -> Option<usize> {
+        match &self.0 {
+            Lookup::Dense {
                 c0,
                 r0,
                 cols,
@@ -256,7 +307,88 @@ impl CellLookup {
                 let i = index[(dc * rows + dr) as usize];
                 (i != u32::MAX).then_some(i as usize)
             }
-            CellLookup::Sparse(m) => m.get(&(c, r)).copied(),
+            Lookup::Columns { c0, starts, cells } => {
+                let k = usize::try_from(c.checked_sub(*c0)?).ok()?;
+                let column = &cells[*starts.get(k)?..*starts.get(k + 1)?];
+                let at = column.binary_search_by_key(&r, |&(r, _)| r).ok()?;
+                Some(column[at].1 as usize)
+            }
+            Lookup::Sparse(m) => m.get(&(c, r)).copied(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kind(at: &CellLookup) -> &'static str {
+        match at.0 {
+            Lookup::Dense { .. } => "dense",
+            Lookup::Columns { .. } => "columns",
+            Lookup::Sparse(_) => "sparse",
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Every lookup finds what a map of (column, row) → last number
+        /// finds, at every place in and around the cells' box, whatever
+        /// the cells' order, repeats and spread (each of the three kinds).
+        #[test]
+        fn a_lookup_finds_what_a_map_finds(
+            picks in proptest::collection::vec((-3i64..3, -5i64..5), 1..60),
+            spread in prop_oneof![Just(1i64), Just(7), Just(100_000)],
+        ) {
+            let grid = GridSpec::scb(250);
+            let cells: Vec<(i64, i64)> = picks
+                .iter()
+                .map(|&(c, r)| grid.corner(c * spread, r))
+                .collect();
+            let mut want = rustc_hash::FxHashMap::default();
+            for (i, &(x, y)) in cells.iter().enumerate() {
+                want.insert(grid.col_row(x, y), i);
+            }
+            let at = CellLookup::new(&cells, grid);
+            // dense when the cells fill a quarter of their box, by column
+            // when there are not four times more columns than cells
+            let (cols, rows) = extent(&cells, grid);
+            let n = cells.len() as i64;
+            let expected = if cols * rows <= 4 * n {
+                "dense"
+            } else if cols <= 4 * n {
+                "columns"
+            } else {
+                "sparse"
+            };
+            prop_assert_eq!(kind(&at), expected);
+            for c in -4 * spread..=4 * spread {
+                if spread > 7 && c % spread != 0 && c.abs() > 2 {
+                    continue;
+                }
+                for r in -7..=7 {
+                    prop_assert_eq!(at.get(c, r), want.get(&(c, r)).copied(), "{} at {:?}", kind(&at), (c, r));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_national_spread_is_looked_up_by_column() {
+        // populated cells along a few far-apart columns, in id order and not
+        let grid = GridSpec::scb(250);
+        let mut cells: Vec<(i64, i64)> = (0..200)
+            .map(|k| grid.corner(1_000 + 3 * (k % 5), 20_000 + 40 * k))
+            .collect();
+        assert_eq!(kind(&CellLookup::new(&cells, grid)), "columns");
+        cells.reverse();
+        let at = CellLookup::new(&cells, grid);
+        assert_eq!(kind(&at), "columns");
+        assert_eq!(at.get(1_000, 20_000), Some(199));
+        assert_eq!(at.get(1_000, 20_001), None);
+        assert_eq!(at.get(999, 20_000), None);
+        assert_eq!(at.get(i64::MIN, 0), None);
+        assert_eq!(at.get(i64::MAX, 0), None);
     }
 }

@@ -2,10 +2,11 @@
 
 use crate::output::Table;
 use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
 use std::path::Path;
 use stratmap_core::mann_kendall;
 use stratmap_core::rect_overlap;
+use stratmap_core::CellLookup;
 use stratmap_core::GridSpec;
 use stratmap_core::HotspotMethod;
 use stratmap_core::Variable;
@@ -101,19 +102,23 @@ pub fn study_grid_covering(areas: &AreaTable, spec: GridSpec) -> Result<StudyGri
 
 /// Events counted per study cell, and how many fell outside the grid.
 pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
-    let at: FxHashMap<(i64, i64), usize> = grid
-        .cells
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| (c, i))
+    let at = CellLookup::new(&grid.cells, grid.spec);
+    // each event's cell, found in parallel: the cell whose corner is the
+    // corner of the event's column and row
+    let found: Vec<Option<usize>> = events
+        .positions
+        .par_iter()
+        .map(|&(x, y)| {
+            let (c, r) = grid.spec.cell_of_point(x, y);
+            let key = grid.spec.corner(c, r);
+            at.get(c, r).filter(|&i| grid.cells[i] == key)
+        })
         .collect();
     let mut counts = vec![0u64; grid.cells.len()];
     let mut outside = 0;
-    for &(x, y) in &events.positions {
-        let (c, r) = grid.spec.cell_of_point(x, y);
-        let key = grid.spec.corner(c, r);
-        match at.get(&key) {
-            Some(&i) => counts[i] += 1,
+    for i in found {
+        match i {
+            Some(i) => counts[i] += 1,
             None => outside += 1,
         }
     }
