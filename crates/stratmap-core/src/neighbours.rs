@@ -253,34 +253,44 @@ impl CellLookup {
             })
         } else if cells.len() < u32::MAX as usize && (cols as i128) <= 4 * cells.len() as i128 {
             // by column, row and number: a grid in id order (SCB ids, by x
-            // then y) is in this order already
-            let mut order: Vec<(i64, i64, u32)> = cr
-                .iter()
-                .enumerate()
-                .map(|(i, &(c, r))| (c, r, i as u32))
-                .collect();
-            if !order.is_sorted() {
+            // then y) is in this order already, and is not copied to be
+            let order: Vec<(i64, i64, u32)> = if cr.windows(2).all(|w| w[0] < w[1]) {
+                Vec::new()
+            } else {
+                let mut order: Vec<(i64, i64, u32)> = cr
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(c, r))| (c, r, i as u32))
+                    .collect();
                 order.par_sort_unstable();
-            }
-            // a cell given twice: the last number, as the map would keep
-            order.dedup_by(|later, earlier| {
-                let same = (later.0, later.1) == (earlier.0, earlier.1);
-                if same {
-                    earlier.2 = later.2;
-                }
-                same
-            });
+                // a cell given twice: the last number, as the map would keep
+                order.dedup_by(|later, earlier| {
+                    let same = (later.0, later.1) == (earlier.0, earlier.1);
+                    if same {
+                        earlier.2 = later.2;
+                    }
+                    same
+                });
+                order
+            };
+            let sorted: Box<dyn Iterator<Item = (i64, i64, u32)>> = if order.is_empty() {
+                Box::new(cr.iter().enumerate().map(|(i, &(c, r))| (c, r, i as u32)))
+            } else {
+                Box::new(order.iter().copied())
+            };
             let mut starts = Vec::with_capacity(cols as usize + 1);
-            for (k, &(c, _, _)) in order.iter().enumerate() {
+            let mut by_row = Vec::with_capacity(cells.len());
+            for (k, (c, r, i)) in sorted.enumerate() {
                 while (starts.len() as i64) <= c - c0 {
                     starts.push(k);
                 }
+                by_row.push((r, i));
             }
-            starts.resize(cols as usize + 1, order.len());
+            starts.resize(cols as usize + 1, by_row.len());
             CellLookup(Lookup::Columns {
                 c0,
                 starts,
-                cells: order.into_iter().map(|(_, r, i)| (r, i)).collect(),
+                cells: by_row,
             })
         } else {
             CellLookup(Lookup::Sparse(
@@ -342,10 +352,15 @@ mod tests {
             spread in prop_oneof![Just(1i64), Just(7), Just(100_000)],
         ) {
             let grid = GridSpec::scb(250);
-            let cells: Vec<(i64, i64)> = picks
+            let drawn: Vec<(i64, i64)> = picks
                 .iter()
                 .map(|&(c, r)| grid.corner(c * spread, r))
                 .collect();
+            // as drawn, and in id order (a grid file as it comes)
+            let mut in_order = drawn.clone();
+            in_order.sort_unstable();
+            in_order.dedup();
+            for cells in [drawn, in_order] {
             let mut want = rustc_hash::FxHashMap::default();
             for (i, &(x, y)) in cells.iter().enumerate() {
                 want.insert(grid.col_row(x, y), i);
@@ -370,6 +385,7 @@ mod tests {
                 for r in -7..=7 {
                     prop_assert_eq!(at.get(c, r), want.get(&(c, r)).copied(), "{} at {:?}", kind(&at), (c, r));
                 }
+            }
             }
         }
     }

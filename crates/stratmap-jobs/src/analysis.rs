@@ -1,7 +1,7 @@
 //! `stratmap hotspots`, `stratmap indicators` and `stratmap assess`.
 
 use crate::output::Table;
-use crate::pipeline::{counted, format_of, read_input, write_layer, Failure, Notes};
+use crate::pipeline::{counted, drop_aside, format_of, read_input, write_layer, Failure, Notes};
 use rayon::prelude::*;
 use std::path::Path;
 use stratmap_core::mann_kendall;
@@ -278,6 +278,7 @@ pub fn hotspots_command(a: &HotspotArgs, notes: &Notes) -> Result<(), Failure> {
     let (layer, summary, _) = hotspots(&grid, &events, band, fdr, notes)?;
     write_layer(&layer, a.out, format, notes)?;
     say!(notes, "wrote {} ({summary})", a.out.display());
+    drop_aside((layer, grid, events));
     Ok(())
 }
 
