@@ -888,6 +888,7 @@ pub fn run(
         counted(warnings.len(), "warning"),
         out.display()
     );
+    crate::pipeline::drop_aside((layers, tables));
     Ok(())
 }
 
