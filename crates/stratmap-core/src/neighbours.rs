@@ -251,7 +251,10 @@ impl CellLookup {
                 rows,
                 index,
             })
-        } else if cells.len() < u32::MAX as usize && (cols as i128) <= 4 * cells.len() as i128 {
+        } else if !cells.is_empty()
+            && cells.len() < u32::MAX as usize
+            && (cols as i128) <= 4 * cells.len() as i128
+        {
             // by column, row and number: a grid in id order (SCB ids, by x
             // then y) is in this order already, and is not copied to be
             let order: Vec<(i64, i64, u32)> = if cr.windows(2).all(|w| w[0] < w[1]) {
@@ -348,7 +351,7 @@ mod tests {
         /// the cells' order, repeats and spread (each of the three kinds).
         #[test]
         fn a_lookup_finds_what_a_map_finds(
-            picks in proptest::collection::vec((-3i64..3, -5i64..5), 1..60),
+            picks in proptest::collection::vec((-3i64..3, -5i64..5), 0..60),
             spread in prop_oneof![Just(1i64), Just(7), Just(100_000)],
         ) {
             let grid = GridSpec::scb(250);
@@ -370,7 +373,9 @@ mod tests {
             // when there are not four times more columns than cells
             let (cols, rows) = extent(&cells, grid);
             let n = cells.len() as i64;
-            let expected = if cols * rows <= 4 * n {
+            let expected = if n == 0 {
+                "sparse"
+            } else if cols * rows <= 4 * n {
                 "dense"
             } else if cols <= 4 * n {
                 "columns"

@@ -105,20 +105,22 @@ pub fn count_events(grid: &StudyGrid, events: &Events) -> (Vec<u64>, usize) {
     let at = CellLookup::new(&grid.cells, grid.spec);
     // each event's cell, found in parallel: the cell whose corner is the
     // corner of the event's column and row
-    let found: Vec<Option<usize>> = events
+    let found: Vec<Option<u32>> = events
         .positions
         .par_iter()
         .map(|&(x, y)| {
             let (c, r) = grid.spec.cell_of_point(x, y);
             let key = grid.spec.corner(c, r);
-            at.get(c, r).filter(|&i| grid.cells[i] == key)
+            at.get(c, r)
+                .filter(|&i| grid.cells[i] == key)
+                .map(|i| i as u32)
         })
         .collect();
     let mut counts = vec![0u64; grid.cells.len()];
     let mut outside = 0;
     for i in found {
         match i {
-            Some(i) => counts[i] += 1,
+            Some(i) => counts[i as usize] += 1,
             None => outside += 1,
         }
     }
