@@ -255,10 +255,22 @@ impl CellLookup {
             && cells.len() < u32::MAX as usize
             && (cols as i128) <= 4 * cells.len() as i128
         {
-            // by column, row and number: a grid in id order (SCB ids, by x
-            // then y) is in this order already, and is not copied to be
-            let order: Vec<(i64, i64, u32)> = if cr.windows(2).all(|w| w[0] < w[1]) {
-                Vec::new()
+            // each column's cells by row, from (column, row, number) in
+            // that order
+            let mut starts = Vec::with_capacity(cols as usize + 1);
+            let mut by_row = Vec::with_capacity(cells.len());
+            let mut push = |(c, r, i): (i64, i64, u32)| {
+                while (starts.len() as i64) <= c - c0 {
+                    starts.push(by_row.len());
+                }
+                by_row.push((r, i));
+            };
+            if cr.windows(2).all(|w| w[0] < w[1]) {
+                // a grid in id order (SCB ids, by x then y) is in this order
+                // already, and is not copied to be
+                for (i, &(c, r)) in cr.iter().enumerate() {
+                    push((c, r, i as u32));
+                }
             } else {
                 let mut order: Vec<(i64, i64, u32)> = cr
                     .iter()
@@ -274,20 +286,7 @@ impl CellLookup {
                     }
                     same
                 });
-                order
-            };
-            let sorted: Box<dyn Iterator<Item = (i64, i64, u32)>> = if order.is_empty() {
-                Box::new(cr.iter().enumerate().map(|(i, &(c, r))| (c, r, i as u32)))
-            } else {
-                Box::new(order.iter().copied())
-            };
-            let mut starts = Vec::with_capacity(cols as usize + 1);
-            let mut by_row = Vec::with_capacity(cells.len());
-            for (k, (c, r, i)) in sorted.enumerate() {
-                while (starts.len() as i64) <= c - c0 {
-                    starts.push(k);
-                }
-                by_row.push((r, i));
+                order.into_iter().for_each(push);
             }
             starts.resize(cols as usize + 1, by_row.len());
             CellLookup(Lookup::Columns {

@@ -351,6 +351,15 @@ mod tests {
         }
     }
 
+    /// The next draw of a 64-bit linear congruential generator (Knuth's
+    /// MMIX constants): the tests' shapes and bytes, the same on every run.
+    fn draw(state: &mut u64) -> u64 {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *state
+    }
+
     fn decode(bytes: &[u8]) -> Tile {
         let mut raw = Vec::new();
         GzDecoder::new(bytes).read_to_end(&mut raw).unwrap();
@@ -504,12 +513,7 @@ mod tests {
     #[test]
     fn shapes_encode_as_geozero_encodes_their_geo_geometries() {
         let mut state = 11u64;
-        let mut next = |n: i32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) % n as u64) as i32 - n / 4
-        };
+        let mut next = |n: i32| ((draw(&mut state) >> 33) % n as u64) as i32 - n / 4;
         for case in 0..400 {
             let mut ring = |len: usize| {
                 (0..len)
@@ -605,12 +609,7 @@ mod tests {
     #[test]
     fn tiles_one_writer_makes_in_turn_are_the_types_own_encoding_gzipped() {
         let mut state = 5u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut next = |n: u64| (draw(&mut state) >> 33) % n;
         let fields = [
             field("name", FieldType::Text),
             field("index", FieldType::Real),
@@ -703,14 +702,7 @@ mod tests {
         let mut writer = TileWriter::new(source);
         let mut state = 3u64;
         for len in [0, 1, 200, 100_000] {
-            writer.raw = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (state >> 56) as u8
-                })
-                .collect();
+            writer.raw = (0..len).map(|_| (draw(&mut state) >> 56) as u8).collect();
             let bytes = writer.gzip().unwrap();
             // random bytes do not shrink: more than the first guess of room
             assert!(len < 200 || bytes.len() > len / 2 + 64 + 10);
