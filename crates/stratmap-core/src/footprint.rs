@@ -30,6 +30,7 @@
 //! assert_eq!((totals.phone_days[0], totals.unique_phones[0]), (1, 1));
 //! ```
 
+mod day_towers;
 mod engine;
 mod keys;
 mod phone_days;

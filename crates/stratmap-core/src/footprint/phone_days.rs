@@ -2,9 +2,9 @@
 //! saw and how often, never the records, and never a weight until the end.
 //!
 //! A phone-day is 20 bytes in an open-addressing table, its record count and its first
-//! tower inline (the common day, at one tower, allocates nothing); each
-//! further distinct tower of the day is a 12-byte node in one arena per
-//! shard. The weights are summed only when the totals are asked for:
+//! tower inline (the common day, at one tower, allocates nothing); the
+//! day's further distinct towers lie together in one chunk of
+//! (tower, count) pairs ([`DayTowers`]), one store per shard. The weights are summed only when the totals are asked for:
 //! Σ over the day's towers of count × the tower's fixed-point part, which
 //! is exactly the sum, record by record, that the method asks for, so the
 //! totals are the same integers as summing each record as it comes.
@@ -19,14 +19,12 @@
 //! its categories found from them), so that a phone's later days do
 //! not count it again in `unique_phones` or `category_phones`.
 
+use super::day_towers::{DayTowers, NONE};
 use super::table::Table;
 use super::{AreaSum, DailyFootprint, DiscWeights, FootprintTotals, PhoneDay};
 
-/// No node: the end of a phone-day's list of further towers.
-const NONE: u32 = u32::MAX;
-
-/// A phone-day: its tower records, its first tower and the list of the
-/// others. The first tower's count is `n` less the counts in the list.
+/// A phone-day: its tower records, its first tower and the chunk of the
+/// others. The first tower's count is `n` less the counts in the chunk.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     n: u32,
@@ -34,20 +32,9 @@ struct Slot {
     next: u32,
 }
 
-/// A further tower of a phone-day, and how many of its records were there.
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    tower: u32,
-    count: u32,
-    next: u32,
-}
-
-/// Nodes in blocks of [`BLOCK`]: the arena grows a block at a time, never
+/// Entries in blocks of [`BLOCK`]: the arena grows a block at a time, never
 /// by copying itself into one twice its size.
 struct Blocks<T>(Vec<Vec<T>>);
-
-/// The further towers of phone-days.
-type Nodes = Blocks<Node>;
 
 impl<T> Default for Blocks<T> {
     fn default() -> Self {
@@ -55,11 +42,11 @@ impl<T> Default for Blocks<T> {
     }
 }
 
-/// Nodes in a block (a power of two).
+/// Entries in a block (a power of two).
 const BLOCK: usize = 1 << 14;
 
 impl<T> Blocks<T> {
-    /// Adds a node; its number.
+    /// Adds an entry; its number.
     fn push(&mut self, node: T) -> u32 {
         if self.0.last().is_none_or(|b| b.len() == BLOCK) {
             self.0.push(Vec::with_capacity(BLOCK));
@@ -73,11 +60,6 @@ impl<T> Blocks<T> {
     fn get(&self, k: u32) -> &T {
         let k = k as usize;
         &self.0[k / BLOCK][k % BLOCK]
-    }
-
-    fn get_mut(&mut self, k: u32) -> &mut T {
-        let k = k as usize;
-        &mut self.0[k / BLOCK][k % BLOCK]
     }
 
     fn bytes(&self) -> usize {
@@ -128,7 +110,7 @@ impl PhoneAreas {
 #[derive(Default)]
 pub(super) struct PhoneDays {
     days: Table<u64, Slot>,
-    more: Nodes,
+    more: DayTowers,
     /// Days with records at their own positions, summed as they come.
     own: DailyFootprint,
     /// Once days are finished early ([`PhoneDays::finish_before`]): the
@@ -159,23 +141,9 @@ impl PhoneDays {
             };
             // saturates only past 4 × 10⁹ records of one phone in a day
             slot.n = slot.n.saturating_add(1);
-            if slot.tower == tower {
-                return slot;
+            if slot.tower != tower {
+                more.add(&mut slot.next, tower);
             }
-            let mut k = slot.next;
-            while k != NONE {
-                let node = more.get_mut(k);
-                if node.tower == tower {
-                    node.count += 1;
-                    return slot;
-                }
-                k = node.next;
-            }
-            slot.next = more.push(Node {
-                tower,
-                count: 1,
-                next: slot.next,
-            });
             slot
         });
     }
@@ -269,26 +237,20 @@ impl PhoneDays {
         let mut t = Tally::new(category, categories).with(Counted::Record(&mut self.counted));
         tally_days(&days, &own, &self.more, towers, &mut t);
         let totals = t.totals;
-        self.compact_nodes();
+        self.compact_towers();
         totals
     }
 
     /// Copies the nodes of the phone-days held into a new arena, freeing
     /// those of finished days.
-    fn compact_nodes(&mut self) {
-        if self.more.0.is_empty() {
+    fn compact_towers(&mut self) {
+        if self.more.is_empty() {
             return;
         }
         let old = std::mem::take(&mut self.more);
         let more = &mut self.more;
         self.days.update_values(|_, mut slot| {
-            let (mut at, mut head) = (slot.next, NONE);
-            while at != NONE {
-                let node = *old.get(at);
-                head = more.push(Node { next: head, ..node });
-                at = node.next;
-            }
-            slot.next = head;
+            slot.next = more.copy_from(&old, slot.next);
             slot
         });
     }
@@ -299,7 +261,7 @@ impl PhoneDays {
 fn tally_days(
     days: &[(u64, Slot)],
     own: &[(u64, &PhoneDay)],
-    more: &Nodes,
+    more: &DayTowers,
     towers: &[DiscWeights],
     t: &mut Tally,
 ) {
@@ -315,12 +277,9 @@ fn tally_days(
         if let Some((_, slot)) = days.get(i).filter(|(k, _)| *k == key) {
             n += u64::from(slot.n);
             let mut first = slot.n;
-            let mut at = slot.next;
-            while at != NONE {
-                let node = *more.get(at);
-                t.add_disc(&towers[node.tower as usize], u128::from(node.count));
-                first = first.saturating_sub(node.count);
-                at = node.next;
+            for p in more.pairs(slot.next) {
+                t.add_disc(&towers[p.tower as usize], u128::from(p.count));
+                first = first.saturating_sub(p.count);
             }
             t.add_disc(&towers[slot.tower as usize], u128::from(first));
             i += 1;
