@@ -105,7 +105,7 @@ const CHUNK: usize = 4096;
 /// held encoded at once (one being written while the next is encoded), in
 /// buffers used again from block to block: memory the kernel has once
 /// handed over is not given back and faulted in again for each block.
-const BLOCK: usize = 16 * CHUNK;
+const BLOCK: usize = 4 * CHUNK;
 /// Features given one at a time to a [`GeoJsonSink`] are kept (copied)
 /// until there are this many, then encoded in parallel as one batch.
 const PENDING: usize = 16 * CHUNK;
