@@ -1,8 +1,10 @@
 //! Records from Parquet against the same records from CSV, timed in one
 //! run (median of RUNS): the decode alone (the `csv` crate; the arrow
 //! reader) and each reader into the footprint engine and its report, as
-//! records/s and as ratios to the CSV path measured in the same run. A
-//! timing to read, not a test.
+//! records/s and as ratios to the CSV path measured in the same run, and
+//! the engine alone on the same records decoded beforehand (untimed): the
+//! most any reader could gain over the CSV path. A timing to read, not a
+//! test.
 //!
 //! usage: `parquet-timing [RECORDS] [RUNS]` (default 1 000 000, 5)
 
@@ -48,12 +50,17 @@ fn main() -> std::io::Result<()> {
     let pq = median(runs, || {
         black_box(data.footprint(&ctx, true));
     });
+    let decoded = data.decoded();
+    let alone = median(runs, || {
+        black_box(data.footprint_decoded(&decoded));
+    });
     let rate = |s: f64| records as f64 / s / 1e6;
     for (what, t, base) in [
         ("decode: csv crate", csv_decode, csv_decode),
         ("decode: arrow reader", pq_decode, csv_decode),
         ("CSV → engine → report", csv, csv),
         ("Parquet → engine → report", pq, csv),
+        ("decoded → engine → report", alone, csv),
     ] {
         println!(
             "{what:<28} {t:7.3} s {:7.2} M records/s  {:5.2}× its CSV baseline",
