@@ -4,7 +4,7 @@
 //! walk of nodes scattered over the arena (one cache miss after another on
 //! a day of many towers).
 //!
-//! A chunk holds 2, 4, 8, 16, 32 or 64 (tower, count) pairs (its class);
+//! A chunk holds 1, 2, 4, 8, 16, 32 or 64 (tower, count) pairs (its class);
 //! chunks of up to 8 pairs lie in one 64-byte cache line. A phone-day's
 //! chunk, when full, is copied into one of the next class and the old one
 //! kept for reuse (a free list per class), so a day of `f` further towers
@@ -36,8 +36,8 @@ const UNUSED: Pair = Pair {
 #[repr(align(64))]
 struct Line([Pair; 8]);
 
-/// The classes of chunk: class `c` holds `2 << c` pairs.
-const CLASSES: usize = 6;
+/// The classes of chunk: class `c` holds `1 << c` pairs.
+const CLASSES: usize = 7;
 const LARGEST: usize = CLASSES - 1;
 /// A chunk's reference: its class in the top bits, its number in the class
 /// below them.
@@ -47,7 +47,7 @@ const NUMBER: u32 = (1 << CLASS_SHIFT) - 1;
 const BLOCK: usize = 1 << 9;
 
 const fn pairs(class: usize) -> usize {
-    2 << class
+    1 << class
 }
 
 /// One class's chunks, in blocks of [`BLOCK`] lines (the store grows a
@@ -278,7 +278,7 @@ mod tests {
         }
     }
 
-    /// A day of 200 towers: chunks of 2, 4, …, 64 pairs, then links; the
+    /// A day of 200 towers: chunks of 1, 2, 4, …, 64 pairs, then links; the
     /// chunks it left are used again by the next day.
     #[test]
     fn chunks_grow_link_and_are_reused() {
@@ -303,11 +303,11 @@ mod tests {
         store.add(&mut b, 9);
         assert_eq!(
             store.classes[0].chunks, 1,
-            "the freed chunk of 2 was reused"
+            "the freed chunk of 1 was reused"
         );
         assert_eq!(
             store.classes[1].chunks, 1,
-            "the freed chunk of 4 was reused"
+            "the freed chunk of 2 was reused"
         );
         let mut got: Vec<u32> = store.pairs(b).map(|p| p.tower).collect();
         got.sort_unstable();
