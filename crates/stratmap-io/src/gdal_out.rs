@@ -493,8 +493,13 @@ pub fn write_layer_geotiff(layer: &Layer, path: &Path) -> Result<Raster, Error> 
 /// so that GIS tools open it paletted, classed green → red. GeoTIFF holds one
 /// data type per file, so the two cannot share one.
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
-    let (classes, values): (Vec<_>, Vec<_>) =
-        raster.bands.iter().partition(|(name, _)| name == "class");
+    let class = raster.band_named("class");
+    let values: Vec<(usize, &String)> = raster
+        .band_names
+        .iter()
+        .enumerate()
+        .filter(|&(b, _)| Some(b) != class)
+        .collect();
     let geo = [
         raster.origin.0,
         raster.cell_size,
@@ -523,17 +528,17 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
         )?;
         ds.set_geo_transform(&geo)?;
         ds.set_spatial_ref(&SpatialRef::from_epsg(raster.epsg.code())?)?;
-        for (k, (name, data)) in values.iter().enumerate() {
+        for (k, &(b, name)) in values.iter().enumerate() {
             let mut band = ds.rasterband(k + 1)?;
             band.set_no_data_value(Some(raster.nodata))?;
             band.set_description(name)?;
             write_strips(&mut band, raster.width, raster.height, |rows| {
-                data[rows].to_vec()
+                raster.band_rows(b, rows)
             })?;
         }
         Ok(())
     })?;
-    if let Some((_, data)) = classes.first() {
+    if let Some(class) = class {
         atomically(&class_path(path), |file| {
             let driver = DriverManager::get_driver_by_name("GTiff")?;
             let options: RasterCreationOptions =
@@ -562,7 +567,8 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
             band.set_color_table(&table);
             set_class_rat(&band)?;
             write_strips(&mut band, raster.width, raster.height, |rows| {
-                data[rows]
+                raster
+                    .band_rows(class, rows)
                     .iter()
                     .map(|v| if (1.0..=5.0).contains(v) { *v as u8 } else { 0 })
                     .collect()
@@ -581,9 +587,9 @@ pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
 const STRIP: usize = 256;
 
 /// Writes a `width` × `height` band [`STRIP`] rows at a time, each strip's
-/// values made by `strip` from the range of the band's row-major values it
-/// covers: no copy of a whole band is made (a national grid's band is
-/// 65 MB). The file's bytes are those of one write of the whole band.
+/// values made by `strip` for its rows: no whole band is made (a national
+/// grid's band is 65 MB). The file's bytes are those of one write of the
+/// whole band.
 fn write_strips<T: gdal::raster::GdalType + Copy>(
     band: &mut gdal::raster::RasterBand,
     width: usize,
@@ -592,7 +598,7 @@ fn write_strips<T: gdal::raster::GdalType + Copy>(
 ) -> gdal::errors::Result<()> {
     for y in (0..height).step_by(STRIP) {
         let rows = STRIP.min(height - y);
-        let mut buf = Buffer::new((width, rows), strip(y * width..(y + rows) * width));
+        let mut buf = Buffer::new((width, rows), strip(y..y + rows));
         band.write((0, y as isize), (width, rows), &mut buf)?;
     }
     Ok(())
@@ -688,30 +694,34 @@ mod tests {
             }
         };
         let class = |i: usize| ((i / width + i) % 6) as f32;
-        let raster = Raster {
-            name: "lc".into(),
-            epsg: stratmap_core::Epsg::SWEREF99_TM,
-            origin: (500_000.0, 6_600_000.0),
-            cell_size: 250.0,
-            width,
-            height,
-            bands: vec![
-                ("index".into(), (0..width * height).map(value).collect()),
-                ("class".into(), (0..width * height).map(class).collect()),
+        let index: Vec<f32> = (0..width * height).map(value).collect();
+        let classes: Vec<f32> = (0..width * height).map(class).collect();
+        let raster = Raster::from_bands(
+            "lc",
+            stratmap_core::Epsg::SWEREF99_TM,
+            (500_000.0, 6_600_000.0),
+            250.0,
+            (width, height),
+            vec![
+                ("index".into(), index.clone()),
+                ("class".into(), classes.clone()),
             ],
-            nodata: -9999.0,
-        };
+            -9999.0,
+        );
+        assert_eq!(
+            (raster.band(0), raster.band(1)),
+            (index.clone(), classes.clone())
+        );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lc.tif");
         write_geotiff(&raster, &path).unwrap();
         let ds = gdal::Dataset::open(&path).unwrap();
         let read = ds.rasterband(1).unwrap().read_band_as::<f32>().unwrap();
         assert_eq!(read.shape(), (width, height));
-        assert_eq!(read.data(), &raster.bands[0].1[..]);
+        assert_eq!(read.data(), &index[..]);
         let ds = gdal::Dataset::open(class_path(&path)).unwrap();
         let read = ds.rasterband(1).unwrap().read_band_as::<u8>().unwrap();
-        let want: Vec<u8> = raster.bands[1]
-            .1
+        let want: Vec<u8> = classes
             .iter()
             .map(|&c| if (1.0..=5.0).contains(&c) { c as u8 } else { 0 })
             .collect();

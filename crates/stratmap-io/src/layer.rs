@@ -146,6 +146,10 @@ impl Layer {
 }
 
 /// A raster in a projected CRS, north up, of one or more named bands.
+///
+/// Held as its cells only (a national grid's raster is 16 M pixels a band,
+/// of which half a million have a cell): each band's rows are made when
+/// asked for ([`Raster::band_rows`]), `nodata` where there is no cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raster {
     /// Raster name, also the file stem (`living_conditions`).
@@ -160,12 +164,90 @@ pub struct Raster {
     pub width: usize,
     /// Rows.
     pub height: usize,
-    /// Each band's name and values: row-major, the top row first; `nodata`
-    /// where there is no value. 32-bit, as the GeoTIFF holds them: a
-    /// national grid's raster is 16 M pixels a band.
-    pub bands: Vec<(String, Vec<f32>)>,
+    /// Each band's name, in order.
+    pub band_names: Vec<String>,
     /// The value of a pixel without a value.
     pub nodata: f64,
+    /// The pixels with a cell, as row-major indices (the top row first),
+    /// ascending, each once.
+    pub(crate) pixels: Vec<usize>,
+    /// Their values, 32-bit as the GeoTIFF holds them: pixel `k`'s value
+    /// in band `b` at `k · bands + b`.
+    pub(crate) values: Vec<f32>,
+}
+
+impl Raster {
+    /// A raster of whole bands (each row-major, the top row first,
+    /// `width × height` values; `nodata` where there is no value): only
+    /// the pixels with a value in some band are kept.
+    ///
+    /// # Panics
+    /// When a band does not have `width × height` values.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_bands(
+        name: &str,
+        epsg: Epsg,
+        origin: (f64, f64),
+        cell_size: f64,
+        (width, height): (usize, usize),
+        bands: Vec<(String, Vec<f32>)>,
+        nodata: f64,
+    ) -> Self {
+        assert!(
+            bands.iter().all(|(_, v)| v.len() == width * height),
+            "a band of other than {width} × {height} values"
+        );
+        let no = nodata as f32;
+        let (mut pixels, mut values) = (Vec::new(), Vec::new());
+        for p in 0..width * height {
+            if bands.iter().any(|(_, v)| v[p] != no) {
+                pixels.push(p);
+                values.extend(bands.iter().map(|(_, v)| v[p]));
+            }
+        }
+        Raster {
+            name: name.into(),
+            epsg,
+            origin,
+            cell_size,
+            width,
+            height,
+            band_names: bands.into_iter().map(|(n, _)| n).collect(),
+            nodata,
+            pixels,
+            values,
+        }
+    }
+
+    /// Rows `rows` of band `band`, row-major: `nodata` where there is no
+    /// cell.
+    ///
+    /// # Panics
+    /// When the band or the rows are not in the raster.
+    pub fn band_rows(&self, band: usize, rows: std::ops::Range<usize>) -> Vec<f32> {
+        let n = self.band_names.len();
+        assert!(band < n && rows.end <= self.height, "no such band or rows");
+        let (from, to) = (rows.start * self.width, rows.end * self.width);
+        let mut out = vec![self.nodata as f32; to.saturating_sub(from)];
+        let first = self.pixels.partition_point(|&p| p < from);
+        for (k, &p) in self.pixels.iter().enumerate().skip(first) {
+            if p >= to {
+                break;
+            }
+            out[p - from] = self.values[k * n + band];
+        }
+        out
+    }
+
+    /// A whole band, row-major.
+    pub fn band(&self, band: usize) -> Vec<f32> {
+        self.band_rows(band, 0..self.height)
+    }
+
+    /// The number of the band named `name`.
+    pub fn band_named(&self, name: &str) -> Option<usize> {
+        self.band_names.iter().position(|b| b == name)
+    }
 }
 
 /// `n` points in SWEREF 99 TM, one a metre apart, with an integer, a text

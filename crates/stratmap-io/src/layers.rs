@@ -784,16 +784,12 @@ mod tests {
         assert_eq!((r.width, r.height), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         // Top row first: only the middle pixel of the top row has a cell.
-        let has: Vec<bool> = r.bands[0]
-            .1
+        let has: Vec<bool> = r
+            .band(0)
             .iter()
             .map(|v| f64::from(*v) != INDEX_NODATA)
             .collect();
-        let classes: Vec<bool> = r.bands[1]
-            .1
-            .iter()
-            .map(|v| (1.0..=5.0).contains(v))
-            .collect();
+        let classes: Vec<bool> = r.band(1).iter().map(|v| (1.0..=5.0).contains(v)).collect();
         assert_eq!(has, classes);
         assert_eq!(has, [false, true, false, true, false, true]);
     }

@@ -136,7 +136,7 @@ pub fn check_raster(layer: &Layer) -> Result<(), RasterError> {
 /// assert_eq!((r.width, r.height, r.cell_size), (2, 2, 250.0));
 /// assert_eq!(r.origin, (500_000.0, 6_500_500.0)); // the upper-left corner
 /// // the top row first
-/// assert_eq!(r.bands[0].1, [-9999.0, 2.0, 1.0, -9999.0]);
+/// assert_eq!(r.band(0), [-9999.0, 2.0, 1.0, -9999.0]);
 /// ```
 pub struct RasterBuilder {
     name: String,
@@ -299,11 +299,6 @@ impl RasterBuilder {
     pub fn finish(self) -> Result<Raster, RasterError> {
         let (origin, s, width, height, at) = self.layout()?;
         let n = self.bands.len();
-        let mut bands: Vec<(String, Vec<f32>)> = self
-            .bands
-            .into_iter()
-            .map(|(name, _)| (name, vec![self.nodata as f32; width * height]))
-            .collect();
         let pixels: Vec<usize> = at.iter().map(|&(col, row)| row * width + col).collect();
         // a repeated cell: the first two features on one pixel
         let mut order: Vec<usize> = (0..pixels.len()).collect();
@@ -315,11 +310,10 @@ impl RasterBuilder {
                 second: w[1] + 1,
             });
         }
-        for (k, &pixel) in pixels.iter().enumerate() {
-            for (b, (_, data)) in bands.iter_mut().enumerate() {
-                data[pixel] = self.values[k * n + b] as f32;
-            }
-        }
+        let values: Vec<f32> = order
+            .iter()
+            .flat_map(|&k| self.values[k * n..(k + 1) * n].iter().map(|&v| v as f32))
+            .collect();
         Ok(Raster {
             name: self.name,
             epsg: self.epsg,
@@ -327,7 +321,9 @@ impl RasterBuilder {
             cell_size: s,
             width,
             height,
-            bands,
+            band_names: self.bands.into_iter().map(|(name, _)| name).collect(),
+            pixels: order.iter().map(|&k| pixels[k]).collect(),
+            values,
             nodata: self.nodata,
         })
     }
@@ -400,14 +396,56 @@ mod tests {
         let r = build(&l, &["n", "a"]).unwrap();
         assert_eq!((r.width, r.height), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
-        assert_eq!(r.bands[0].0, "n");
+        assert_eq!(r.band_names[0], "n");
         // top row: feature 2 in the middle; bottom row: features 0 and 1
-        assert_eq!(r.bands[0].1, [-1.0, 2.0, -1.0, 0.0, -1.0, 1.0]);
+        assert_eq!(r.band(0), [-1.0, 2.0, -1.0, 0.0, -1.0, 1.0]);
         // feature 1 has no `a`: nodata
-        assert_eq!(r.bands[1].1, [-1.0, 2.5, -1.0, 0.5, -1.0, -1.0]);
+        assert_eq!(r.band(1), [-1.0, 2.5, -1.0, 0.5, -1.0, -1.0]);
         let mut reversed = l.clone();
         reversed.features.reverse();
         assert_eq!(build(&reversed, &["n", "a"]).unwrap(), r);
+    }
+
+    /// Rows asked for in any pieces are those of the whole band, and a
+    /// raster of whole bands keeps them exactly.
+    #[test]
+    fn rows_in_pieces_are_the_whole_band() {
+        let (w, h) = (7, 13);
+        let nodata = -9999.0;
+        let band = |salt: usize| -> Vec<f32> {
+            (0..w * h)
+                .map(|p| {
+                    if (p * 31 + salt) % 5 < 2 {
+                        ((p + salt) % 17) as f32 - 3.0
+                    } else {
+                        nodata as f32
+                    }
+                })
+                .collect()
+        };
+        let (a, b) = (band(0), band(3));
+        let r = Raster::from_bands(
+            "t",
+            Epsg::SWEREF99_TM,
+            (0.0, 0.0),
+            250.0,
+            (w, h),
+            vec![("a".into(), a.clone()), ("b".into(), b.clone())],
+            nodata,
+        );
+        assert_eq!((r.band(0), r.band(1)), (a.clone(), b.clone()));
+        assert!(
+            r.pixels.len() < w * h,
+            "pixels without a value are not held"
+        );
+        for cut in 0..=h {
+            for (k, whole) in [&a, &b].into_iter().enumerate() {
+                let mut rows = r.band_rows(k, 0..cut);
+                rows.extend(r.band_rows(k, cut..h));
+                assert_eq!(&rows, whole, "band {k} cut at row {cut}");
+                assert_eq!(r.band_rows(k, cut..cut), Vec::<f32>::new());
+            }
+        }
     }
 
     #[test]

@@ -404,7 +404,7 @@ impl OutputFormat for GeoTiff {
                 r.width, r.height, r.cell_size
             )),
         }];
-        if r.bands.iter().any(|(n, _)| n == "class") {
+        if r.band_named("class").is_some() {
             written.push(Written {
                 file: TIF_CLASS_FILE.into(),
                 content: format!("{TIF_LAYER} class"),
