@@ -39,9 +39,10 @@ fn bench(c: &mut Criterion) {
         |b| b.iter(|| black_box(data.footprint(&ctx, true))),
     );
     let decoded = data.decoded();
+    let batches = decoded.batches();
     g.bench_function(
         "bound: 1 M records decoded beforehand: split, sum, totals, report",
-        |b| b.iter(|| black_box(data.footprint_decoded(&decoded))),
+        |b| b.iter(|| black_box(data.footprint_decoded(&batches))),
     );
     g.finish();
 }

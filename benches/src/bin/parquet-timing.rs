@@ -51,8 +51,9 @@ fn main() -> std::io::Result<()> {
         black_box(data.footprint(&ctx, true));
     });
     let decoded = data.decoded();
+    let batches = decoded.batches();
     let alone = median(runs, || {
-        black_box(data.footprint_decoded(&decoded));
+        black_box(data.footprint_decoded(&batches));
     });
     let rate = |s: f64| records as f64 / s / 1e6;
     for (what, t, base) in [

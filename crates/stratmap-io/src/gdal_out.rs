@@ -493,12 +493,14 @@ pub fn write_layer_geotiff(layer: &Layer, path: &Path) -> Result<Raster, Error> 
 /// so that GIS tools open it paletted, classed green → red. GeoTIFF holds one
 /// data type per file, so the two cannot share one.
 pub fn write_geotiff(raster: &Raster, path: &Path) -> Result<(), Error> {
+    // every band named `class` is left out of the Float32 file; the first
+    // is the class file
     let class = raster.band_named("class");
     let values: Vec<(usize, &String)> = raster
         .band_names
         .iter()
         .enumerate()
-        .filter(|&(b, _)| Some(b) != class)
+        .filter(|(_, name)| *name != "class")
         .collect();
     let geo = [
         raster.origin.0,

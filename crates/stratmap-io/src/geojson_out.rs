@@ -101,11 +101,15 @@ impl<'a> Wgs84<'a> {
 /// Features are encoded in parallel in chunks of this many, each chunk with
 /// its own PROJ transformation (PROJ objects are not shared across threads).
 const CHUNK: usize = 4096;
-/// Features are encoded in blocks of this many; at most two blocks are
-/// held encoded at once (one being written while the next is encoded), in
-/// buffers used again from block to block: memory the kernel has once
-/// handed over is not given back and faulted in again for each block.
-const BLOCK: usize = 4 * CHUNK;
+/// Features are encoded in blocks of two chunks a thread (at least four
+/// chunks); at most two blocks are held encoded at once (one being written
+/// while the next is encoded), in buffers used again from block to block:
+/// memory the kernel has once handed over is not given back and faulted
+/// in again for each block. (Sixteen chunks a block held ~100 MB of text
+/// and buffers at once on a national layer, on two cores.)
+fn block() -> usize {
+    CHUNK * (2 * rayon::current_num_threads()).max(4)
+}
 /// Features given one at a time to a [`GeoJsonSink`] are kept (copied)
 /// until there are this many, then encoded in parallel as one batch.
 const PENDING: usize = 16 * CHUNK;
@@ -312,7 +316,7 @@ impl Encoder {
     fn features(&mut self, batch: &[Feature], w: &mut dyn Write) -> Result<(), Error> {
         let (epsg, keys) = (self.epsg, self.keys.clone());
         let spare = std::mem::take(&mut self.spare);
-        let mut blocks = batch.chunks(BLOCK);
+        let mut blocks = batch.chunks(block());
         let mut done = blocks.next().map(|b| encode_block(b, epsg, &keys, &spare));
         while let Some(encoded) = done.take() {
             let next = blocks.next();

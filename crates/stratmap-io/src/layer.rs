@@ -149,7 +149,10 @@ impl Layer {
 ///
 /// Held as its cells only (a national grid's raster is 16 M pixels a band,
 /// of which half a million have a cell): each band's rows are made when
-/// asked for ([`Raster::band_rows`]), `nodata` where there is no cell.
+/// asked for ([`Raster::band_rows`]), `nodata` where there is no cell. Its
+/// size and bands are read through methods, since its cells are laid out
+/// by them. `==` compares the cells held: a cell whose every value is
+/// `nodata` is one of them when built from a layer, not from whole bands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raster {
     /// Raster name, also the file stem (`living_conditions`).
@@ -161,25 +164,26 @@ pub struct Raster {
     /// Pixel size in metres (a grid cell).
     pub cell_size: f64,
     /// Pixels per row.
-    pub width: usize,
+    pub(crate) width: usize,
     /// Rows.
-    pub height: usize,
+    pub(crate) height: usize,
     /// Each band's name, in order.
-    pub band_names: Vec<String>,
+    pub(crate) band_names: Vec<String>,
     /// The value of a pixel without a value.
     pub nodata: f64,
     /// The pixels with a cell, as row-major indices (the top row first),
     /// ascending, each once.
     pub(crate) pixels: Vec<usize>,
-    /// Their values, 32-bit as the GeoTIFF holds them: pixel `k`'s value
-    /// in band `b` at `k · bands + b`.
+    /// Their values, 32-bit as the GeoTIFF holds them: the value in band
+    /// `b` of the `k`-th pixel held (`pixels[k]`) at `k · bands + b`.
     pub(crate) values: Vec<f32>,
 }
 
 impl Raster {
     /// A raster of whole bands (each row-major, the top row first,
     /// `width × height` values; `nodata` where there is no value): only
-    /// the pixels with a value in some band are kept.
+    /// the pixels with a value in some band (other bits than `nodata`'s:
+    /// −0 is kept beside a nodata of 0) are kept.
     ///
     /// # Panics
     /// When a band does not have `width × height` values.
@@ -197,10 +201,10 @@ impl Raster {
             bands.iter().all(|(_, v)| v.len() == width * height),
             "a band of other than {width} × {height} values"
         );
-        let no = nodata as f32;
+        let no = (nodata as f32).to_bits();
         let (mut pixels, mut values) = (Vec::new(), Vec::new());
         for p in 0..width * height {
-            if bands.iter().any(|(_, v)| v[p] != no) {
+            if bands.iter().any(|(_, v)| v[p].to_bits() != no) {
                 pixels.push(p);
                 values.extend(bands.iter().map(|(_, v)| v[p]));
             }
@@ -237,6 +241,21 @@ impl Raster {
             out[p - from] = self.values[k * n + band];
         }
         out
+    }
+
+    /// Pixels per row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Rows.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Each band's name, in order.
+    pub fn band_names(&self) -> &[String] {
+        &self.band_names
     }
 
     /// A whole band, row-major.

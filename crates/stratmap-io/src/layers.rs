@@ -781,7 +781,7 @@ mod tests {
             b.feature(f).unwrap();
         }
         let r = b.finish().unwrap();
-        assert_eq!((r.width, r.height), (3, 2));
+        assert_eq!((r.width(), r.height()), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         // Top row first: only the middle pixel of the top row has a cell.
         let has: Vec<bool> = r

@@ -133,7 +133,7 @@ pub fn check_raster(layer: &Layer) -> Result<(), RasterError> {
 ///     b.feature(f).unwrap();
 /// }
 /// let r = b.finish().unwrap();
-/// assert_eq!((r.width, r.height, r.cell_size), (2, 2, 250.0));
+/// assert_eq!((r.width(), r.height(), r.cell_size), (2, 2, 250.0));
 /// assert_eq!(r.origin, (500_000.0, 6_500_500.0)); // the upper-left corner
 /// // the top row first
 /// assert_eq!(r.band(0), [-9999.0, 2.0, 1.0, -9999.0]);
@@ -394,7 +394,7 @@ mod tests {
         ];
         let l = layer(cells.iter().map(|&(x, y)| square(x, y, 250.0)).collect());
         let r = build(&l, &["n", "a"]).unwrap();
-        assert_eq!((r.width, r.height), (3, 2));
+        assert_eq!((r.width(), r.height()), (3, 2));
         assert_eq!(r.origin, (500_000.0, 6_500_500.0));
         assert_eq!(r.band_names[0], "n");
         // top row: feature 2 in the middle; bottom row: features 0 and 1
@@ -446,6 +446,17 @@ mod tests {
                 assert_eq!(r.band_rows(k, cut..cut), Vec::<f32>::new());
             }
         }
+        // −0 is not a nodata of 0: kept, bit for bit
+        let z = Raster::from_bands(
+            "z",
+            Epsg::SWEREF99_TM,
+            (0.0, 0.0),
+            250.0,
+            (2, 1),
+            vec![("a".into(), vec![0.0, -0.0])],
+            0.0,
+        );
+        assert_eq!(z.band(0)[1].to_bits(), (-0.0f32).to_bits());
     }
 
     #[test]

@@ -397,18 +397,20 @@ impl OutputFormat for GeoTiff {
         let mut written = vec![Written {
             file: TIF_FILE.into(),
             content: TIF_LAYER.into(),
-            count: r.width * r.height,
+            count: r.width() * r.height(),
             unit: "pixels",
             said: Some(format!(
                 "the index: {} × {} Float32 pixels of {} m",
-                r.width, r.height, r.cell_size
+                r.width(),
+                r.height(),
+                r.cell_size
             )),
         }];
         if r.band_named("class").is_some() {
             written.push(Written {
                 file: TIF_CLASS_FILE.into(),
                 content: format!("{TIF_LAYER} class"),
-                count: r.width * r.height,
+                count: r.width() * r.height(),
                 unit: "pixels",
                 said: Some("the class 1–5: Byte, with a colour table and attribute table".into()),
             });

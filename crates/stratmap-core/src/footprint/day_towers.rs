@@ -201,11 +201,42 @@ impl DayTowers {
     }
 
     /// Copies the pairs of `head`, a phone-day of `from`, into this store:
-    /// its new head.
+    /// its new head. The pairs are distinct, so they are laid out without
+    /// a search: in one chunk of the least class that holds them, or in
+    /// linked chunks of the largest class, 63 pairs each.
     pub(super) fn copy_from(&mut self, from: &DayTowers, head: u32) -> u32 {
+        let all: Vec<Pair> = from.pairs(head).collect();
+        if all.is_empty() {
+            return NONE;
+        }
+        if let Some(class) = (0..LARGEST).find(|&c| pairs(c) >= all.len()) {
+            let k = self.alloc(class);
+            let first = k as usize * pairs(class);
+            let c = &mut self.classes[class];
+            for (i, &p) in all.iter().enumerate() {
+                *c.at_mut(first + i) = p;
+            }
+            return reference(class, k);
+        }
+        let n = pairs(LARGEST);
         let mut new_head = NONE;
-        for p in from.pairs(head) {
-            self.add_count(&mut new_head, p.tower, p.count);
+        let mut last: Option<u32> = None;
+        for part in all.chunks(n - 1) {
+            let k = self.alloc(LARGEST);
+            let c = &mut self.classes[LARGEST];
+            for (i, &p) in part.iter().enumerate() {
+                *c.at_mut(k as usize * n + i) = p;
+            }
+            match last {
+                None => new_head = reference(LARGEST, k),
+                Some(prev) => {
+                    *c.at_mut(prev as usize * n + n - 1) = Pair {
+                        tower: LINK,
+                        count: k,
+                    }
+                }
+            }
+            last = Some(k);
         }
         new_head
     }

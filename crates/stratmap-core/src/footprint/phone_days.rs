@@ -241,8 +241,8 @@ impl PhoneDays {
         totals
     }
 
-    /// Copies the nodes of the phone-days held into a new arena, freeing
-    /// those of finished days.
+    /// Copies the further towers of the phone-days held into a new store,
+    /// freeing those of finished days.
     fn compact_towers(&mut self) {
         if self.more.is_empty() {
             return;
