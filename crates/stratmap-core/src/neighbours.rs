@@ -363,33 +363,33 @@ mod tests {
             in_order.sort_unstable();
             in_order.dedup();
             for cells in [drawn, in_order] {
-            let mut want = rustc_hash::FxHashMap::default();
-            for (i, &(x, y)) in cells.iter().enumerate() {
-                want.insert(grid.col_row(x, y), i);
-            }
-            let at = CellLookup::new(&cells, grid);
-            // dense when the cells fill a quarter of their box, by column
-            // when there are not four times more columns than cells
-            let (cols, rows) = extent(&cells, grid);
-            let n = cells.len() as i64;
-            let expected = if n == 0 {
-                "sparse"
-            } else if cols * rows <= 4 * n {
-                "dense"
-            } else if cols <= 4 * n {
-                "columns"
-            } else {
-                "sparse"
-            };
-            prop_assert_eq!(kind(&at), expected);
-            for c in -4 * spread..=4 * spread {
-                if spread > 7 && c % spread != 0 && c.abs() > 2 {
-                    continue;
+                let mut want = rustc_hash::FxHashMap::default();
+                for (i, &(x, y)) in cells.iter().enumerate() {
+                    want.insert(grid.col_row(x, y), i);
                 }
-                for r in -7..=7 {
-                    prop_assert_eq!(at.get(c, r), want.get(&(c, r)).copied(), "{} at {:?}", kind(&at), (c, r));
+                let at = CellLookup::new(&cells, grid);
+                // dense when the cells fill a quarter of their box, by column
+                // when there are not four times more columns than cells
+                let (cols, rows) = extent(&cells, grid);
+                let n = cells.len() as i64;
+                let expected = if n == 0 {
+                    "sparse"
+                } else if cols * rows <= 4 * n {
+                    "dense"
+                } else if cols <= 4 * n {
+                    "columns"
+                } else {
+                    "sparse"
+                };
+                prop_assert_eq!(kind(&at), expected);
+                for c in -4 * spread..=4 * spread {
+                    if spread > 7 && c % spread != 0 && c.abs() > 2 {
+                        continue;
+                    }
+                    for r in -7..=7 {
+                        prop_assert_eq!(at.get(c, r), want.get(&(c, r)).copied(), "{} at {:?}", kind(&at), (c, r));
+                    }
                 }
-            }
             }
         }
     }

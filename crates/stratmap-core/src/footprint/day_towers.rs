@@ -118,15 +118,11 @@ impl DayTowers {
     /// (updated when a chunk is made or moved).
     #[inline]
     pub(super) fn add(&mut self, head: &mut u32, tower: u32) {
-        self.add_count(head, tower, 1);
-    }
-
-    /// `count` records at `tower` for the phone-day whose chunk is `head`.
-    fn add_count(&mut self, head: &mut u32, tower: u32, count: u32) {
+        let new = Pair { tower, count: 1 };
         debug_assert!(tower < LINK, "tower number {tower} is kept for marks");
         if *head == NONE {
             let k = self.alloc(0);
-            *self.classes[0].at_mut(k as usize * pairs(0)) = Pair { tower, count };
+            *self.classes[0].at_mut(k as usize * pairs(0)) = new;
             *head = reference(0, k);
             return;
         }
@@ -138,7 +134,7 @@ impl DayTowers {
             for k in 0..n {
                 let p = c.at_mut(first + k);
                 if p.tower == tower {
-                    p.count = p.count.saturating_add(count);
+                    p.count = p.count.saturating_add(1);
                     return;
                 }
                 if p.tower == LINK {
@@ -154,9 +150,9 @@ impl DayTowers {
                             tower: LINK,
                             count: next,
                         };
-                        *c.at_mut(next as usize * n) = Pair { tower, count };
+                        *c.at_mut(next as usize * n) = new;
                     } else {
-                        *p = Pair { tower, count };
+                        *p = new;
                     }
                     return;
                 }
@@ -165,13 +161,13 @@ impl DayTowers {
             // pair): into a chunk of the next class
             let bigger = self.alloc(class + 1);
             let (lo, hi) = self.classes.split_at_mut(class + 1);
-            let (old, new) = (&mut lo[class], &mut hi[0]);
+            let (from, to) = (&mut lo[class], &mut hi[0]);
             let at = bigger as usize * pairs(class + 1);
             for k in 0..n {
-                *new.at_mut(at + k) = old.at(first + k);
+                *to.at_mut(at + k) = from.at(first + k);
             }
-            *new.at_mut(at + n) = Pair { tower, count };
-            old.free.push(number);
+            *to.at_mut(at + n) = new;
+            from.free.push(number);
             *head = reference(class + 1, bigger);
             return;
         }
@@ -205,38 +201,35 @@ impl DayTowers {
     /// a search: in one chunk of the least class that holds them, or in
     /// linked chunks of the largest class, 63 pairs each.
     pub(super) fn copy_from(&mut self, from: &DayTowers, head: u32) -> u32 {
-        let all: Vec<Pair> = from.pairs(head).collect();
-        if all.is_empty() {
+        let f = from.pairs(head).count();
+        if f == 0 {
             return NONE;
         }
-        if let Some(class) = (0..LARGEST).find(|&c| pairs(c) >= all.len()) {
+        if let Some(class) = (0..LARGEST).find(|&c| pairs(c) >= f) {
             let k = self.alloc(class);
             let first = k as usize * pairs(class);
             let c = &mut self.classes[class];
-            for (i, &p) in all.iter().enumerate() {
+            for (i, p) in from.pairs(head).enumerate() {
                 *c.at_mut(first + i) = p;
             }
             return reference(class, k);
         }
         let n = pairs(LARGEST);
-        let mut new_head = NONE;
-        let mut last: Option<u32> = None;
-        for part in all.chunks(n - 1) {
-            let k = self.alloc(LARGEST);
-            let c = &mut self.classes[LARGEST];
-            for (i, &p) in part.iter().enumerate() {
-                *c.at_mut(k as usize * n + i) = p;
-            }
-            match last {
-                None => new_head = reference(LARGEST, k),
-                Some(prev) => {
-                    *c.at_mut(prev as usize * n + n - 1) = Pair {
+        let (mut new_head, mut chunk) = (NONE, 0);
+        for (i, p) in from.pairs(head).enumerate() {
+            if i % (n - 1) == 0 {
+                let next = self.alloc(LARGEST);
+                if new_head == NONE {
+                    new_head = reference(LARGEST, next);
+                } else {
+                    *self.classes[LARGEST].at_mut(chunk as usize * n + n - 1) = Pair {
                         tower: LINK,
-                        count: k,
-                    }
+                        count: next,
+                    };
                 }
+                chunk = next;
             }
-            last = Some(k);
+            *self.classes[LARGEST].at_mut(chunk as usize * n + i % (n - 1)) = p;
         }
         new_head
     }

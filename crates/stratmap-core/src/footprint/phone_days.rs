@@ -1,11 +1,12 @@
 //! The compact state of one shard's phone-days: which towers each phone-day
 //! saw and how often, never the records, and never a weight until the end.
 //!
-//! A phone-day is 20 bytes in an open-addressing table, its record count and its first
-//! tower inline (the common day, at one tower, allocates nothing); the
-//! day's further distinct towers lie together in one chunk of
-//! (tower, count) pairs ([`DayTowers`]), one store per shard. The weights are summed only when the totals are asked for:
-//! Σ over the day's towers of count × the tower's fixed-point part, which
+//! A phone-day is 20 bytes in an open-addressing table, its record count
+//! and its first tower inline (the common day, at one tower, allocates
+//! nothing); the day's further distinct towers lie together in one chunk
+//! of (tower, count) pairs ([`DayTowers`]), one store per shard. The
+//! weights are summed only when the totals are asked for: Σ over the
+//! day's towers of count × the tower's fixed-point part, which
 //! is exactly the sum, record by record, that the method asks for, so the
 //! totals are the same integers as summing each record as it comes.
 //!
